@@ -1,0 +1,28 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Writes a file so that readers (and a process that crashes half-way) never see a partial one:
+ * temporary file in the same folder, fsync, rename. The row that points at the file is
+ * committed only after this returns, so a frame row never points at a missing file.
+ */
+export function writeFileAtomic(target: string, data: Uint8Array, options: { fsync?: boolean } = {}): void {
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  const tmp = `${target}.tmp-${process.pid}`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(fd, data);
+    if (options.fsync !== false) fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, target);
+}
+
+/** Copies a file atomically (same guarantees as writeFileAtomic). */
+export function copyFileAtomic(source: string, target: string): void {
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  const tmp = `${target}.tmp-${process.pid}`;
+  fs.copyFileSync(source, tmp);
+  fs.renameSync(tmp, target);
+}

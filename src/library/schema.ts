@@ -1,0 +1,98 @@
+/**
+ * Versioned schema migrations. `PRAGMA user_version` holds the number of the last migration
+ * applied; each migration runs in its own transaction. Never edit a released migration: add
+ * a new one.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly description: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'tasks, recordings, frames, actions',
+    sql: `
+      CREATE TABLE tasks (
+        id          INTEGER PRIMARY KEY,
+        description TEXT    NOT NULL UNIQUE,
+        level       TEXT,
+        category    TEXT,
+        file_input  INTEGER NOT NULL DEFAULT 0,
+        status      TEXT    NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'finished', 'bad')),
+        position    INTEGER NOT NULL,
+        created_at  INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL
+      );
+
+      CREATE TABLE recordings (
+        id               INTEGER PRIMARY KEY,
+        kind             TEXT    NOT NULL CHECK (kind IN ('human', 'agent')),
+        mode             TEXT    NOT NULL CHECK (mode IN ('given', 'free', 'non-task', 'run', 'replay')),
+        name             TEXT    NOT NULL,
+        task_id          INTEGER REFERENCES tasks(id) ON DELETE SET NULL,
+        description      TEXT,
+        level            TEXT CHECK (level IS NULL OR level IN ('easy', 'medium', 'hard')),
+        status           TEXT    NOT NULL CHECK (status IN ('recording', 'paused', 'finished', 'failed', 'discarded')),
+        platform         TEXT    NOT NULL,
+        logical_width    INTEGER,
+        logical_height   INTEGER,
+        physical_width   INTEGER,
+        physical_height  INTEGER,
+        scale_factor     REAL    NOT NULL DEFAULT 1,
+        origin_x         INTEGER NOT NULL DEFAULT 0,
+        origin_y         INTEGER NOT NULL DEFAULT 0,
+        utc_offset_min   INTEGER NOT NULL DEFAULT 0,
+        started_at       INTEGER NOT NULL,
+        ended_at         INTEGER,
+        source           TEXT    NOT NULL,
+        parent_id        INTEGER REFERENCES recordings(id) ON DELETE SET NULL,
+        meta             TEXT    NOT NULL DEFAULT '{}'
+      );
+      CREATE INDEX recordings_status ON recordings(status);
+
+      CREATE TABLE frames (
+        id            INTEGER PRIMARY KEY,
+        recording_id  INTEGER NOT NULL REFERENCES recordings(id) ON DELETE CASCADE,
+        path          TEXT    NOT NULL UNIQUE,
+        role          TEXT    NOT NULL DEFAULT 'screen' CHECK (role IN ('screen', 'marked')),
+        format        TEXT    NOT NULL,
+        width         INTEGER NOT NULL,
+        height        INTEGER NOT NULL,
+        scale_factor  REAL    NOT NULL DEFAULT 1,
+        bytes         INTEGER NOT NULL,
+        sha256        TEXT    NOT NULL,
+        redacted      INTEGER NOT NULL DEFAULT 0,
+        captured_at   INTEGER
+      );
+      CREATE INDEX frames_recording ON frames(recording_id);
+
+      CREATE TABLE actions (
+        id                    INTEGER PRIMARY KEY,
+        recording_id          INTEGER NOT NULL REFERENCES recordings(id) ON DELETE CASCADE,
+        seq                   INTEGER NOT NULL,
+        time                  INTEGER NOT NULL,
+        kind                  TEXT    NOT NULL,
+        action                TEXT    NOT NULL,
+        element_name          TEXT,
+        element_role          TEXT,
+        element_rect          TEXT,
+        window_title          TEXT,
+        app_name              TEXT,
+        frame_id              INTEGER REFERENCES frames(id) ON DELETE SET NULL,
+        marked_frame_id       INTEGER REFERENCES frames(id) ON DELETE SET NULL,
+        action_description    TEXT,
+        description_source    TEXT,
+        check_result          TEXT,
+        check_source          TEXT,
+        thought               TEXT,
+        thought_source        TEXT,
+        extra                 TEXT    NOT NULL DEFAULT '{}',
+        UNIQUE (recording_id, seq)
+      );
+    `,
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
