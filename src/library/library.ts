@@ -115,6 +115,8 @@ export interface FrameMeta {
   capturedAt?: number | null;
 }
 
+export type FrameFileMeta = FrameMeta & { bytes: number; sha256: string };
+
 export interface Completion {
   text: string;
   source: Provenance;
@@ -449,10 +451,40 @@ export class Library {
    * Commits the row for a frame file that is already on disk (written atomically by the
    * capture encoder). Refuses a path that does not exist, so rows never dangle.
    */
-  addFrameRow(recordingId: number, relPath: string, meta: FrameMeta & { bytes: number; sha256: string }): Frame {
+  addFrameRow(recordingId: number, relPath: string, meta: FrameFileMeta): Frame {
     if (!fs.existsSync(this.absolutePath(relPath))) {
       throw new LibraryError('missing-file', `frame file ${relPath} does not exist`);
     }
+    return this.insertFrameRow(recordingId, relPath, meta);
+  }
+
+  /**
+   * Commits many frames and actions in one transaction (import, benchmarks, refinement).
+   * File existence is checked with one directory listing per folder instead of a stat per file.
+   * `frame` of a step, when given, becomes the action's frame.
+   */
+  appendSteps(recordingId: number, steps: readonly { frame?: { path: string; meta: FrameFileMeta }; action: NewAction }[]): ActionRecord[] {
+    const listed = new Map<string, Set<string>>();
+    for (const { frame } of steps) {
+      if (!frame) continue;
+      const abs = this.absolutePath(frame.path);
+      const dir = path.dirname(abs);
+      let names = listed.get(dir);
+      if (!names) {
+        names = new Set(fs.existsSync(dir) ? fs.readdirSync(dir) : []);
+        listed.set(dir, names);
+      }
+      if (!names.has(path.basename(abs))) throw new LibraryError('missing-file', `frame file ${frame.path} does not exist`);
+    }
+    return this.transaction(() =>
+      steps.map(({ frame, action }) => {
+        const frameId = frame ? this.insertFrameRow(recordingId, frame.path, frame.meta).id : action.frameId;
+        return this.appendAction(recordingId, { ...action, frameId });
+      }),
+    );
+  }
+
+  private insertFrameRow(recordingId: number, relPath: string, meta: FrameFileMeta): Frame {
     const info = this.stmt(
       `INSERT INTO frames (recording_id, path, role, format, width, height, scale_factor, bytes, sha256, redacted, captured_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -469,7 +501,21 @@ export class Library {
       meta.redacted ? 1 : 0,
       meta.capturedAt ?? null,
     );
-    return this.getFrame(Number(info.lastInsertRowid));
+    // Built from the input rather than read back: this is on the recorder's hot path.
+    return {
+      id: Number(info.lastInsertRowid),
+      recordingId,
+      path: relPath,
+      role: meta.role ?? 'screen',
+      format: meta.format,
+      width: meta.width,
+      height: meta.height,
+      scaleFactor: meta.scaleFactor ?? 1,
+      bytes: meta.bytes,
+      sha256: meta.sha256,
+      redacted: Boolean(meta.redacted),
+      capturedAt: meta.capturedAt ?? null,
+    };
   }
 
   getFrame(id: number): Frame {
@@ -517,9 +563,24 @@ export class Library {
       input.check?.source ?? null,
       input.thought?.text ?? null,
       input.thought?.source ?? null,
-      JSON.stringify(input.extra ?? {}),
+      input.extra && Object.keys(input.extra).length ? JSON.stringify(input.extra) : '{}',
     );
-    return this.getAction(Number(info.lastInsertRowid));
+    return {
+      id: Number(info.lastInsertRowid),
+      recordingId,
+      seq,
+      time: input.time,
+      action: input.action,
+      element: input.element ?? null,
+      windowTitle: input.windowTitle ?? null,
+      appName: input.appName ?? null,
+      frameId: input.frameId ?? null,
+      markedFrameId: input.markedFrameId ?? null,
+      description: input.description ?? null,
+      check: input.check ?? null,
+      thought: input.thought ?? null,
+      extra: input.extra ?? {},
+    };
   }
 
   getAction(id: number): ActionRecord {

@@ -1,0 +1,27 @@
+import { CommanderError } from 'commander';
+import { UsageError } from './context.js';
+import { buildProgram } from './program.js';
+
+/**
+ * Entry point of `pcagent`. Every failure ends as one line on stderr and a non-zero exit:
+ * 2 for a wrong call, 1 for everything else. Set PCAGENT_DEBUG=1 for the stack.
+ */
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2; // commander already printed why
+    if (err instanceof UsageError) {
+      process.stderr.write(`pcagent: ${err.message}\n`);
+      return 2;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`pcagent: ${message.split('\n')[0]}\n`);
+    if (process.env.PCAGENT_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,32 @@
+import { Command } from 'commander';
+import { registerInterchangeCommands } from './commands/interchange.js';
+import { registerRecordingCommands } from './commands/recordings.js';
+import { registerTaskCommands } from './commands/tasks.js';
+
+export const VERSION = '0.1.0';
+
+/** The `pcagent` command tree (SPEC §3). Each command module registers its own sub-commands. */
+export function buildProgram(): Command {
+  const program = new Command('pcagent')
+    .description(
+      'PC Agent: record computer use, refine and complete it into cognitive trajectories, export datasets, run desktop agents',
+    )
+    .version(VERSION)
+    .option('--home <dir>', 'data directory (default: $PCAGENT_HOME or the OS user-data folder)')
+    .option('--json', 'machine-readable output on stdout')
+    .showSuggestionAfterError(true)
+    .configureHelp({ sortSubcommands: false, showGlobalOptions: true });
+  registerRecordingCommands(program);
+  registerInterchangeCommands(program);
+  registerTaskCommands(program);
+  // Commander's own errors (unknown command, missing argument) become our one-line form too.
+  const outputError = (text: string, write: (s: string) => void) =>
+    write(`pcagent: ${text.replace(/^error: /, '').trimEnd()} (see --help)\n`);
+  // Throw instead of exiting, so that main() decides the exit code in one place.
+  (function configure(c: Command) {
+    c.exitOverride();
+    c.configureOutput({ outputError });
+    c.commands.forEach(configure);
+  })(program);
+  return program;
+}

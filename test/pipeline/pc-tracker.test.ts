@@ -1,0 +1,162 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Library } from '../../src/library/library.js';
+import { exportTrackerRecording } from '../../src/pipeline/pc-tracker/export.js';
+import { importTrackerFolder } from '../../src/pipeline/pc-tracker/import.js';
+import { pythonJson } from '../../src/pipeline/pc-tracker/python-json.js';
+import { copyFixture, FIXTURE_DIR, FIXTURE_NAME, tempDir } from '../support/fixture.js';
+
+let home: string;
+let lib: Library;
+beforeEach(() => {
+  home = tempDir('home');
+  lib = Library.open(home);
+});
+afterEach(() => {
+  lib.close();
+  fs.rmSync(home, { recursive: true, force: true });
+});
+
+const jsonl = (dir: string) => path.join(dir, `${FIXTURE_NAME}.jsonl`);
+
+describe('pc-tracker import', () => {
+  it('imports the fixture: the free task, its 8 actions, elements, rects and frames', async () => {
+    const report = await importTrackerFolder(lib, FIXTURE_DIR);
+    expect(report.imported).toEqual([{ id: 1, name: FIXTURE_NAME, actions: 8, frames: 14 }]);
+    expect(report.tasks).toEqual({ added: 3, skipped: 0 });
+    const rec = lib.getRecording(1);
+    expect(rec).toMatchObject({
+      kind: 'human',
+      mode: 'free',
+      status: 'finished',
+      level: 'easy',
+      description: 'create a new blank slide with title "Hello, world" on desktop.',
+      screen: { physicalWidth: 1920, physicalHeight: 1080 },
+    });
+    const actions = lib.listActions(1);
+    expect(actions.map((a) => a.action.kind)).toEqual(['click', 'click', 'click', 'click', 'type', 'click', 'click', 'finish']);
+    expect(actions[2]).toMatchObject({
+      action: { kind: 'click', at: { x: 407, y: 275 } },
+      element: { name: 'Blank Presentation', rect: { left: 225, top: 181, right: 450, bottom: 371 } },
+    });
+    expect(actions[4]!.action).toEqual({ kind: 'type', text: 'Hello, world' });
+    expect(actions[4]!.element).toBeNull();
+    // The type action's marked screenshot is its plain screenshot in the reference: one frame.
+    expect(actions[4]!.markedFrameId).toBe(actions[4]!.frameId);
+    const frame = lib.getFrame(actions[0]!.frameId!);
+    expect(frame).toMatchObject({ width: 1920, height: 1080, format: 'png', role: 'screen' });
+    expect(lib.listTasks().map((t) => t.level)).toEqual(['hard', 'medium', 'easy']);
+  });
+
+  it('does not import the same folder twice', async () => {
+    await importTrackerFolder(lib, FIXTURE_DIR);
+    const again = await importTrackerFolder(lib, FIXTURE_DIR);
+    expect(again.imported).toEqual([]);
+    expect(again.alreadyImported).toEqual([{ id: 1, name: FIXTURE_NAME }]);
+    expect(again.tasks).toEqual({ added: 0, skipped: 3 });
+    expect(lib.listRecordings()).toHaveLength(1);
+  });
+
+  it('reports a malformed line with file and line number and imports nothing', async () => {
+    const dir = copyFixture();
+    const lines = fs.readFileSync(jsonl(dir), 'utf8').split('\n');
+    lines[2] = '{"timestamp": "2024-11-26_16:15:24", "action": "click (407, ", "screenshot": null}';
+    lines[5] = '{not json';
+    fs.writeFileSync(jsonl(dir), lines.join('\n'));
+    await expect(importTrackerFolder(lib, dir)).rejects.toThrow(
+      new RegExp(`${FIXTURE_NAME}\\.jsonl:3: action: .*\\(and 1 more bad lines\\); nothing was imported`),
+    );
+    expect(lib.listRecordings()).toEqual([]);
+    expect(lib.listTasks()).toEqual([]);
+    expect(fs.existsSync(path.join(home, 'frames'))).toBe(false);
+
+    const report = await importTrackerFolder(lib, dir, { skipBadLines: true });
+    expect(report.skippedLines.map((l) => l.line)).toEqual([3, 6]);
+    expect(report.imported[0]!.actions).toBe(6);
+  });
+
+  it('names missing screenshot files and imports nothing', async () => {
+    const dir = copyFixture();
+    fs.rmSync(path.join(dir, 'screenshot', '20241126_161524_3.png'));
+    await expect(importTrackerFolder(lib, dir)).rejects.toThrow(
+      /missing screenshot files: screenshot\/20241126_161524_3\.png \(free_task_20241126_161517\.jsonl:3\); nothing was imported/,
+    );
+    expect(lib.listRecordings()).toEqual([]);
+  });
+
+  it('reads Windows backslash paths', async () => {
+    const dir = copyFixture();
+    fs.writeFileSync(jsonl(dir), fs.readFileSync(jsonl(dir), 'utf8').replaceAll('screenshot/', 'screenshot\\\\'));
+    const report = await importTrackerFolder(lib, dir);
+    expect(report.imported[0]!.frames).toBe(14);
+  });
+
+  it('rejects a folder with no recordings', async () => {
+    const dir = tempDir('empty');
+    await expect(importTrackerFolder(lib, dir)).rejects.toThrow(/holds no pc-tracker recordings/);
+    await expect(importTrackerFolder(lib, path.join(dir, 'nope'))).rejects.toThrow(/cannot read folder .*ENOENT/);
+  });
+
+  it('keeps completed fields and unknown fields through a round trip', async () => {
+    const dir = copyFixture();
+    const lines = fs.readFileSync(jsonl(dir), 'utf8').trimEnd().split('\n');
+    const first = JSON.parse(lines[0]!) as Record<string, unknown>;
+    first.action_description = "the 'Start' button in the taskbar";
+    first.thought = 'I need to open PowerPoint, so I open the Start menu.';
+    first.custom_field = { a: [1, 2] };
+    lines[0] = pythonJson(first);
+    fs.writeFileSync(jsonl(dir), `${lines.join('\n')}\n`);
+    await importTrackerFolder(lib, dir);
+    const a = lib.listActions(1)[0]!;
+    expect(a.description).toEqual({ text: "the 'Start' button in the taskbar", source: 'imported' });
+    expect(a.thought?.text).toBe('I need to open PowerPoint, so I open the Start menu.');
+    const out = tempDir('out');
+    exportTrackerRecording(lib, lib.getRecording(1), out);
+    const back = fs.readFileSync(jsonl(out), 'utf8').split('\n')[0]!;
+    expect(JSON.parse(back)).toEqual(first);
+    const md = fs.readFileSync(path.join(out, `${FIXTURE_NAME}.md`), 'utf8');
+    expect(md).toContain("**Action description:** the 'Start' button in the taskbar");
+    expect(md).toContain('**Thought:** I need to open PowerPoint');
+  });
+});
+
+describe('pc-tracker export', () => {
+  it('gives back the fixture byte for byte: JSONL, Markdown and every screenshot', async () => {
+    await importTrackerFolder(lib, FIXTURE_DIR);
+    const out = tempDir('out');
+    const result = exportTrackerRecording(lib, lib.getRecording(1), out);
+    expect(result.actions).toBe(8);
+    expect(fs.readFileSync(jsonl(out), 'utf8')).toBe(fs.readFileSync(jsonl(FIXTURE_DIR), 'utf8'));
+    const md = `${FIXTURE_NAME}.md`;
+    expect(fs.readFileSync(path.join(out, md), 'utf8')).toBe(fs.readFileSync(path.join(FIXTURE_DIR, md), 'utf8'));
+    const shots = fs.readdirSync(path.join(FIXTURE_DIR, 'screenshot')).sort();
+    expect(fs.readdirSync(path.join(out, 'screenshot')).sort()).toEqual(shots);
+    for (const s of shots) {
+      expect(fs.readFileSync(path.join(out, 'screenshot', s)).equals(fs.readFileSync(path.join(FIXTURE_DIR, 'screenshot', s)))).toBe(
+        true,
+      );
+    }
+  });
+
+  it('writes the same text whatever the time zone of the exporting machine', async () => {
+    await importTrackerFolder(lib, FIXTURE_DIR);
+    const before = process.env.TZ;
+    process.env.TZ = 'Pacific/Kiritimati';
+    try {
+      const out = tempDir('out-tz');
+      exportTrackerRecording(lib, lib.getRecording(1), out);
+      expect(fs.readFileSync(jsonl(out), 'utf8')).toBe(fs.readFileSync(jsonl(FIXTURE_DIR), 'utf8'));
+    } finally {
+      process.env.TZ = before;
+    }
+  });
+});
+
+describe('python-style JSON', () => {
+  it('matches json.dumps defaults', () => {
+    expect(pythonJson({ a: 1, b: [true, null], c: 'é "q"\n', d: undefined })).toBe(
+      '{"a": 1, "b": [true, null], "c": "\\u00e9 \\"q\\"\\n"}',
+    );
+  });
+});

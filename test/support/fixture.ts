@@ -1,0 +1,20 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** The reference recording shipped in shared/fixtures (read-only). */
+export const FIXTURE_DIR = path.resolve(import.meta.dirname, '..', '..', '..', 'shared', 'fixtures', 'pc-tracker-example');
+export const FIXTURE_NAME = 'free_task_20241126_161517';
+
+/** A fresh temporary folder, removed by the returned cleanup. */
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `pcagent-${prefix}-`));
+}
+
+/** A writable copy of the fixture folder, for tests that damage it. */
+export function copyFixture(): string {
+  const dir = tempDir('fixture');
+  fs.cpSync(FIXTURE_DIR, dir, { recursive: true });
+  for (const f of fs.readdirSync(dir, { recursive: true }) as string[]) fs.chmodSync(path.join(dir, f), 0o755);
+  return dir;
+}
