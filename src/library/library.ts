@@ -15,6 +15,8 @@ export const FRAMES_DIR = 'frames';
 
 export type RecordingKind = 'human' | 'agent';
 export type RecordingMode = 'given' | 'free' | 'non-task' | 'run' | 'replay';
+/** raw: as recorded or imported; refined: derived by `pcagent refine` (parentId = the raw one). */
+export type RecordingStage = 'raw' | 'refined';
 export type RecordingStatus = 'recording' | 'paused' | 'finished' | 'failed' | 'discarded';
 export type TaskLevel = 'easy' | 'medium' | 'hard';
 export type TaskStatus = 'open' | 'finished' | 'bad';
@@ -55,6 +57,7 @@ export interface Recording {
   id: number;
   kind: RecordingKind;
   mode: RecordingMode;
+  stage: RecordingStage;
   /** File stem used by the pc-tracker format, e.g. `free_task_20241126_161517`. */
   name: string;
   taskId: number | null;
@@ -75,6 +78,7 @@ export interface Recording {
 export interface NewRecording {
   kind: RecordingKind;
   mode: RecordingMode;
+  stage?: RecordingStage;
   name?: string;
   taskId?: number | null;
   description?: string | null;
@@ -159,6 +163,8 @@ export type ActionPatch = Partial<Omit<NewAction, 'seq'>>;
 
 export interface RecordingFilter {
   kind?: RecordingKind;
+  stage?: RecordingStage;
+  parentId?: number;
   status?: RecordingStatus;
   includeDiscarded?: boolean;
 }
@@ -315,13 +321,14 @@ export class Library {
     const utcOffsetMin = input.utcOffsetMin ?? -new Date(startedAt).getTimezoneOffset();
     const s = input.screen ?? null;
     const info = this.stmt(
-      `INSERT INTO recordings (kind, mode, name, task_id, description, level, status, platform,
+      `INSERT INTO recordings (kind, mode, stage, name, task_id, description, level, status, platform,
          logical_width, logical_height, physical_width, physical_height, scale_factor, origin_x, origin_y,
          utc_offset_min, started_at, source, parent_id, meta)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       input.kind,
       input.mode,
+      input.stage ?? 'raw',
       input.name ?? defaultRecordingName(input.mode, startedAt, utcOffsetMin),
       input.taskId ?? null,
       input.description ?? null,
@@ -356,6 +363,14 @@ export class Library {
     if (filter.kind) {
       where.push('kind = ?');
       args.push(filter.kind);
+    }
+    if (filter.stage) {
+      where.push('stage = ?');
+      args.push(filter.stage);
+    }
+    if (filter.parentId !== undefined) {
+      where.push('parent_id = ?');
+      args.push(filter.parentId);
     }
     if (filter.status) {
       where.push('status = ?');
@@ -702,6 +717,7 @@ function toRecording(r: Row): Recording {
     id: r.id as number,
     kind: r.kind as RecordingKind,
     mode: r.mode as RecordingMode,
+    stage: r.stage as RecordingStage,
     name: r.name as string,
     taskId: (r.task_id as number | null) ?? null,
     description: (r.description as string | null) ?? null,

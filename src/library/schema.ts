@@ -30,6 +30,7 @@ export const MIGRATIONS: readonly Migration[] = [
         id               INTEGER PRIMARY KEY,
         kind             TEXT    NOT NULL CHECK (kind IN ('human', 'agent')),
         mode             TEXT    NOT NULL CHECK (mode IN ('given', 'free', 'non-task', 'run', 'replay')),
+        stage            TEXT    NOT NULL DEFAULT 'raw' CHECK (stage IN ('raw', 'refined')),
         name             TEXT    NOT NULL,
         task_id          INTEGER REFERENCES tasks(id) ON DELETE SET NULL,
         description      TEXT,
@@ -51,6 +52,7 @@ export const MIGRATIONS: readonly Migration[] = [
         meta             TEXT    NOT NULL DEFAULT '{}'
       );
       CREATE INDEX recordings_status ON recordings(status);
+      CREATE INDEX recordings_parent ON recordings(parent_id);
 
       CREATE TABLE frames (
         id            INTEGER PRIMARY KEY,
