@@ -1,0 +1,338 @@
+import path from 'node:path';
+import type { Action, ElementInfo, Rect } from '../core/actions.js';
+import { Aggregator, type RecordingOp } from '../core/aggregate.js';
+import type { RawInput } from '../core/input-events.js';
+import { normalizeKeyName } from '../core/keys.js';
+import type { ActionPatch, FrameFormat, Library } from '../library/library.js';
+import type { AccessibilityProvider, ElementAtPoint } from './a11y/provider.js';
+import { endRecording, pauseRecording, resumeRecording } from './sessions.js';
+
+/** A frame held in memory by the capture service; `id` increases with every grab. */
+export interface LiveFrame {
+  readonly id: number;
+  readonly width: number;
+  readonly height: number;
+  readonly capturedAt: number;
+}
+
+/** What the recorder needs from the capture service. */
+export interface FrameSource<F extends LiveFrame> {
+  latest(): F | null;
+}
+
+/** Encodes a frame to a file atomically (off the main thread) and reports what it wrote. */
+export type FrameWriter<F extends LiveFrame> = (
+  frame: F,
+  absolutePath: string,
+  format: FrameFormat,
+) => Promise<{ bytes: number; sha256: string; width: number; height: number }>;
+
+/** Writes a placeholder for a frame that must not be stored (excluded application). */
+export type RedactedWriter = (
+  width: number,
+  height: number,
+  absolutePath: string,
+) => Promise<{ bytes: number; sha256: string }>;
+
+export interface PrivacyRules {
+  /** Application names (case-insensitive substrings) whose frames are never stored. */
+  excludedApps?: readonly string[];
+  /** Window titles matching any of these record actions without frames. */
+  excludedTitles?: readonly RegExp[];
+}
+
+export interface RecorderOptions<F extends LiveFrame> {
+  lib: Library;
+  recordingId: number;
+  frames: FrameSource<F>;
+  writeFrame: FrameWriter<F>;
+  writeRedacted: RedactedWriter;
+  a11y: AccessibilityProvider;
+  frameFormat?: FrameFormat;
+  privacy?: PrivacyRules;
+  /** Key names of the stop chord, e.g. ['ctrl', 'shift', 'f12']; the chord is never recorded. */
+  stopHotkey?: readonly string[];
+  onStopHotkey?: () => void;
+  /** Called after each action row is committed (app: "action recorded" events; tests). */
+  onCommitted?: (rowId: number, action: Action) => void;
+  now?: () => number;
+}
+
+const MASK = '••••';
+
+/**
+ * Turns live input into committed library rows. Input handling is synchronous and cheap (the
+ * aggregator is pure); the slow parts — encoding a frame, asking accessibility — run
+ * concurrently, and one serial queue applies the aggregator's operations to the library in
+ * order. A row commits only after its frame file is on disk, so a crash loses at most the
+ * actions whose frames were still being written.
+ */
+export class Recorder<F extends LiveFrame> {
+  private readonly aggregator: Aggregator<F>;
+  private readonly rowIds = new Map<number, Promise<number | null>>();
+  private readonly frameRows = new Map<number, Promise<number>>();
+  private readonly elements = new Map<number, Promise<ElementAtPoint | null>>();
+  private queue: Promise<void> = Promise.resolve();
+  private seq: number;
+  private paused = false;
+  private ended = false;
+  private readonly heldKeys = new Set<string>();
+  /** Rows added while the stop chord was being pressed: removed when it completes. */
+  private chordAdds: number[] = [];
+  private lastContext: ElementAtPoint | null = null;
+  private readonly ownWindows = new Map<number, Rect>();
+  private errors: Error[] = [];
+  private readonly now: () => number;
+
+  constructor(private readonly o: RecorderOptions<F>) {
+    this.now = o.now ?? Date.now;
+    this.aggregator = new Aggregator<F>({ startTime: this.now() });
+    this.seq = o.lib.countActions(o.recordingId);
+  }
+
+  /** The app's own windows (by id, with their current screen rect): clicks there are dropped. */
+  setOwnWindow(id: number, rect: Rect | null): void {
+    if (rect) this.ownWindows.set(id, rect);
+    else this.ownWindows.delete(id);
+    const meta = this.o.lib.getRecording(this.o.recordingId).meta;
+    this.o.lib.updateRecording(this.o.recordingId, {
+      meta: { ...meta, excludedWindows: [...this.ownWindows].map(([wid, r]) => ({ id: wid, rect: r })) },
+    });
+  }
+
+  /** Feeds one raw input event (from the hooks callback). Never throws, never blocks. */
+  input(event: RawInput<F>): void {
+    if (this.ended) return;
+    if (this.handleStopChord(event)) return;
+    let ev = event;
+    if (ev.type !== 'keydown' && ev.type !== 'keyup' && this.onOwnWindow(ev.type === 'wheel' ? null : ev)) {
+      ev = { ...ev, excluded: true };
+    }
+    if (ev.type === 'mousedown' && !('excluded' in ev && ev.excluded)) {
+      // Ask for the element at press time, before the UI reacts to the click.
+      this.lookupElement(ev.x, ev.y, ev.time);
+    }
+    this.apply(this.aggregator.input(ev));
+  }
+
+  /** Idle timer: call at about the capture rate. */
+  tick(): void {
+    if (!this.ended && !this.paused) this.apply(this.aggregator.tick(this.now(), this.o.frames.latest()));
+  }
+
+  pause(): void {
+    if (this.paused || this.ended) return;
+    this.apply(this.aggregator.pause(this.now(), this.o.frames.latest()));
+    this.paused = true;
+    this.enqueue(async () => void pauseRecording(this.o.lib, this.o.recordingId));
+  }
+
+  resume(): void {
+    if (!this.paused || this.ended) return;
+    this.paused = false;
+    this.aggregator.resume(this.now());
+    this.enqueue(async () => void resumeRecording(this.o.lib, this.o.recordingId));
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Records `finish` / `fail`, waits until every row is committed, and ends the recording. */
+  async stop(outcome: 'finished' | 'failed'): Promise<void> {
+    if (this.ended) return this.drain();
+    if (this.paused) this.resume();
+    const frame = this.o.frames.latest();
+    this.apply(outcome === 'finished' ? this.aggregator.finish(this.now(), frame) : this.aggregator.fail(this.now(), frame));
+    this.ended = true;
+    await this.drain();
+    endRecording(this.o.lib, this.o.recordingId, outcome, this.now());
+  }
+
+  /** Resolves when every operation so far is in the library; rejects with the first failure. */
+  async drain(): Promise<void> {
+    await this.queue;
+    if (this.errors.length) throw this.errors[0];
+  }
+
+  private onOwnWindow(p: { x: number; y: number } | null): boolean {
+    if (!p) return false;
+    for (const r of this.ownWindows.values()) {
+      if (p.x >= r.left && p.x < r.right && p.y >= r.top && p.y < r.bottom) return true;
+    }
+    return false;
+  }
+
+  /**
+   * The stop chord (e.g. ctrl+shift+f12) ends the recording and leaves no trace: its final
+   * key never reaches the aggregator, and the modifier presses recorded on the way are
+   * removed when the chord completes.
+   */
+  private handleStopChord(ev: RawInput<F>): boolean {
+    const chord = this.o.stopHotkey;
+    if (!chord || (ev.type !== 'keydown' && ev.type !== 'keyup')) return false;
+    const key = normalizeKeyName(ev.key) ?? ev.key;
+    if (ev.type === 'keyup') {
+      this.heldKeys.delete(key);
+      if (this.heldKeys.size === 0) this.chordAdds = [];
+      return false;
+    }
+    this.heldKeys.add(key);
+    const inChord = [...this.heldKeys].every((k) => chord.includes(k));
+    if (!inChord) {
+      this.chordAdds = [];
+      return false;
+    }
+    if (this.heldKeys.size === chord.length) {
+      const ids = this.chordAdds;
+      this.chordAdds = [];
+      this.apply(ids.map((id) => ({ op: 'remove', id }) as const));
+      this.o.onStopHotkey?.();
+      return true;
+    }
+    return false;
+  }
+
+  private lookupElement(x: number, y: number, time: number): void {
+    const lookup = this.o.a11y.elementAt(x, y).catch(() => null);
+    this.elements.set(time, lookup);
+    // Presses that never became an action (second press of a double click) are forgotten.
+    for (const t of this.elements.keys()) if (t < time - 5_000) this.elements.delete(t);
+  }
+
+  private apply(ops: RecordingOp<F>[]): void {
+    for (const op of ops) {
+      if (op.op === 'add') {
+        if (this.heldKeys.size > 0 && op.action.kind === 'key') this.chordAdds.push(op.id);
+        // Start the slow work now; the queue only orders the commits.
+        const frame = op.frame ? this.persistFrame(op.frame) : null;
+        const element = op.pointer ? (this.elements.get(op.time) ?? Promise.resolve(null)) : null;
+        this.elements.delete(op.time);
+        this.rowIds.set(
+          op.id,
+          this.enqueue(() => this.commitAdd(op.action, op.time, frame, element)),
+        );
+      } else {
+        const row = this.rowIds.get(op.id);
+        if (!row) continue;
+        if (op.op === 'update') {
+          const action = op.action;
+          this.enqueue(async () => {
+            const id = await row;
+            if (id !== null) this.o.lib.updateAction(id, { action: this.mask(action) });
+          });
+        } else {
+          this.rowIds.delete(op.id);
+          this.enqueue(async () => {
+            const id = await row;
+            if (id !== null) this.o.lib.removeAction(id);
+          });
+        }
+      }
+    }
+  }
+
+  private enqueue<T>(work: () => Promise<T>): Promise<T | null> {
+    const result = this.queue.then(work).catch((err: unknown) => {
+      this.errors.push(err instanceof Error ? err : new Error(String(err)));
+      return null;
+    });
+    this.queue = result.then(() => undefined);
+    return result;
+  }
+
+  private persistFrame(frame: F): Promise<number> {
+    let row = this.frameRows.get(frame.id);
+    if (!row) {
+      row = this.writeFrame(frame);
+      // A frame that failed to write is retried by the next action that needs it.
+      row.catch(() => this.frameRows.delete(frame.id));
+      this.frameRows.set(frame.id, row);
+      // Frames older than the latest are not needed again once written.
+      for (const id of this.frameRows.keys()) if (id < frame.id - 50) this.frameRows.delete(id);
+    }
+    return row;
+  }
+
+  private async writeFrame(frame: F): Promise<number> {
+    const { lib, recordingId } = this.o;
+    const format = this.o.frameFormat ?? 'png';
+    const ext = format === 'jpeg' ? 'jpg' : format;
+    const abs = path.join(lib.recordingDir(recordingId), `${frame.capturedAt}-${frame.id}.${ext}`);
+    const written = await this.o.writeFrame(frame, abs, format);
+    return lib.addFrameRow(recordingId, lib.relativePath(abs), {
+      format,
+      width: written.width,
+      height: written.height,
+      bytes: written.bytes,
+      sha256: written.sha256,
+      capturedAt: frame.capturedAt,
+    }).id;
+  }
+
+  private async writeRedactedFrame(width: number, height: number, time: number): Promise<number> {
+    const { lib, recordingId } = this.o;
+    const abs = path.join(lib.recordingDir(recordingId), `${time}-redacted-${this.seq + 1}.png`);
+    const written = await this.o.writeRedacted(width, height, abs);
+    return lib.addFrameRow(recordingId, lib.relativePath(abs), {
+      format: 'png',
+      width,
+      height,
+      bytes: written.bytes,
+      sha256: written.sha256,
+      redacted: true,
+      capturedAt: time,
+    }).id;
+  }
+
+  private isRedacted(context: ElementAtPoint | null): boolean {
+    if (!context) return false;
+    const apps = this.o.privacy?.excludedApps ?? [];
+    const titles = this.o.privacy?.excludedTitles ?? [];
+    const app = context.appName.toLowerCase();
+    return apps.some((a) => a && app.includes(a.toLowerCase())) || titles.some((t) => t.test(context.windowTitle));
+  }
+
+  /** Typing into a password field is stored masked (the element is the last one clicked). */
+  private mask(action: Action): Action {
+    if (action.kind !== 'type' || !this.lastContext?.role.toLowerCase().includes('password')) return action;
+    return { kind: 'type', text: MASK };
+  }
+
+  private async commitAdd(
+    action: Action,
+    time: number,
+    frame: Promise<number> | null,
+    element: Promise<ElementAtPoint | null> | null,
+  ): Promise<number> {
+    const { lib, recordingId } = this.o;
+    const found = element ? await element : null;
+    if (found) this.lastContext = found;
+    const context = found ?? this.lastContext;
+    let frameId: number | null = null;
+    if (frame) {
+      if (this.isRedacted(context)) {
+        // The encoded frame may already be on disk; it simply gets no row.
+        const live = this.o.frames.latest();
+        frameId = await this.writeRedactedFrame(live?.width ?? 1, live?.height ?? 1, time);
+      } else {
+        frameId = await frame;
+      }
+    }
+    const elementInfo: ElementInfo | null = found ? { name: found.name, rect: found.rect, role: found.role } : null;
+    const patch: ActionPatch = {
+      windowTitle: context?.windowTitle ?? null,
+      appName: context?.appName ?? null,
+    };
+    const row = lib.appendAction(recordingId, {
+      seq: ++this.seq,
+      time,
+      action: this.mask(action),
+      element: elementInfo,
+      frameId,
+      ...patch,
+    });
+    this.o.onCommitted?.(row.id, row.action);
+    return row.id;
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * The recorder's ordering, privacy and crash-safety rules against a real library on disk.
+ * Frames here are small in-memory stand-ins written with sharp (the capture service and the
+ * X server are exercised in the end-to-end recording test); accessibility answers come from a
+ * scripted provider so the password and exclusion rules can be driven exactly.
+ */
+import fs from 'node:fs';
+import sharp from 'sharp';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { formatAction } from '../../src/core/grammar.js';
+import type { RawInput } from '../../src/core/input-events.js';
+import { Library, sha256 } from '../../src/library/library.js';
+import type { AccessibilityProvider, ElementAtPoint } from '../../src/tracker/a11y/provider.js';
+import { type LiveFrame, Recorder } from '../../src/tracker/recorder.js';
+import { startRecording } from '../../src/tracker/sessions.js';
+import { tempDir } from '../support/fixture.js';
+
+interface TestFrame extends LiveFrame {
+  colour: number;
+}
+
+let home: string;
+let lib: Library;
+beforeEach(() => {
+  home = tempDir('recorder');
+  lib = Library.open(home);
+});
+afterEach(() => {
+  lib.close();
+  fs.rmSync(home, { recursive: true, force: true });
+});
+
+async function png(width: number, height: number, colour: number): Promise<Buffer> {
+  return sharp({ create: { width, height, channels: 3, background: { r: colour, g: 0, b: 0 } } }).png().toBuffer();
+}
+
+function setup(elementAt: (x: number, y: number) => ElementAtPoint | null, extra: Partial<ConstructorParameters<typeof Recorder<TestFrame>>[0]> = {}) {
+  const rec = startRecording(lib, { mode: 'non-task' });
+  let current: TestFrame | null = null;
+  let clock = 1_000_000;
+  const a11y: AccessibilityProvider = {
+    platform: 'test',
+    elementAt: async (x, y) => elementAt(x, y),
+    close: async () => {},
+  };
+  const recorder = new Recorder<TestFrame>({
+    lib,
+    recordingId: rec.id,
+    frames: { latest: () => current },
+    writeFrame: async (frame, abs) => {
+      const data = await png(frame.width, frame.height, frame.colour);
+      fs.mkdirSync(abs.slice(0, abs.lastIndexOf('/')), { recursive: true });
+      fs.writeFileSync(abs, data);
+      return { bytes: data.byteLength, sha256: sha256(data), width: frame.width, height: frame.height };
+    },
+    writeRedacted: async (w, h, abs) => {
+      const data = await png(w, h, 0);
+      fs.mkdirSync(abs.slice(0, abs.lastIndexOf('/')), { recursive: true });
+      fs.writeFileSync(abs, data);
+      return { bytes: data.byteLength, sha256: sha256(data) };
+    },
+    a11y,
+    now: () => clock,
+    ...extra,
+  });
+  let nextId = 1;
+  return {
+    rec,
+    recorder,
+    show(colour: number) {
+      current = { id: nextId++, width: 64, height: 48, capturedAt: clock, colour };
+    },
+    advance(ms: number) {
+      clock += ms;
+    },
+    send(ev: Omit<RawInput<TestFrame>, 'time' | 'frame'>) {
+      recorder.input({ ...ev, time: clock, frame: current } as RawInput<TestFrame>);
+      clock += 50;
+    },
+  };
+}
+
+const texts = (id: number) => lib.listActions(id).map((a) => formatAction(a.action, 'recorded'));
+
+describe('recorder', () => {
+  it('commits actions in order with the frame current when each began and the element at press', async () => {
+    const t = setup((x) => (x < 100 ? { name: 'Title', role: 'paragraph', rect: { left: 0, top: 0, right: 100, bottom: 20 }, windowTitle: 'Deck - Impress', appName: 'soffice' } : null));
+    t.show(10);
+    t.send({ type: 'mousedown', button: 'left', x: 50, y: 10 });
+    t.send({ type: 'mouseup', button: 'left', x: 50, y: 10 });
+    t.show(20);
+    for (const k of ['h', 'i']) {
+      t.send({ type: 'keydown', key: k });
+      t.send({ type: 'keyup', key: k });
+    }
+    t.show(30);
+    t.send({ type: 'mousedown', button: 'right', x: 300, y: 40 });
+    t.send({ type: 'mouseup', button: 'right', x: 300, y: 40 });
+    await t.recorder.stop('finished');
+    expect(texts(t.rec.id)).toEqual(['click (50, 10)', 'type text: hi', 'right click (300, 40)', 'finish']);
+    const actions = lib.listActions(t.rec.id);
+    expect(actions[0]!.element).toEqual({ name: 'Title', role: 'paragraph', rect: { left: 0, top: 0, right: 100, bottom: 20 } });
+    expect(actions[0]).toMatchObject({ windowTitle: 'Deck - Impress', appName: 'soffice' });
+    expect(actions[2]!.element).toBeNull();
+    // Each action's frame is the one shown when it began, written before its row.
+    const colours = await Promise.all(
+      actions.map(async (a) => (await sharp(lib.absolutePath(lib.getFrame(a.frameId!).path)).raw().toBuffer())[0]),
+    );
+    expect(colours).toEqual([10, 20, 30, 30]);
+    expect(lib.getRecording(t.rec.id).status).toBe('finished');
+  });
+
+  it('masks typing into a password field', async () => {
+    const t = setup(() => ({ name: 'Password', role: 'password text', rect: null, windowTitle: 'Login', appName: 'app' }));
+    t.show(1);
+    t.send({ type: 'mousedown', button: 'left', x: 5, y: 5 });
+    t.send({ type: 'mouseup', button: 'left', x: 5, y: 5 });
+    for (const k of ['s', 'e', 'c', 'r', 'e', 't']) t.send({ type: 'keydown', key: k });
+    await t.recorder.stop('finished');
+    expect(texts(t.rec.id)).toEqual(['click (5, 5)', 'type text: ••••', 'finish']);
+    expect(fs.readFileSync(lib.absolutePath('library.db')).includes('secret')).toBe(false);
+  });
+
+  it('stores a redacted placeholder frame for excluded applications', async () => {
+    const t = setup(() => ({ name: 'Entry', role: 'entry', rect: null, windowTitle: 'Vault', appName: 'KeePassXC' }), {
+      privacy: { excludedApps: ['keepass'] },
+    });
+    t.show(99);
+    t.send({ type: 'mousedown', button: 'left', x: 5, y: 5 });
+    t.send({ type: 'mouseup', button: 'left', x: 5, y: 5 });
+    await t.recorder.stop('finished');
+    const frame = lib.getFrame(lib.listActions(t.rec.id)[0]!.frameId!);
+    expect(frame.redacted).toBe(true);
+    expect((await sharp(lib.absolutePath(frame.path)).raw().toBuffer())[0]).toBe(0);
+  });
+
+  it('drops clicks on the app\'s own windows', async () => {
+    const t = setup(() => null);
+    t.recorder.setOwnWindow(42, { left: 0, top: 0, right: 100, bottom: 100 });
+    t.show(1);
+    t.send({ type: 'mousedown', button: 'left', x: 50, y: 50 });
+    t.send({ type: 'mouseup', button: 'left', x: 50, y: 50 });
+    t.send({ type: 'mousedown', button: 'left', x: 150, y: 50 });
+    t.send({ type: 'mouseup', button: 'left', x: 150, y: 50 });
+    await t.recorder.stop('finished');
+    expect(texts(t.rec.id)).toEqual(['click (150, 50)', 'finish']);
+    expect(lib.getRecording(t.rec.id).meta.excludedWindows).toEqual([{ id: 42, rect: { left: 0, top: 0, right: 100, bottom: 100 } }]);
+  });
+
+  it('the stop hotkey ends the recording and is not recorded', async () => {
+    let stopped = 0;
+    const t = setup(() => null, { stopHotkey: ['ctrl', 'shift', 'f12'], onStopHotkey: () => stopped++ });
+    t.show(1);
+    t.send({ type: 'keydown', key: 'enter' });
+    t.send({ type: 'keyup', key: 'enter' });
+    t.send({ type: 'keydown', key: 'ctrl' });
+    t.send({ type: 'keydown', key: 'shift' });
+    t.send({ type: 'keydown', key: 'f12' });
+    expect(stopped).toBe(1);
+    await t.recorder.stop('failed');
+    expect(texts(t.rec.id)).toEqual(['press key enter', 'fail']);
+    expect(lib.getRecording(t.rec.id).status).toBe('failed');
+  });
+
+  it('records waits while idle and nothing while paused', async () => {
+    const t = setup(() => null);
+    t.show(1);
+    t.advance(6_500);
+    t.recorder.tick();
+    t.recorder.pause();
+    t.advance(20_000);
+    t.recorder.tick();
+    t.send({ type: 'keydown', key: 'a' });
+    t.recorder.resume();
+    t.send({ type: 'keydown', key: 'enter' });
+    await t.recorder.stop('finished');
+    expect(texts(t.rec.id)).toEqual(['wait', 'press key enter', 'finish']);
+  });
+});
