@@ -1,0 +1,100 @@
+import { type Command, Option } from 'commander';
+import type { TaskLevel } from '../../library/library.js';
+import { globalOptions, output, UsageError, withLibrary } from '../context.js';
+
+interface RecordOptions {
+  mode?: 'given' | 'free' | 'non-task';
+  task?: string;
+  level?: TaskLevel;
+  given?: string;
+  failOnStop?: boolean;
+  stopHotkey: string;
+  fps: string;
+  capture: 'auto' | 'x11' | 'nutjs' | 'screenshot-desktop';
+  monitor?: string;
+  frameFormat: 'png' | 'webp' | 'jpeg';
+  excludeApp: string[];
+  excludeTitle: string[];
+  verbose?: boolean;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export const DEFAULT_STOP_HOTKEY = 'ctrl+shift+f12';
+
+export function registerRecordCommands(program: Command): void {
+  program
+    .command('record')
+    .description(
+      'record keyboard, mouse, screen frames and UI elements until SIGINT/SIGTERM or the stop hotkey; prints "recording <id>" once live',
+    )
+    .addOption(new Option('--mode <mode>', 'task mode (default: given with --given, free with --task, else non-task)').choices(['given', 'free', 'non-task']))
+    .option('--task <text>', 'task description (free task)')
+    .addOption(new Option('--level <level>', 'task level').choices(['easy', 'medium', 'hard']))
+    .option('--given <id>', 'record this given task (see `pcagent tasks list`)')
+    .option('--fail-on-stop', 'save as failed instead of finished when stopped')
+    .option('--stop-hotkey <keys>', 'global stop chord, never recorded', DEFAULT_STOP_HOTKEY)
+    .option('--fps <n>', 'screen frames per second kept in memory', '10')
+    .addOption(
+      new Option('--capture <backend>', 'screen capture backend').choices(['auto', 'x11', 'nutjs', 'screenshot-desktop']).default('auto'),
+    )
+    .option('--monitor <name>', 'capture one monitor (RandR name or index) instead of the whole desktop')
+    .addOption(new Option('--frame-format <format>', 'frame file format').choices(['png', 'webp', 'jpeg']).default('png'))
+    .option('--exclude-app <name>', 'never store frames while this application is used (repeatable)', collect, [])
+    .option('--exclude-title <regex>', 'never store frames for windows whose title matches (repeatable)', collect, [])
+    .option('--verbose', 'report the capture backend, accessibility provider and each action on stderr')
+    .action(async (opts: RecordOptions, cmd: Command) =>
+      withLibrary(cmd, async (lib) => {
+        const fps = Number(opts.fps);
+        if (!(fps > 0 && fps <= 60)) throw new UsageError(`--fps must be a number from 1 to 60, not "${opts.fps}"`);
+        const mode = opts.mode ?? (opts.given ? 'given' : opts.task ? 'free' : 'non-task');
+        const taskId = opts.given === undefined ? undefined : Number(opts.given);
+        if (taskId !== undefined && !Number.isSafeInteger(taskId)) throw new UsageError(`"${opts.given}" is not a task id`);
+        const excludedTitles = opts.excludeTitle.map((t) => {
+          try {
+            return new RegExp(t, 'i');
+          } catch {
+            throw new UsageError(`--exclude-title "${t}" is not a valid regular expression`);
+          }
+        });
+        const { normalizeKeyName } = await import('../../core/keys.js');
+        const stopHotkey = opts.stopHotkey.split('+').map((k) => {
+          const name = normalizeKeyName(k.trim());
+          if (!name) throw new UsageError(`--stop-hotkey: unknown key "${k}"`);
+          return name;
+        });
+        const { startLiveRecording } = await import('../../tracker/live-recording.js');
+        const verbose = (line: string) => opts.verbose && process.stderr.write(`${line}\n`);
+        let requestStop: () => void = () => {};
+        const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
+        const live = await startLiveRecording({
+          lib,
+          start: { mode, taskId, description: opts.task, level: opts.level },
+          fps,
+          capture: opts.capture,
+          monitor: opts.monitor,
+          frameFormat: opts.frameFormat,
+          privacy: { excludedApps: opts.excludeApp, excludedTitles },
+          stopHotkey,
+          onStopHotkey: () => requestStop(),
+          onCommitted: (rowId) => verbose(`action ${rowId} recorded`),
+        });
+        const onSignal = () => requestStop();
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        verbose(
+          `capture: ${live.capture.backend}${live.capture.skipped.map((s) => ` (skipped ${s.name}: ${s.error})`).join('')}, ` +
+            `${live.capture.region.width}x${live.capture.region.height}; accessibility: ${live.a11y}; stop hotkey: ${stopHotkey.join('+')}`,
+        );
+        process.stdout.write(`recording ${live.recording.id}\n`);
+        await stopRequested;
+        const saved = await live.stop(opts.failOnStop ? 'failed' : 'finished');
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        const actions = lib.countActions(saved.id);
+        const json = globalOptions(cmd).json;
+        if (json) output(cmd, { id: saved.id, status: saved.status, actions }, () => '');
+        else process.stderr.write(`saved recording ${saved.id} (${saved.status}, ${actions} actions)\n`);
+      }),
+    );
+}

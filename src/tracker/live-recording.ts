@@ -1,0 +1,139 @@
+import sharp from 'sharp';
+import type { FrameFormat, Library, Recording, ScreenInfo } from '../library/library.js';
+import { sha256 } from '../library/library.js';
+import { writeFileAtomic } from '../library/atomic-file.js';
+import type { AccessibilityProvider } from './a11y/provider.js';
+import { nullProvider } from './a11y/provider.js';
+import type { BackendPreference } from './capture/backend.js';
+import type { CaptureInfo } from './capture/capture-worker.js';
+import { FrameEncoder } from './capture/encoder.js';
+import { type CapturedFrame, FrameCapture } from './capture/frame-capture.js';
+import { startInputHooks } from './input/hooks.js';
+import { checkRecordExtension } from './input/record-extension.js';
+import { type PrivacyRules, Recorder } from './recorder.js';
+import { type StartOptions, startRecording } from './sessions.js';
+
+export interface LiveRecordingOptions {
+  lib: Library;
+  start: StartOptions;
+  fps?: number;
+  capture?: BackendPreference;
+  /** One monitor (RandR name or index) instead of the whole virtual desktop. */
+  monitor?: string | number;
+  frameFormat?: FrameFormat;
+  privacy?: PrivacyRules;
+  stopHotkey?: readonly string[];
+  onStopHotkey?: () => void;
+  onCommitted?: (rowId: number) => void;
+  /** Accessibility provider; default: AT-SPI on Linux, none elsewhere. */
+  a11y?: AccessibilityProvider;
+}
+
+export interface LiveRecording {
+  readonly recording: Recording;
+  readonly capture: CaptureInfo;
+  readonly a11y: string;
+  readonly recorder: Recorder<CapturedFrame>;
+  pause(): void;
+  resume(): void;
+  /** Flushes everything, records finish/fail, releases hooks and capture. */
+  stop(outcome: 'finished' | 'failed'): Promise<Recording>;
+}
+
+/** How often the idle (wait) timer is checked. */
+const TICK_MS = 200;
+
+async function defaultAccessibility(): Promise<{ provider: AccessibilityProvider; name: string }> {
+  if (process.platform !== 'linux') return { provider: nullProvider, name: 'none' };
+  const { createAtspiProvider } = await import('./a11y/atspi.js');
+  const provider = createAtspiProvider();
+  // Connecting can take longer than a hit-test deadline: do it before the first click.
+  const ready = await Promise.race([provider.ready(), new Promise<boolean>((r) => setTimeout(() => r(false), 3_000))]);
+  return { provider, name: ready ? 'at-spi' : 'at-spi (bus not reachable: elements will be unknown)' };
+}
+
+async function blackPng(width: number, height: number, abs: string): Promise<{ bytes: number; sha256: string }> {
+  const data = await sharp({ create: { width, height, channels: 3, background: '#000000' } })
+    .png({ compressionLevel: 9 })
+    .toBuffer();
+  writeFileAtomic(abs, data);
+  return { bytes: data.byteLength, sha256: sha256(data) };
+}
+
+/**
+ * Starts a live recording: checks the input hooks can run, starts frame capture, creates the
+ * recording row, then starts the global hooks. Resolves once everything is live — the moment
+ * `pcagent record` prints "recording <id>".
+ */
+export async function startLiveRecording(o: LiveRecordingOptions): Promise<LiveRecording> {
+  // Before anything else: without RECORD, uiohook would abort the whole process.
+  if (process.platform === 'linux') await checkRecordExtension(process.env.DISPLAY);
+  const capture = new FrameCapture({ fps: o.fps, backend: o.capture, monitor: o.monitor });
+  const info = await capture.start();
+  await capture.nextFrame();
+  const { provider: a11y, name: a11yName } = o.a11y ? { provider: o.a11y, name: o.a11y.platform } : await defaultAccessibility();
+  const encoder = new FrameEncoder({ workers: 1 });
+  const g = info.geometry;
+  const screen: ScreenInfo = {
+    logicalWidth: g.logical.width,
+    logicalHeight: g.logical.height,
+    physicalWidth: g.physical.width,
+    physicalHeight: g.physical.height,
+    scaleFactor: g.scaleFactor,
+    originX: g.origin.x,
+    originY: g.origin.y,
+  };
+  const recording = startRecording(o.lib, {
+    ...o.start,
+    screen,
+    meta: { ...o.start.meta, capture: info.backend, accessibility: a11yName, region: info.region },
+  });
+  const recorder = new Recorder<CapturedFrame>({
+    lib: o.lib,
+    recordingId: recording.id,
+    frames: capture,
+    writeFrame: (frame, abs, format) => encoder.encode(frame, abs, { format }),
+    writeRedacted: blackPng,
+    a11y,
+    frameFormat: o.frameFormat,
+    privacy: o.privacy,
+    stopHotkey: o.stopHotkey,
+    onStopHotkey: o.onStopHotkey,
+    onCommitted: o.onCommitted,
+  });
+  let hooks: { stop(): void };
+  try {
+    hooks = await startInputHooks<CapturedFrame>((ev) => recorder.input(ev), { currentFrame: () => capture.latest() });
+  } catch (err) {
+    await capture.stop();
+    await encoder.close();
+    await a11y.close();
+    o.lib.deleteRecording(recording.id);
+    throw err;
+  }
+  const timer = setInterval(() => recorder.tick(), TICK_MS);
+  let stopped: Promise<Recording> | null = null;
+  return {
+    recording,
+    capture: info,
+    a11y: a11yName,
+    recorder,
+    pause: () => recorder.pause(),
+    resume: () => recorder.resume(),
+    stop(outcome) {
+      stopped ??= (async () => {
+        clearInterval(timer);
+        hooks.stop();
+        try {
+          await recorder.stop(outcome);
+        } finally {
+          await capture.stop();
+          await encoder.close();
+          await a11y.close();
+        }
+        return o.lib.getRecording(recording.id);
+      })();
+      return stopped;
+    },
+  };
+}
