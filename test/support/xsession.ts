@@ -1,0 +1,610 @@
+/**
+ * A private X desktop for end-to-end tests: Xvfb (with or without RECORD), openbox (without
+ * a window manager new dialogs get no keyboard focus), a private D-Bus session bus and the
+ * AT-SPI bus launcher (accessibility), plus LibreOffice Impress and xdotool helpers.
+ * SPEC §4 lists the facts this relies on. Debian packages: xvfb x11-utils xdotool openbox dbus
+ * at-spi2-core libreoffice-impress libreoffice-gtk3 fonts-dejavu-core imagemagick unzip.
+ *
+ * Every daemon runs in its own process group (detached) so that stop() also ends what it
+ * spawned (the accessibility bus's dbus-daemon and registry, soffice.bin under oosplash).
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Readable } from 'node:stream';
+
+export { readSlideTexts } from './slide-texts.js';
+
+export interface DisplayOptions {
+  readonly width: number;
+  readonly height: number;
+  /** Colour depth; default 24. */
+  readonly depth?: number;
+  /** Start Xvfb with the RECORD extension (default true); false passes `-extension RECORD`. */
+  readonly record?: boolean;
+}
+
+export interface XSession {
+  /** ':N' */
+  readonly display: string;
+  readonly width: number;
+  readonly height: number;
+  /** Environment for programs on this desktop: DISPLAY, DBUS_SESSION_BUS_ADDRESS, XDG_* … */
+  readonly env: NodeJS.ProcessEnv;
+  /** Private scratch directory (runtime dir, logs); removed by stop(). */
+  readonly dir: string;
+  stop(): Promise<void>;
+}
+
+export interface WindowGeometry {
+  /** X window id (decimal, as xdotool prints it). */
+  readonly id: string;
+  /** Client area in screen pixels (xwininfo's absolute position: below openbox's title bar). */
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+// ---------------------------------------------------------------------------------------
+// processes
+
+interface Daemon {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly exited: Promise<void>;
+  done: boolean;
+}
+
+/** Process groups still running, killed if the test process exits without stop(). */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // the group is already gone
+  }
+}
+
+function spawnDaemon(
+  name: string,
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  logFile: string,
+  extraStdio: Array<'pipe' | 'ignore'> = [],
+  stdout: 'log' | 'pipe' = 'log',
+): Daemon {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => liveGroups.forEach((pid) => killGroup(pid, 'SIGKILL')));
+  }
+  const log = openSync(logFile, 'a');
+  const child = spawn(cmd, args, {
+    env,
+    detached: true,
+    stdio: ['ignore', stdout === 'pipe' ? 'pipe' : log, log, ...extraStdio],
+  });
+  closeSync(log);
+  const daemon: Daemon = {
+    name,
+    child,
+    done: false,
+    exited: new Promise((resolve) => {
+      child.once('exit', () => resolve());
+      child.once('error', () => resolve());
+    }),
+  };
+  void daemon.exited.then(() => {
+    daemon.done = true;
+    if (child.pid) liveGroups.delete(child.pid);
+  });
+  if (child.pid) liveGroups.add(child.pid);
+  return daemon;
+}
+
+/** SIGTERM to the daemon's whole group, SIGKILL after `graceMs`. */
+async function stopDaemon(d: Daemon, graceMs = 3000): Promise<void> {
+  const pid = d.child.pid;
+  if (pid === undefined) return;
+  if (!d.done) {
+    killGroup(pid, 'SIGTERM');
+    await within(d.exited, graceMs);
+  }
+  killGroup(pid, 'SIGKILL'); // leftovers in the group (e.g. children that ignored SIGTERM)
+  await d.exited;
+  liveGroups.delete(pid);
+}
+
+/** Whether `p` settles within `ms` (without leaving a timer that keeps the process alive). */
+async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([p.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** First line a child writes on `stream` (Xvfb -displayfd, dbus-daemon --print-address). */
+function firstLine(
+  stream: Readable | null | undefined,
+  d: Daemon,
+  timeoutMs: number,
+  logFile: string,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    if (!stream) return reject(new Error(`${d.name}: no pipe`));
+    let buf = '';
+    const fail = (why: string): void => {
+      clearTimeout(timer);
+      reject(new Error(`${d.name} ${why}; log:\n${tail(logFile)}`));
+    };
+    const timer = setTimeout(() => fail(`did not report within ${timeoutMs} ms`), timeoutMs);
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      buf += chunk;
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) {
+        clearTimeout(timer);
+        resolve(buf.slice(0, nl).trim());
+      }
+    });
+    void d.exited.then(() => fail('exited'));
+  });
+}
+
+function tail(file: string, chars = 2000): string {
+  try {
+    return readFileSync(file, 'utf8').slice(-chars);
+  } catch {
+    return '(no log)';
+  }
+}
+
+/** Runs a program on the session's desktop and returns its stdout (trimmed). */
+export async function exec(
+  session: Pick<XSession, 'env'>,
+  cmd: string,
+  args: string[],
+  timeoutMs = 15_000,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      cmd,
+      args,
+      { env: session.env, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`${cmd} ${args.join(' ')}: ${err.message}\n${stderr}`));
+        else resolve(stdout.trim());
+      },
+    );
+  });
+}
+
+/**
+ * Polls `probe` until it returns a value other than null/undefined/false. A probe that
+ * throws ends the wait with its error (so "soffice exited" fails at once, not at the timeout).
+ */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined | false>,
+  timeoutMs = 20_000,
+  intervalMs = 100,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== null && value !== undefined && value !== false) return value;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}
+
+/** A probe's "not yet" for commands that fail until the thing waited for is up. */
+const notYet = (): false => false;
+
+// ---------------------------------------------------------------------------------------
+// the desktop
+
+const AT_SPI_LAUNCHERS = ['/usr/libexec/at-spi-bus-launcher', '/usr/lib/at-spi2-core/at-spi-bus-launcher'];
+
+/**
+ * Starts Xvfb on a free display, then a D-Bus session bus, the AT-SPI bus launcher and
+ * openbox. Xvfb picks the display number itself (`-displayfd`: it probes the lock files and
+ * /tmp/.X11-unix atomically), so parallel test files never race for one.
+ */
+export async function startDisplay(options: DisplayOptions): Promise<XSession> {
+  const { width, height, depth = 24, record = true } = options;
+  const dir = await mkdtemp(join(tmpdir(), 'pcagent-x-'));
+  const runtimeDir = join(dir, 'runtime');
+  mkdirSync(runtimeDir, { mode: 0o700 });
+  const daemons: Daemon[] = [];
+  const log = (name: string): string => join(dir, `${name}.log`);
+
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    for (const d of [...daemons].reverse()) await stopDaemon(d);
+    await rm(dir, { recursive: true, force: true });
+  };
+
+  try {
+    const xvfb = spawnDaemon(
+      'Xvfb',
+      'Xvfb',
+      [
+        '-displayfd',
+        '3',
+        '-screen',
+        '0',
+        `${width}x${height}x${depth}`,
+        record ? '+extension' : '-extension',
+        'RECORD',
+        '-nolisten',
+        'tcp',
+        '-noreset',
+      ],
+      process.env,
+      log('xvfb'),
+      ['pipe'],
+    );
+    daemons.push(xvfb);
+    const display = `:${await firstLine(xvfb.child.stdio[3] as Readable, xvfb, 20_000, log('xvfb'))}`;
+
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DISPLAY: display,
+      // Private per-session dirs: the AT-SPI bus socket lives in XDG_RUNTIME_DIR; an own
+      // XDG_CONFIG_HOME keeps a developer's openbox/GTK settings out of the tests.
+      XDG_RUNTIME_DIR: runtimeDir,
+      XDG_CONFIG_HOME: join(dir, 'config'),
+      XDG_DATA_HOME: join(dir, 'data'),
+      XDG_CACHE_HOME: join(dir, 'cache'),
+      GDK_BACKEND: 'x11',
+      GSETTINGS_BACKEND: 'memory',
+    };
+    delete env.WAYLAND_DISPLAY;
+    delete env.NO_AT_BRIDGE; // "1" would switch GTK's accessibility bridge off
+    delete env.DBUS_SESSION_BUS_ADDRESS;
+    delete env.AT_SPI_BUS_ADDRESS;
+    await waitFor(
+      'the X server',
+      () => exec({ env }, 'xdpyinfo', ['-display', display]).then(() => true, notYet),
+      10_000,
+    );
+
+    // A socket path, not an abstract socket: dbus-next (the accessibility provider) cannot
+    // reach abstract sockets without an optional native module.
+    const bus = spawnDaemon(
+      'dbus-daemon',
+      'dbus-daemon',
+      ['--session', '--nofork', '--print-address=1', `--address=unix:path=${join(runtimeDir, 'bus')}`],
+      env,
+      log('dbus'),
+      [],
+      'pipe',
+    );
+    daemons.push(bus);
+    env.DBUS_SESSION_BUS_ADDRESS = await firstLine(bus.child.stdout, bus, 10_000, log('dbus'));
+
+    const launcher = AT_SPI_LAUNCHERS.find((p) => existsSync(p));
+    if (!launcher) throw new Error('at-spi-bus-launcher not found (Debian package at-spi2-core)');
+    daemons.push(spawnDaemon('at-spi-bus-launcher', launcher, ['--launch-immediately'], env, log('atspi')));
+    // NameHasOwner does not auto-start the service, which could race a second launcher.
+    await waitFor('the AT-SPI bus launcher', () =>
+      busCall(
+        { env },
+        'org.freedesktop.DBus',
+        '/org/freedesktop/DBus',
+        'org.freedesktop.DBus.NameHasOwner',
+        'string:org.a11y.Bus',
+      ).then((reply) => reply.includes('true'), notYet),
+    );
+    await waitFor('the AT-SPI bus', () =>
+      busCall({ env }, 'org.a11y.Bus', '/org/a11y/bus', 'org.a11y.Bus.GetAddress').then(
+        (reply) => reply.includes(':'),
+        notYet,
+      ),
+    );
+
+    daemons.push(spawnDaemon('openbox', 'openbox', [], env, log('openbox')));
+    await waitFor('openbox', () =>
+      exec({ env }, 'xprop', ['-root', '_NET_SUPPORTING_WM_CHECK']).then((out) => out.includes('window id'), notYet),
+    );
+
+    return { display, width, height, env, dir, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+function busCall(
+  session: Pick<XSession, 'env'>,
+  dest: string,
+  path: string,
+  method: string,
+  ...args: string[]
+): Promise<string> {
+  return exec(
+    session,
+    'dbus-send',
+    ['--session', '--print-reply=literal', `--dest=${dest}`, path, method, ...args],
+    5000,
+  );
+}
+
+// ---------------------------------------------------------------------------------------
+// input and screen (xdotool drives XTEST, like a person's input; SPEC §4)
+
+/** Runs xdotool on the session's display. */
+export const xdo = (session: XSession, ...args: string[]): Promise<string> => exec(session, 'xdotool', args);
+
+/** Moves the pointer to (x, y) and clicks `button` (1 left, 2 middle, 3 right). */
+export async function click(session: XSession, x: number, y: number, button = 1): Promise<void> {
+  // No `mousemove --sync`: it never returns when the pointer is already there.
+  await xdo(session, 'mousemove', String(Math.round(x)), String(Math.round(y)), 'click', String(button));
+}
+
+/** Types text into the focused window, `delayMs` between keystrokes. */
+export async function typeText(session: XSession, text: string, delayMs = 12): Promise<void> {
+  await xdo(session, 'type', '--delay', String(delayMs), '--', text);
+}
+
+/** Presses keys or combinations in xdotool's names: 'Return', 'ctrl+s', 'Escape'. */
+export async function key(session: XSession, ...keys: string[]): Promise<void> {
+  await xdo(session, 'key', ...keys);
+}
+
+/** Saves the whole screen as PNG (ImageMagick `import`). */
+export async function screenshot(session: XSession, path: string): Promise<void> {
+  await exec(session, 'import', ['-display', session.display, '-window', 'root', path], 30_000);
+}
+
+/** The screen as raw RGB bytes (cheaper to compare than PNGs). */
+async function grabRgb(session: XSession): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'import',
+      ['-display', session.display, '-window', 'root', '-depth', '8', 'rgb:-'],
+      { env: session.env, encoding: 'buffer', maxBuffer: session.width * session.height * 3 + 1024, timeout: 30_000 },
+      (err, stdout) => (err ? reject(err) : resolve(stdout)),
+    );
+  });
+}
+
+function changedPixels(a: Buffer, b: Buffer): number {
+  if (a.length !== b.length) return Number.POSITIVE_INFINITY;
+  let changed = 0;
+  for (let i = 0; i < a.length; i += 3) if (a[i] !== b[i] || a[i + 1] !== b[i + 1] || a[i + 2] !== b[i + 2]) changed++;
+  return changed;
+}
+
+/**
+ * Waits until three screen grabs in a row are the same, give or take `tolerance` pixels (a
+ * blinking text cursor must not keep the screen "moving").
+ */
+export async function waitForStillScreen(session: XSession, timeoutMs = 20_000, tolerance = 400): Promise<void> {
+  let previous = await grabRgb(session);
+  let stillFor = 0;
+  await waitFor(
+    'the screen to stop changing',
+    async () => {
+      const frame = await grabRgb(session);
+      stillFor = changedPixels(previous, frame) <= tolerance ? stillFor + 1 : 0;
+      previous = frame;
+      return stillFor >= 2;
+    },
+    timeoutMs,
+    300,
+  );
+}
+
+/** Visible window ids whose title matches `namePattern` (xdotool regex, case-insensitive). */
+export async function findWindows(session: XSession, namePattern: string): Promise<string[]> {
+  // xdotool exits 1 when nothing matches.
+  const out = await xdo(session, 'search', '--onlyvisible', '--name', namePattern).catch(() => '');
+  return out.split('\n').filter((l) => l !== '');
+}
+
+/**
+ * Geometry of the first visible window whose title matches, or null. Uses xwininfo: under a
+ * reparenting window manager xdotool's getwindowgeometry counts the title bar twice.
+ */
+export async function windowGeometry(session: XSession, namePattern: string): Promise<WindowGeometry | null> {
+  const [id] = await findWindows(session, namePattern);
+  if (!id) return null;
+  const info = await exec(session, 'xwininfo', ['-id', id]).catch(() => null);
+  if (!info) return null;
+  const field = (label: string): number => Number(new RegExp(`${label}:\\s*(-?\\d+)`).exec(info)?.[1] ?? NaN);
+  return {
+    id,
+    x: field('Absolute upper-left X'),
+    y: field('Absolute upper-left Y'),
+    width: field('Width'),
+    height: field('Height'),
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// LibreOffice Impress
+
+export interface ImpressOptions {
+  /** Profile directory (UserInstallation); seeded for a quiet start when it has no profile yet. */
+  readonly profileDir: string;
+  /** Presentation to open; default a new one. */
+  readonly file?: string;
+  /** How long to wait for the main window to settle; default 90 s. */
+  readonly timeoutMs?: number;
+}
+
+export interface Impress {
+  /** soffice.bin, the process that owns the windows. */
+  readonly pid: number;
+  /** oosplash, the process this harness started (soffice.bin's parent). */
+  readonly launcherPid: number;
+  /** X id of the main window. */
+  readonly windowId: string;
+  /** Milliseconds from launch until the main window had settled. */
+  readonly startupMs: number;
+  /** The UserInstallation URL, for `soffice --convert-to` calls that the instance should serve. */
+  readonly profileUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Settings that make a fresh profile start straight into the editor: no template chooser,
+ * no tip of the day, no "what's new" bar (LibreOffice shows it when ooSetupLastVersion is
+ * lower than its own version, so a far-future value silences it for any version), no
+ * autosave or recovery data, and no "Keep current format" question when saving .pptx.
+ */
+const QUIET_PROFILE = `<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Impress/Misc/NewDoc"><prop oor:name="AutoPilot" oor:op="fuse"><value>false</value></prop></item>
+<item oor:path="/org.openoffice.Office.Common/Misc"><prop oor:name="ShowTipOfTheDay" oor:op="fuse"><value>false</value></prop></item>
+<item oor:path="/org.openoffice.Office.Common/Misc"><prop oor:name="FirstRun" oor:op="fuse"><value>false</value></prop></item>
+<item oor:path="/org.openoffice.Setup/Product"><prop oor:name="ooSetupLastVersion" oor:op="fuse"><value>99.9</value></prop></item>
+<item oor:path="/org.openoffice.Office.Recovery/AutoSave"><prop oor:name="Enabled" oor:op="fuse"><value>false</value></prop></item>
+<item oor:path="/org.openoffice.Office.Recovery/RecoveryInfo"><prop oor:name="Enabled" oor:op="fuse"><value>false</value></prop></item>
+<item oor:path="/org.openoffice.Office.Common/Save/Document"><prop oor:name="WarnAlienFormat" oor:op="fuse"><value>false</value></prop></item>
+</oor:items>
+`;
+
+/** Start-up dialogs that a profile the seed did not silence may still show. */
+const STARTUP_DIALOGS = ['^Select a Template$', '^Tip of the Day'];
+const MAIN_WINDOW = ' - LibreOffice Impress$';
+
+/** Pid of the direct child of `parentPid` running `program`, from /proc. */
+function childPid(parentPid: number, program: string): number | null {
+  const comm = program.slice(0, 15); // the kernel's command name is cut to 15 characters
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === parentPid && stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === comm) return Number(entry);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return null;
+}
+
+/** Sends a signal; false when the process is gone. Signal 0 only asks whether it is alive. */
+function signal(pid: number, sig: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(pid, sig);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function dismissStartupDialogs(session: XSession): Promise<boolean> {
+  let dismissed = false;
+  for (const pattern of STARTUP_DIALOGS) {
+    for (const id of await findWindows(session, pattern)) {
+      // The window may close between search and key; the next poll looks again.
+      // XTEST keys go to the focused window (`key --window` would send synthetic events,
+      // which GTK ignores), so focus the dialog first.
+      await xdo(session, 'windowfocus', '--sync', id).catch(() => undefined);
+      await xdo(session, 'key', 'Escape').catch(() => undefined);
+      dismissed = true;
+    }
+  }
+  return dismissed;
+}
+
+/**
+ * Launches `soffice --impress` on the session (gtk3 VCL plugin, so that AT-SPI sees it),
+ * dismisses start-up dialogs if any appear, and waits until the main window is mapped and
+ * active and the screen has stopped changing. A fresh profile is ready in about 5 s on an
+ * idle 2-core machine.
+ */
+export async function startImpress(session: XSession, options: ImpressOptions): Promise<Impress> {
+  const { profileDir, file, timeoutMs = 90_000 } = options;
+  const seed = join(profileDir, 'user', 'registrymodifications.xcu');
+  if (!existsSync(seed)) {
+    mkdirSync(join(profileDir, 'user'), { recursive: true });
+    writeFileSync(seed, QUIET_PROFILE);
+  }
+  const profileUrl = pathToFileURL(profileDir).href;
+  const env = { ...session.env, SAL_USE_VCLPLUGIN: 'gtk3' };
+  const logFile = join(session.dir, `soffice-${basename(profileDir)}.log`);
+  const started = Date.now();
+  const launcher = spawnDaemon(
+    'soffice',
+    'soffice',
+    ['--impress', '--norestore', '--nologo', `-env:UserInstallation=${profileUrl}`, ...(file ? [file] : [])],
+    env,
+    logFile,
+  );
+  const launcherPid = launcher.child.pid;
+  if (launcherPid === undefined) throw new Error('soffice could not be started (Debian package libreoffice-impress)');
+
+  let pid: number | null = null;
+  const stop = async (): Promise<void> => {
+    const bin = pid ?? childPid(launcherPid, 'soffice.bin');
+    if (bin !== null && signal(bin, 'SIGTERM')) {
+      await waitFor('soffice.bin to exit', async () => !signal(bin, 0), 10_000, 50).catch(() => signal(bin, 'SIGKILL'));
+    }
+    await stopDaemon(launcher, 5000); // oosplash exits by itself once soffice.bin has
+  };
+
+  try {
+    const deadline = started + timeoutMs;
+    const main = await waitFor(
+      'the Impress main window',
+      async () => {
+        if (launcher.done) throw new Error(`soffice exited; log:\n${tail(logFile)}`);
+        if (await dismissStartupDialogs(session)) return null;
+        const geometry = await windowGeometry(session, MAIN_WINDOW);
+        const active = await xdo(session, 'getactivewindow').catch(() => '');
+        return geometry !== null && active === geometry.id && geometry;
+      },
+      timeoutMs,
+      250,
+    );
+    // The window is up before its contents are: the slide pane, the zoom and the sidebar's
+    // fields arrive over the next second or so. Wait for the screen itself to stop changing.
+    await waitForStillScreen(session, Math.max(1000, deadline - Date.now()));
+    pid = childPid(launcherPid, 'soffice.bin');
+    if (pid === null) throw new Error('soffice.bin not found under oosplash');
+    return { pid, launcherPid, windowId: main.id, startupMs: Date.now() - started, profileUrl, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/**
+ * Converts a document with `soffice --headless --convert-to` (e.g. format 'pptx'); with a
+ * running instance's profile the job is handed to that instance (about a second).
+ * Returns the output path.
+ */
+export async function convertDocument(
+  session: XSession,
+  input: string,
+  format: string,
+  outDir: string,
+  profileUrl: string,
+): Promise<string> {
+  await exec(
+    { env: { ...session.env, SAL_USE_VCLPLUGIN: 'gtk3' } },
+    'soffice',
+    ['--headless', '--convert-to', format, '--outdir', outDir, `-env:UserInstallation=${profileUrl}`, input],
+    120_000,
+  );
+  const out = join(outDir, `${basename(input).replace(/\.[^.]*$/, '')}.${format.split(':')[0]}`);
+  if (!existsSync(out)) throw new Error(`soffice --convert-to ${format} wrote no ${out}`);
+  return out;
+}
