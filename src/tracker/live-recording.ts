@@ -4,7 +4,7 @@ import { sha256 } from '../library/library.js';
 import { writeFileAtomic } from '../library/atomic-file.js';
 import type { AccessibilityProvider } from './a11y/provider.js';
 import { nullProvider } from './a11y/provider.js';
-import type { BackendPreference } from './capture/backend.js';
+import type { BackendPreference } from './capture/capture-types.js';
 import type { CaptureInfo } from './capture/capture-worker.js';
 import { FrameEncoder } from './capture/encoder.js';
 import { type CapturedFrame, FrameCapture } from './capture/frame-capture.js';

@@ -18,6 +18,8 @@ import { tempDir } from '../support/fixture.js';
 interface TestFrame extends LiveFrame {
   colour: number;
 }
+/** An input event without its time and frame (the helper stamps them). */
+type TestInput = RawInput<TestFrame> extends infer E ? (E extends unknown ? Omit<E, 'time' | 'frame'> : never) : never;
 
 let home: string;
 let lib: Library;
@@ -73,7 +75,7 @@ function setup(elementAt: (x: number, y: number) => ElementAtPoint | null, extra
     advance(ms: number) {
       clock += ms;
     },
-    send(ev: Omit<RawInput<TestFrame>, 'time' | 'frame'>) {
+    send(ev: TestInput) {
       recorder.input({ ...ev, time: clock, frame: current } as RawInput<TestFrame>);
       clock += 50;
     },
