@@ -1,0 +1,79 @@
+/**
+ * Encodes one raw frame at a time with sharp and writes it atomically. Runs in a worker
+ * thread of FrameEncoder's pool, which gives each worker one job at a time.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { parentPort, threadId } from 'node:worker_threads';
+import sharp from 'sharp';
+import type { EncodeJob, EncodeReply, EncodedImage } from './encoder.js';
+
+const port = parentPort!;
+/** Reused between jobs: a fresh 8 MB buffer a frame costs thousands of page faults. */
+let scratch: Buffer | null = null;
+
+port.on('message', (job: EncodeJob) => {
+  encode(job).then(
+    (image): void => port.postMessage({ id: job.id, image } satisfies EncodeReply),
+    (err: Error): void => port.postMessage({ id: job.id, error: err.message } satisfies EncodeReply),
+  );
+});
+
+async function encode(job: EncodeJob): Promise<EncodedImage> {
+  const { width, height } = job;
+  const pixels = Buffer.from(job.pixels.buffer, job.pixels.offset, job.pixels.length);
+  let image = sharp(job.format === 'bgra' ? bgraAsRgbx(pixels) : pixels, {
+    raw: { width, height, channels: 4 },
+  }).removeAlpha(); // screens are opaque; and X11's fourth byte is padding, not alpha
+  const o = job.options;
+  if (o.format === 'png') {
+    image = image.png({ compressionLevel: o.compressionLevel, adaptiveFiltering: o.adaptiveFiltering });
+  } else if (o.format === 'webp') {
+    image = image.webp({ quality: o.quality, lossless: o.lossless, effort: o.effort });
+  } else {
+    image = image.jpeg({ quality: o.quality });
+  }
+  const bytes = await image.toBuffer();
+  await writeAtomically(job.path, bytes);
+  return {
+    path: job.path,
+    format: o.format,
+    bytes: bytes.length,
+    width,
+    height,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+  };
+}
+
+/**
+ * BGRX → RGBX without a per-pixel JavaScript loop: swapping the bytes of every 32-bit word
+ * turns B G R X into X R G B, which read from one byte later is R G B X R G B … (the last
+ * pixel's padding byte falls just past the copy, into the spare word).
+ */
+function bgraAsRgbx(pixels: Buffer): Buffer {
+  const size = pixels.length + 4;
+  if (!scratch || scratch.length < size) scratch = Buffer.allocUnsafeSlow(size);
+  pixels.copy(scratch);
+  scratch.subarray(0, pixels.length).swap32();
+  return scratch.subarray(1, 1 + pixels.length);
+}
+
+/** Write to a temporary name, fsync, rename: readers never see a partial file. */
+async function writeAtomically(target: string, bytes: Buffer): Promise<void> {
+  await fs.mkdir(path.dirname(target), { recursive: true });
+  const tmp = `${target}.tmp-${process.pid}-${threadId}`;
+  try {
+    const file = await fs.open(tmp, 'w');
+    try {
+      await file.writeFile(bytes);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await fs.rename(tmp, target);
+  } catch (err) {
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+}

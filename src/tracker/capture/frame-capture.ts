@@ -1,0 +1,130 @@
+/**
+ * Keeps the most recent full-screen frame in memory, refreshed at a fixed rate (10 fps by
+ * default), for the recorder to pair each action with the frame current when it began.
+ * Grabbing runs in a worker thread (capture-worker.ts); this side only swaps references.
+ */
+import { once } from 'node:events';
+import type { Worker } from 'node:worker_threads';
+import type { BackendPreference, RawFrame } from './capture-types.js';
+import type { CaptureInfo, CaptureWorkerData, CaptureWorkerMessage, FrameMessage } from './capture-worker.js';
+import { startSiblingWorker } from './worker-loader.js';
+
+export type { CaptureInfo } from './capture-worker.js';
+
+export interface CapturedFrame extends RawFrame {
+  /** Increases by one per grab, changed or not, across restarts. */
+  readonly id: number;
+  /** sha1 of the pixels, hex. Equal hashes mean equal pixels. */
+  readonly hash: string;
+  /** False when the pixels equal the previous frame's (`data` is then that frame's buffer). */
+  readonly changed: boolean;
+}
+
+export interface FrameCaptureOptions {
+  /** Grabs per second; default 10 (one frame about every 100 ms, like the reference). */
+  readonly fps?: number;
+  readonly backend?: BackendPreference;
+  /** X DISPLAY; default the process's. */
+  readonly display?: string;
+  /** Capture one monitor (RandR name or index) instead of the whole virtual desktop. */
+  readonly monitor?: string | number;
+  /** How many recent frames `frameAt()` can reach back to; default 3. */
+  readonly history?: number;
+}
+
+export class FrameCapture {
+  private worker: Worker | null = null;
+  private frames: CapturedFrame[] = [];
+  private lastId = 0;
+  private waiters: Array<{ resolve(frame: CapturedFrame): void; reject(err: Error): void }> = [];
+  private infoValue: CaptureInfo | null = null;
+  /** The last grab failure, if grabs are failing; cleared by the next good frame. */
+  lastError: string | null = null;
+
+  constructor(private readonly options: FrameCaptureOptions = {}) {}
+
+  get info(): CaptureInfo | null {
+    return this.infoValue;
+  }
+
+  /** Whether the capture worker is running (it stops on stop() or when it fails). */
+  get running(): boolean {
+    return this.worker !== null;
+  }
+
+  /** Starts the capture worker; resolves once a backend works (the first frame follows). */
+  start(): Promise<CaptureInfo> {
+    if (this.worker) return Promise.reject(new Error('frame capture is already running'));
+    const data: CaptureWorkerData = {
+      fps: this.options.fps ?? 10,
+      backend: this.options.backend ?? 'auto',
+      display: this.options.display,
+      monitor: this.options.monitor,
+    };
+    const worker = startSiblingWorker(import.meta.url, 'capture-worker', { workerData: data });
+    this.worker = worker;
+    return new Promise<CaptureInfo>((resolve, reject) => {
+      worker.on('message', (m: CaptureWorkerMessage) => {
+        if (m.type === 'ready') {
+          this.infoValue = m.info;
+          resolve(m.info);
+        } else if (m.type === 'frame') this.onFrame(m);
+        else if (m.type === 'grab-error') this.lastError = m.message;
+        else reject(new Error(`screen capture failed to start: ${m.message}`));
+      });
+      worker.on('error', (err) => {
+        this.lastError = err.message;
+        reject(err);
+      });
+      worker.on('exit', () => {
+        if (this.worker === worker) this.worker = null;
+        const stopped = new Error('frame capture stopped');
+        reject(stopped);
+        for (const waiter of this.waiters.splice(0)) waiter.reject(stopped);
+      });
+    });
+  }
+
+  /** Stops grabbing; the frames already captured stay readable. */
+  async stop(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    this.worker = null;
+    const exited = once(worker, 'exit');
+    worker.postMessage({ type: 'stop' });
+    const timer = setTimeout(() => void worker.terminate(), 2000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  latest(): CapturedFrame | null {
+    return this.frames.at(-1) ?? null;
+  }
+
+  /** The newest frame grabbed at or before `time` (ms since the epoch), among the recent ones. */
+  frameAt(time: number): CapturedFrame | null {
+    for (let i = this.frames.length - 1; i >= 0; i--) {
+      const frame = this.frames[i]!;
+      if (frame.capturedAt <= time) return frame;
+    }
+    return null;
+  }
+
+  /** The next frame to arrive; rejects when the capture stops first. */
+  nextFrame(): Promise<CapturedFrame> {
+    if (!this.worker) return Promise.reject(new Error('frame capture is not running'));
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  private onFrame(m: FrameMessage): void {
+    const previous = this.latest();
+    const data = m.data ? Buffer.from(m.data.buffer, m.data.offset, m.data.length) : previous?.data;
+    if (!data) return; // cannot happen: the first frame always carries its pixels
+    const { type: _type, data: _data, ...rest } = m;
+    const frame: CapturedFrame = { ...rest, id: ++this.lastId, data };
+    this.frames.push(frame);
+    if (this.frames.length > (this.options.history ?? 3)) this.frames.shift();
+    this.lastError = null;
+    for (const waiter of this.waiters.splice(0)) waiter.resolve(frame);
+  }
+}

@@ -1,0 +1,565 @@
+/**
+ * A minimal X11 protocol client in plain Node (no libX11, no native addon), with only the
+ * requests the tracker needs: QueryExtension (is RECORD there before uiohook starts, which
+ * would otherwise abort the process), GetImage (screen frames: the reply streams straight
+ * into one preallocated buffer, asynchronously, so the event loop never blocks on a grab),
+ * GetProperty/GetAtomName (Xft.dpi, monitor names) and RandR GetMonitors.
+ *
+ * Wire format: X11 core protocol, client byte order LSB first ('l').
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export type X11ErrorReason = 'display-unset' | 'display-unreachable' | 'protocol';
+
+export class X11Error extends Error {
+  override readonly name = 'X11Error';
+  constructor(
+    readonly reason: X11ErrorReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface DisplayAddress {
+  /** The DISPLAY string as given, e.g. ":99" or "localhost:10.0". */
+  readonly display: string;
+  /** "" or "unix" means the local Unix socket. */
+  readonly host: string;
+  readonly number: number;
+  readonly screen: number;
+}
+
+export function parseDisplay(display: string | undefined): DisplayAddress {
+  if (display === undefined || display === '') {
+    throw new X11Error('display-unset', 'DISPLAY is not set: an X11 display is required');
+  }
+  const m = /^(.*):(\d+)(?:\.(\d+))?$/.exec(display);
+  if (!m) throw new X11Error('display-unreachable', `cannot parse DISPLAY "${display}"`);
+  return { display, host: m[1] ?? '', number: Number(m[2]), screen: Number(m[3] ?? 0) };
+}
+
+export interface Visual {
+  readonly id: number;
+  readonly redMask: number;
+  readonly greenMask: number;
+  readonly blueMask: number;
+}
+
+export interface X11Screen {
+  readonly root: number;
+  readonly width: number;
+  readonly height: number;
+  readonly widthMm: number;
+  readonly heightMm: number;
+  readonly rootDepth: number;
+  readonly rootVisual: Visual | undefined;
+}
+
+export interface PixmapFormat {
+  readonly depth: number;
+  readonly bitsPerPixel: number;
+  readonly scanlinePad: number;
+}
+
+export interface X11Setup {
+  readonly vendor: string;
+  readonly imageByteOrder: 'lsb' | 'msb';
+  readonly pixmapFormats: readonly PixmapFormat[];
+  readonly screens: readonly X11Screen[];
+}
+
+export interface ExtensionInfo {
+  readonly present: boolean;
+  readonly majorOpcode: number;
+}
+
+export interface Monitor {
+  readonly name: string;
+  readonly primary: boolean;
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+  readonly widthMm: number;
+  readonly heightMm: number;
+}
+
+interface Reply {
+  readonly header: Buffer;
+  readonly body: Buffer;
+}
+
+interface Pending {
+  readonly opcode: number;
+  /** Storage for the reply body (bytes after the 32-byte header). */
+  readonly allocate: (bytes: number) => Buffer;
+  resolve(reply: Reply): void;
+  reject(err: Error): void;
+}
+
+/** The body being read: a reply's payload, or an event's we skip. */
+interface Incoming {
+  readonly header: Buffer;
+  readonly target: Buffer | null;
+  filled: number;
+  readonly length: number;
+  readonly pending: Pending | undefined;
+}
+
+const ATOM_STRING = 31;
+const ATOM_RESOURCE_MANAGER = 23;
+
+const pad4 = (n: number): number => (n + 3) & ~3;
+
+/** One X11 connection. Create with `X11Client.connect()`. */
+export class X11Client {
+  private socket!: net.Socket;
+  private setupInfo: X11Setup | undefined;
+  private seq = 0;
+  private readonly pending = new Map<number, Pending>();
+  /** Where the socket reads go unless a reply body is being read straight into its buffer. */
+  private readonly scratch = Buffer.allocUnsafe(64 * 1024);
+  private direct = false;
+  /** The setup reply as it arrives; null once set up. */
+  private setupBytes: Buffer | null = Buffer.alloc(0);
+  private onSetup: ((err: Error | null) => void) | null = null;
+  private readonly header = Buffer.alloc(32);
+  private headerFill = 0;
+  private incoming: Incoming | null = null;
+  private closedError: Error | null = null;
+  private readonly extensions = new Map<string, Promise<ExtensionInfo>>();
+  private randrReady: Promise<boolean> | undefined;
+
+  private constructor(readonly address: DisplayAddress) {}
+
+  static async connect(display: string | undefined = process.env.DISPLAY, timeoutMs = 3000): Promise<X11Client> {
+    const client = new X11Client(parseDisplay(display));
+    await client.open(timeoutMs);
+    return client;
+  }
+
+  get setup(): X11Setup {
+    if (!this.setupInfo) throw new X11Error('protocol', 'not connected');
+    return this.setupInfo;
+  }
+
+  /** The screen named by DISPLAY (":0.1" → screen 1). */
+  get screen(): X11Screen {
+    const s = this.setup.screens[this.address.screen];
+    if (!s) throw new X11Error('protocol', `${this.address.display}: no such screen`);
+    return s;
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  private open(timeoutMs: number): Promise<void> {
+    const { address } = this;
+    const local = address.host === '' || address.host === 'unix';
+    // `onread` lets a reply body (an 8 MB frame) be read by the kernel straight into its
+    // final buffer: no per-chunk allocation and no copy in JavaScript.
+    const onread = {
+      buffer: () => this.nextReadBuffer(),
+      callback: (n: number) => {
+        this.onRead(n);
+        return true;
+      },
+    };
+    this.socket = local
+      ? net.connect({ path: `/tmp/.X11-unix/X${address.number}`, onread })
+      : net.connect({ host: address.host, port: 6000 + address.number, onread });
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.socket.destroy();
+        reject(unreachable(address, 'timed out'));
+      }, timeoutMs);
+      this.onSetup = (err) => {
+        clearTimeout(timer);
+        this.onSetup = null;
+        if (err) {
+          this.socket.destroy();
+          reject(err);
+        } else resolve();
+      };
+      this.socket.once('connect', () => this.socket.write(setupRequest(address)));
+      this.socket.on('error', (err: NodeJS.ErrnoException) => {
+        if (this.onSetup) this.onSetup(unreachable(address, err.code ?? err.message));
+        else this.fail(err);
+      });
+      this.socket.on('close', () => {
+        const err = unreachable(address, 'connection closed');
+        if (this.onSetup) this.onSetup(err);
+        else this.fail(err);
+      });
+    });
+  }
+
+  queryExtension(name: string): Promise<ExtensionInfo> {
+    let info = this.extensions.get(name);
+    if (!info) {
+      const nameBytes = Buffer.from(name, 'latin1');
+      const req = Buffer.alloc(8 + pad4(nameBytes.length));
+      req.writeUInt8(98, 0);
+      req.writeUInt16LE(req.length / 4, 2);
+      req.writeUInt16LE(nameBytes.length, 4);
+      nameBytes.copy(req, 8);
+      info = this.request(req).then(({ header }) => ({
+        present: header[8] === 1,
+        majorOpcode: header[9] ?? 0,
+      }));
+      this.extensions.set(name, info);
+    }
+    return info;
+  }
+
+  /**
+   * ZPixmap GetImage of a rectangle of `drawable`. The reply body (the pixels, rows padded to
+   * the format's scanline pad) lands in the buffer that `allocate` returns. One request does
+   * for any size: only requests are length-limited (BIG-REQUESTS), replies are not.
+   */
+  async getImage(
+    drawable: number,
+    x: number,
+    y: number,
+    width: number,
+    height: number,
+    allocate: (bytes: number) => Buffer = (n) => Buffer.allocUnsafeSlow(n),
+  ): Promise<{ depth: number; visual: number; data: Buffer }> {
+    const req = Buffer.alloc(20);
+    req.writeUInt8(73, 0);
+    req.writeUInt8(2, 1); // ZPixmap
+    req.writeUInt16LE(5, 2);
+    req.writeUInt32LE(drawable, 4);
+    req.writeInt16LE(x, 8);
+    req.writeInt16LE(y, 10);
+    req.writeUInt16LE(width, 12);
+    req.writeUInt16LE(height, 14);
+    req.writeUInt32LE(0xffffffff, 16);
+    const { header, body } = await this.request(req, allocate);
+    return { depth: header[1] ?? 0, visual: header.readUInt32LE(8), data: body };
+  }
+
+  /** The whole value of a property (up to 1 MiB), or null when it is not set. */
+  async getProperty(
+    window: number,
+    property: number,
+    type = 0,
+  ): Promise<{ type: number; format: number; value: Buffer } | null> {
+    const req = Buffer.alloc(24);
+    req.writeUInt8(20, 0);
+    req.writeUInt16LE(6, 2);
+    req.writeUInt32LE(window, 4);
+    req.writeUInt32LE(property, 8);
+    req.writeUInt32LE(type, 12);
+    req.writeUInt32LE(0, 16);
+    req.writeUInt32LE(256 * 1024, 20); // in 4-byte units
+    const { header, body } = await this.request(req);
+    const valueType = header.readUInt32LE(8);
+    if (valueType === 0) return null;
+    const format = header[1] ?? 8;
+    const bytes = header.readUInt32LE(16) * (format / 8);
+    return { type: valueType, format, value: body.subarray(0, bytes) };
+  }
+
+  async getAtomName(atom: number): Promise<string> {
+    const req = Buffer.alloc(8);
+    req.writeUInt8(17, 0);
+    req.writeUInt16LE(2, 2);
+    req.writeUInt32LE(atom, 4);
+    const { header, body } = await this.request(req);
+    return body.toString('latin1', 0, header.readUInt16LE(8));
+  }
+
+  /** The X resource database's Xft.dpi (what toolkits scale by), or null when unset. */
+  async xftDpi(): Promise<number | null> {
+    const prop = await this.getProperty(this.screen.root, ATOM_RESOURCE_MANAGER, ATOM_STRING);
+    const m = prop && /^Xft\.dpi:\s*([\d.]+)\s*$/m.exec(prop.value.toString('latin1'));
+    return m ? Number(m[1]) : null;
+  }
+
+  /**
+   * The monitors RandR 1.5 reports (what `xrandr --listmonitors` shows), in root-window
+   * coordinates; [] when the server lacks RandR 1.5.
+   */
+  async monitors(): Promise<Monitor[]> {
+    const randr = await this.queryExtension('RANDR');
+    if (!randr.present || !(await this.randrAtLeast15(randr.majorOpcode))) return [];
+    const req = Buffer.alloc(12);
+    req.writeUInt8(randr.majorOpcode, 0);
+    req.writeUInt8(42, 1); // RRGetMonitors
+    req.writeUInt16LE(3, 2);
+    req.writeUInt32LE(this.screen.root, 4);
+    req.writeUInt8(1, 8); // get-active
+    const { header, body } = await this.request(req);
+    const count = header.readUInt32LE(12);
+    const raw: Array<Omit<Monitor, 'name'> & { atom: number }> = [];
+    for (let i = 0, off = 0; i < count; i++) {
+      const outputs = body.readUInt16LE(off + 6);
+      raw.push({
+        atom: body.readUInt32LE(off),
+        primary: body[off + 4] === 1,
+        x: body.readInt16LE(off + 8),
+        y: body.readInt16LE(off + 10),
+        width: body.readUInt16LE(off + 12),
+        height: body.readUInt16LE(off + 14),
+        widthMm: body.readUInt32LE(off + 16),
+        heightMm: body.readUInt32LE(off + 20),
+      });
+      off += 24 + 4 * outputs;
+    }
+    return Promise.all(raw.map(async ({ atom, ...m }) => ({ name: await this.getAtomName(atom), ...m })));
+  }
+
+  private randrAtLeast15(opcode: number): Promise<boolean> {
+    // RandR answers by the version the client announces, so RRQueryVersion must come first.
+    this.randrReady ??= (async () => {
+      const req = Buffer.alloc(12);
+      req.writeUInt8(opcode, 0);
+      req.writeUInt8(0, 1);
+      req.writeUInt16LE(3, 2);
+      req.writeUInt32LE(1, 4);
+      req.writeUInt32LE(5, 8);
+      const { header } = await this.request(req);
+      const major = header.readUInt32LE(8);
+      return major > 1 || (major === 1 && header.readUInt32LE(12) >= 5);
+    })();
+    return this.randrReady;
+  }
+
+  /** Sends one request that has a reply. */
+  private request(req: Buffer, allocate: (bytes: number) => Buffer = (n) => Buffer.allocUnsafe(n)): Promise<Reply> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    this.seq = (this.seq + 1) & 0xffff;
+    const seq = this.seq;
+    return new Promise<Reply>((resolve, reject) => {
+      this.pending.set(seq, { opcode: req[0] ?? 0, allocate, resolve, reject });
+      this.socket.write(req);
+    });
+  }
+
+  private nextReadBuffer(): Buffer {
+    const inc = this.incoming;
+    this.direct = inc?.target != null;
+    return inc?.target ? inc.target.subarray(inc.filled) : this.scratch;
+  }
+
+  private onRead(n: number): void {
+    if (this.direct) {
+      const inc = this.incoming!;
+      inc.filled += n;
+      if (inc.filled === inc.length) this.finishIncoming(inc);
+    } else if (this.setupBytes) {
+      this.onSetupBytes(Buffer.from(this.scratch.subarray(0, n)));
+    } else {
+      this.onData(this.scratch.subarray(0, n));
+    }
+  }
+
+  private onSetupBytes(chunk: Buffer): void {
+    const got = Buffer.concat([this.setupBytes!, chunk]);
+    this.setupBytes = got;
+    if (got.length < 8) return;
+    const total = 8 + got.readUInt16LE(6) * 4;
+    if (got.length < total) return;
+    this.setupBytes = null;
+    const status = got[0];
+    if (status === 1) {
+      this.setupInfo = parseSetup(got.subarray(0, total));
+      this.onSetup?.(null);
+      // The server sends nothing unasked, so nothing follows the setup reply; just in case.
+      if (got.length > total) this.onData(got.subarray(total));
+      return;
+    }
+    const reason =
+      status === 0
+        ? got.toString('latin1', 8, 8 + (got[1] ?? 0))
+        : got.toString('latin1', 8, total).replace(/\0+$/, '');
+    this.onSetup?.(
+      new X11Error(
+        'display-unreachable',
+        `the X server on ${this.address.display} refused the connection: ${reason.trim() || 'authorization required'}`,
+      ),
+    );
+  }
+
+  private onData(chunk: Buffer): void {
+    let off = 0;
+    while (off < chunk.length) {
+      const inc = this.incoming;
+      if (inc) {
+        const n = Math.min(inc.length - inc.filled, chunk.length - off);
+        if (inc.target) chunk.copy(inc.target, inc.filled, off, off + n);
+        inc.filled += n;
+        off += n;
+        if (inc.filled === inc.length) this.finishIncoming(inc);
+        continue;
+      }
+      const n = Math.min(32 - this.headerFill, chunk.length - off);
+      chunk.copy(this.header, this.headerFill, off, off + n);
+      this.headerFill += n;
+      off += n;
+      if (this.headerFill === 32) {
+        this.headerFill = 0;
+        this.onHeader(Buffer.from(this.header));
+      }
+    }
+  }
+
+  private onHeader(header: Buffer): void {
+    const kind = header[0] ?? 0;
+    const seq = header.readUInt16LE(2);
+    if (kind === 0) {
+      const pending = this.pending.get(seq);
+      this.pending.delete(seq);
+      pending?.reject(new X11Error('protocol', `X11 error ${header[1]} for request opcode ${pending.opcode}`));
+      return;
+    }
+    // Replies and GenericEvents carry extra length; core events are exactly 32 bytes.
+    const length = kind === 1 || (kind & 0x7f) === 35 ? header.readUInt32LE(4) * 4 : 0;
+    const pending = kind === 1 ? this.pending.get(seq) : undefined;
+    const target = pending ? pending.allocate(length) : null;
+    const inc: Incoming = { header, target, filled: 0, length, pending };
+    if (length === 0) this.finishIncoming(inc);
+    else this.incoming = inc;
+  }
+
+  private finishIncoming(inc: Incoming): void {
+    this.incoming = null;
+    if (!inc.pending) return; // an event, or a reply nobody waits for
+    this.pending.delete(inc.header.readUInt16LE(2));
+    inc.pending.resolve({ header: inc.header, body: inc.target ?? Buffer.alloc(0) });
+  }
+
+  private fail(err: Error): void {
+    this.closedError ??= err;
+    for (const p of this.pending.values()) p.reject(this.closedError);
+    this.pending.clear();
+  }
+}
+
+function unreachable(address: DisplayAddress, why: string): X11Error {
+  return new X11Error('display-unreachable', `cannot connect to the X server on ${address.display} (${why})`);
+}
+
+/** The connection setup request, with the display's MIT-MAGIC-COOKIE-1 when there is one. */
+function setupRequest(address: DisplayAddress): Buffer {
+  const cookie = findCookie(address);
+  const name = Buffer.from(cookie ? 'MIT-MAGIC-COOKIE-1' : '', 'latin1');
+  const data = cookie ?? Buffer.alloc(0);
+  const req = Buffer.alloc(12 + pad4(name.length) + pad4(data.length));
+  req.write('l', 0, 'latin1');
+  req.writeUInt16LE(11, 2);
+  req.writeUInt16LE(0, 4);
+  req.writeUInt16LE(name.length, 6);
+  req.writeUInt16LE(data.length, 8);
+  name.copy(req, 12);
+  data.copy(req, 12 + pad4(name.length));
+  return req;
+}
+
+function parseSetup(b: Buffer): X11Setup {
+  const vendorLength = b.readUInt16LE(24);
+  const screenCount = b[28] ?? 0;
+  const formatCount = b[29] ?? 0;
+  const vendor = b.toString('latin1', 40, 40 + vendorLength);
+  let off = 40 + pad4(vendorLength);
+  const pixmapFormats: PixmapFormat[] = [];
+  for (let i = 0; i < formatCount; i++, off += 8) {
+    pixmapFormats.push({ depth: b[off] ?? 0, bitsPerPixel: b[off + 1] ?? 0, scanlinePad: b[off + 2] ?? 0 });
+  }
+  const screens: X11Screen[] = [];
+  for (let i = 0; i < screenCount; i++) {
+    const rootVisualId = b.readUInt32LE(off + 32);
+    const depthCount = b[off + 39] ?? 0;
+    const screen = {
+      root: b.readUInt32LE(off),
+      width: b.readUInt16LE(off + 20),
+      height: b.readUInt16LE(off + 22),
+      widthMm: b.readUInt16LE(off + 24),
+      heightMm: b.readUInt16LE(off + 26),
+      rootDepth: b[off + 38] ?? 0,
+    };
+    off += 40;
+    let rootVisual: Visual | undefined;
+    for (let d = 0; d < depthCount; d++) {
+      const visualCount = b.readUInt16LE(off + 2);
+      off += 8;
+      for (let v = 0; v < visualCount; v++, off += 24) {
+        if (b.readUInt32LE(off) === rootVisualId) {
+          rootVisual = {
+            id: rootVisualId,
+            redMask: b.readUInt32LE(off + 8),
+            greenMask: b.readUInt32LE(off + 12),
+            blueMask: b.readUInt32LE(off + 16),
+          };
+        }
+      }
+    }
+    screens.push({ ...screen, rootVisual });
+  }
+  return { vendor, imageByteOrder: b[30] === 0 ? 'lsb' : 'msb', pixmapFormats, screens };
+}
+
+/**
+ * The MIT-MAGIC-COOKIE-1 for this display from $XAUTHORITY or ~/.Xauthority, as Xlib would
+ * pick it: an entry for this host (or any host) and this display number (or any number).
+ * Undefined when there is none; servers without access control (Xvfb's default) accept that.
+ */
+function findCookie(address: DisplayAddress): Buffer | undefined {
+  const file = process.env.XAUTHORITY || path.join(os.homedir(), '.Xauthority');
+  let raw: Buffer;
+  try {
+    raw = fs.readFileSync(file);
+  } catch {
+    return undefined;
+  }
+  const local = address.host === '' || address.host === 'unix' || address.host === 'localhost';
+  const host = local ? os.hostname() : address.host;
+  let fallback: Buffer | undefined;
+  for (const e of readXauthority(raw)) {
+    if (e.name !== 'MIT-MAGIC-COOKIE-1') continue;
+    if (e.number !== '' && e.number !== String(address.number)) continue;
+    const wild = e.family === 0xffff;
+    if (wild || (e.family === 256 && e.address === host)) return e.data;
+    fallback ??= e.data;
+  }
+  return fallback;
+}
+
+interface XauthEntry {
+  readonly family: number;
+  readonly address: string;
+  readonly number: string;
+  readonly name: string;
+  readonly data: Buffer;
+}
+
+/** Parses an Xauthority file: records of big-endian length-prefixed fields. */
+function readXauthority(raw: Buffer): XauthEntry[] {
+  const entries: XauthEntry[] = [];
+  let off = 0;
+  const field = (): Buffer => {
+    const n = raw.readUInt16BE(off);
+    const v = raw.subarray(off + 2, off + 2 + n);
+    off += 2 + n;
+    return v;
+  };
+  try {
+    while (off + 2 <= raw.length) {
+      const family = raw.readUInt16BE(off);
+      off += 2;
+      const address = field().toString('latin1');
+      const number = field().toString('latin1');
+      const name = field().toString('latin1');
+      entries.push({ family, address, number, name, data: Buffer.from(field()) });
+    }
+  } catch {
+    // A truncated trailing record: keep what was complete.
+  }
+  return entries;
+}
