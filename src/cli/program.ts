@@ -1,6 +1,9 @@
 import { Command } from 'commander';
+import { registerCompleteCommands } from './commands/complete.js';
 import { registerInterchangeCommands } from './commands/interchange.js';
+import { registerRecordCommands } from './commands/record.js';
 import { registerRecordingCommands } from './commands/recordings.js';
+import { registerRefineCommands } from './commands/refine.js';
 import { registerTaskCommands } from './commands/tasks.js';
 
 export const VERSION = '0.1.0';
@@ -16,9 +19,12 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output on stdout')
     .showSuggestionAfterError(true)
     .configureHelp({ sortSubcommands: false, showGlobalOptions: true });
+  registerRecordCommands(program);
   registerRecordingCommands(program);
   registerInterchangeCommands(program);
+  registerRefineCommands(program);
   registerTaskCommands(program);
+  registerCompleteCommands(program);
   // Commander's own errors (unknown command, missing argument) become our one-line form too.
   const outputError = (text: string, write: (s: string) => void) =>
     write(`pcagent: ${text.replace(/^error: /, '').trimEnd()} (see --help)\n`);

@@ -1,0 +1,302 @@
+import { type Action, type ClickKind, type ElementInfo, isClick } from '../../core/actions.js';
+import { formatAction } from '../../core/grammar.js';
+
+/**
+ * Prompts and answer parsing of cognition completion (SPEC §2.4). Pure: no I/O. The wording is
+ * ours; inputs and outputs follow the reference:
+ *
+ * 1. semantics: marked frame + action + accessibility name (a hint) → a description of the
+ *    click target (position + looks, no speculation, no mention of the red marks);
+ * 2. check: marked frame + action + description → `Good` or `Wrong. Correct Description: …`;
+ * 3. thought: task + up to 10 previous (thought, action) steps + up to 10 following actions +
+ *    the action (and its marked frame) → a short first-person reason that does not reveal
+ *    what comes next.
+ */
+
+export type Pass = 'desc' | 'check' | 'thought';
+export const PASSES: readonly Pass[] = ['desc', 'check', 'thought'];
+
+/** Chat message in the OpenAI chat/completions wire shape (also written to batch files). */
+export type ContentPart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string | ContentPart[];
+}
+
+/** Output limits per pass, in tokens (`max_tokens`). */
+export const MAX_TOKENS: Readonly<Record<Pass, number>> = { desc: 200, check: 250, thought: 250 };
+
+/** OpenAI reasoning models: they refuse `max_tokens` and spend hidden tokens on reasoning. */
+const REASONING_MODEL = /^(?:openai\/)?(?:o\d|gpt-5)/i;
+const REASONING_ALLOWANCE = 4000;
+
+/**
+ * The output limit as the model wants it: `max_tokens` (vLLM, Ollama, LM Studio, GPT-4o), or
+ * `max_completion_tokens` with room for reasoning for OpenAI's o-series and GPT-5 models.
+ */
+export function tokenLimit(
+  model: string,
+  maxTokens: number,
+): { max_tokens: number } | { max_completion_tokens: number } {
+  return REASONING_MODEL.test(model)
+    ? { max_completion_tokens: maxTokens + REASONING_ALLOWANCE }
+    : { max_tokens: maxTokens };
+}
+
+/** History and look-ahead of the thought prompt (reference: 10 each). */
+export const HISTORY_STEPS = 10;
+export const FOLLOWING_STEPS = 10;
+
+/** How an action reads in a prompt: the planner form, so a described click reads `click element: …`. */
+export interface PromptStep {
+  readonly action: Action;
+  readonly description: string | null;
+  readonly thought: string | null;
+}
+
+const CLICK_VERB: Readonly<Record<ClickKind, { verb: string; past: string }>> = {
+  click: { verb: 'click', past: 'clicked' },
+  right_click: { verb: 'right-click', past: 'right-clicked' },
+  double_click: { verb: 'double-click', past: 'double-clicked' },
+};
+
+/**
+ * The text of a step's action in prompts: the planner form (`click element: <desc>`,
+ * `press key: enter`, …); a click without a description and the recorded-only actions
+ * (`press (x, y)`, `drag to (x, y)`) keep their recorded form.
+ */
+export function promptActionText(step: PromptStep): string {
+  const { action } = step;
+  if (isClick(action)) {
+    const description = step.description?.trim();
+    if (description) return formatAction({ kind: action.kind, target: description }, 'planner');
+    if (action.target) return formatAction({ kind: action.kind, target: action.target }, 'planner');
+    return formatAction(action, 'recorded');
+  }
+  if (action.kind === 'press' || action.kind === 'drag_to') return formatAction(action, 'recorded');
+  try {
+    return formatAction(action, 'planner');
+  } catch {
+    return formatAction(action, 'recorded');
+  }
+}
+
+/** The recorded form of a click, with its coordinates in the screenshot's pixels. */
+function clickLine(action: Action): string {
+  return formatAction(isClick(action) && action.at ? { kind: action.kind, at: action.at } : action, 'recorded');
+}
+
+function elementHint(element: ElementInfo | null): string {
+  const name = element?.name.trim() ?? '';
+  const role = element?.role ? ` (role: ${element.role})` : '';
+  return name === ''
+    ? 'The accessibility name of the element under the pointer is unknown.'
+    : `The accessibility API named the element under the pointer "${name}"${role}. This name is often wrong, generic or missing, so use it only as a hint and trust the screenshot.`;
+}
+
+const MARKS =
+  'In the screenshot the target is marked in red: a rectangle around the element under the pointer, a small dot with a ring at the exact point, and a short arrow toward it.';
+
+const imagePart = (url: string): ContentPart => ({ type: 'image_url', image_url: { url } });
+
+export interface SemanticsInput {
+  readonly action: Action;
+  readonly element: ElementInfo | null;
+  /** `data:image/png;base64,…` of the marked frame (the plain frame when there is none). */
+  readonly imageUrl: string;
+}
+
+const SEMANTICS_SYSTEM =
+  'You annotate recordings of people using a computer. Describe the target of the action so precisely that someone who sees the same screen without any marks could find it again. ' +
+  'Say where it is on the screen (for example "in the ribbon at the top", "in the left panel", "in the dialog in the center") and what it looks like: its visible text in single quotes, its icon, shape or colour. ' +
+  'Describe only what is visible. Do not guess at its purpose or at what the click will do. Never mention the red marks, rectangle, dot, ring or arrow. ' +
+  "Answer with one noun phrase and nothing else, for example: the 'Insert' tab in the ribbon at the top of the window";
+
+export function semanticsMessages(input: SemanticsInput): ChatMessage[] {
+  const kind = isClick(input.action) ? input.action.kind : 'click';
+  const { past } = CLICK_VERB[kind];
+  return [
+    { role: 'system', content: SEMANTICS_SYSTEM },
+    {
+      role: 'user',
+      content: [
+        imagePart(input.imageUrl),
+        {
+          type: 'text',
+          text: [
+            `This screenshot was taken just before the person acted. Action: ${clickLine(input.action)} (x, y in screenshot pixels).`,
+            MARKS,
+            elementHint(input.element),
+            `Describe the element that was ${past}.`,
+          ].join('\n'),
+        },
+      ],
+    },
+  ];
+}
+
+export interface CheckInput extends SemanticsInput {
+  readonly description: string;
+}
+
+export const CHECK_GOOD = 'Good';
+export const CHECK_WRONG_PREFIX = 'Wrong. Correct Description:';
+
+const CHECK_SYSTEM =
+  'You review annotations of computer-use recordings. Each annotation describes the target of a click so that it can be found on the screen without marks. ' +
+  `If the description identifies the marked target correctly and unambiguously, answer exactly: ${CHECK_GOOD}\n` +
+  `Otherwise answer exactly: ${CHECK_WRONG_PREFIX} <a corrected description: where it is and what it looks like, visible text in single quotes, no guesses about its purpose, no mention of the red marks>\n` +
+  'Write nothing else.';
+
+export function checkMessages(input: CheckInput): ChatMessage[] {
+  const kind = isClick(input.action) ? input.action.kind : 'click';
+  return [
+    { role: 'system', content: CHECK_SYSTEM },
+    {
+      role: 'user',
+      content: [
+        imagePart(input.imageUrl),
+        {
+          type: 'text',
+          text: [
+            `Action: ${clickLine(input.action)} (x, y in screenshot pixels).`,
+            MARKS,
+            elementHint(input.element),
+            `Description of the ${CLICK_VERB[kind].past} element: ${input.description}`,
+            `Is the description right? Answer "${CHECK_GOOD}" or "${CHECK_WRONG_PREFIX} …".`,
+          ].join('\n'),
+        },
+      ],
+    },
+  ];
+}
+
+/** Follow-up after a malformed answer: the conversation so far plus a reminder of the format. */
+export function reaskMessages(messages: readonly ChatMessage[], answer: string, problem: string): ChatMessage[] {
+  return [
+    ...messages,
+    { role: 'assistant', content: answer },
+    { role: 'user', content: `That answer cannot be used: ${problem}. Answer again in exactly the requested form.` },
+  ];
+}
+
+export type CheckAnswer =
+  | { readonly kind: 'good' }
+  | { readonly kind: 'wrong'; readonly correction: string }
+  | { readonly kind: 'malformed'; readonly problem: string };
+
+/** Reads a check answer; tolerant of case, quotes, Markdown emphasis and a trailing full stop. */
+export function parseCheckAnswer(text: string): CheckAnswer {
+  const answer = unwrap(text);
+  if (/^good[.!]?$/i.test(answer)) return { kind: 'good' };
+  const wrong = /^wrong\b[\s.,:;!-]*correct(?:ed)?\s+description\s*:\s*([\s\S]*)$/i.exec(answer);
+  if (wrong) {
+    const correction = cleanDescription(wrong[1] ?? '');
+    if (correction === '') return { kind: 'malformed', problem: 'the correction is empty' };
+    const marks = mentionsMarks(correction);
+    if (marks) return { kind: 'malformed', problem: `the correction mentions the red marks ("${marks}")` };
+    return { kind: 'wrong', correction };
+  }
+  if (/^wrong\b/i.test(answer))
+    return { kind: 'malformed', problem: `"Wrong" must be followed by "Correct Description: …"` };
+  return { kind: 'malformed', problem: `it is neither "${CHECK_GOOD}" nor "${CHECK_WRONG_PREFIX} …"` };
+}
+
+/** Problems with a semantics answer that are worth asking again for, or null. */
+export function descriptionProblem(description: string): string | null {
+  if (description === '') return 'it is empty';
+  const marks = mentionsMarks(description);
+  return marks ? `it mentions the red marks ("${marks}")` : null;
+}
+
+const MARK_WORDS =
+  /\b(?:red|marked|marking|highlighted)\s+(?:\w+\s+)?(?:box|rectangle|square|circle|ring|dot|mark|marks|marker|arrow|outline|border)\b|\b(?:the\s+)?(?:red\s+)?arrow\s+(?:points?|pointing)\b/i;
+
+function mentionsMarks(text: string): string | null {
+  return MARK_WORDS.exec(text)?.[0] ?? null;
+}
+
+/** Strips code fences, Markdown emphasis, wrapping quotes and surrounding blanks. */
+function unwrap(text: string): string {
+  let t = text.trim();
+  t = t.replace(/^```[\w-]*\s*|\s*```$/g, '');
+  t = t.replace(/^(\*\*|__)([\s\S]*)\1$/, '$2').replace(/\*\*/g, '');
+  t = t.trim();
+  if (/^(["'`“])[\s\S]*(["'`”])$/.test(t) && t.length >= 2) t = t.slice(1, -1).trim();
+  return t;
+}
+
+/** One line, without a leading label, wrapping quotes/brackets or a trailing full stop. */
+export function cleanDescription(text: string): string {
+  let t = unwrap(text)
+    .replace(/^(?:description|answer|target|element)\s*:\s*/i, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  if (/^<[^<>]*>$/.test(t)) t = t.slice(1, -1).trim();
+  if (/^\\/.test(t)) t = t.slice(1).trim();
+  if (/^(["“])[^"”]*(["”])$/.test(t)) t = t.slice(1, -1).trim();
+  return t.replace(/\.$/, '').trim();
+}
+
+export interface ThoughtInput {
+  /** The task description; null when the recording has none. */
+  readonly task: string | null;
+  readonly steps: readonly PromptStep[];
+  /** Index into `steps` of the action to explain. */
+  readonly index: number;
+  /** Marked frame of the action, when it has one. */
+  readonly imageUrl: string | null;
+}
+
+const THOUGHT_SYSTEM =
+  'You write the inner thoughts of a person doing a task on a computer, one step at a time. ' +
+  'Given the task, what was done so far and the action taken now, write the thought the person had just before this action: ' +
+  'one or two short sentences in the first person ("I …") saying why this action is the right step now. ' +
+  'Base it on the task, the earlier steps and what is on the screen. The later actions are shown only so that the thought fits them: ' +
+  'never mention, hint at or plan them. Do not restate coordinates. Write only the thought.';
+
+export function thoughtMessages(input: ThoughtInput): ChatMessage[] {
+  const { steps, index } = input;
+  const step = steps[index];
+  if (!step) throw new RangeError(`no step ${index} in a trajectory of ${steps.length}`);
+  const first = Math.max(0, index - HISTORY_STEPS);
+  const history = steps.slice(first, index).map((s, i) => {
+    const lines = [`Step ${first + i + 1}:`];
+    if (s.thought?.trim()) lines.push(`Thought: ${s.thought.trim()}`);
+    lines.push(`Action: ${promptActionText(s)}`);
+    return lines.join('\n');
+  });
+  const following = steps.slice(index + 1, index + 1 + FOLLOWING_STEPS).map((s) => `- ${promptActionText(s)}`);
+  const text = [
+    `Task: ${input.task?.trim() || '(no task description was given)'}`,
+    '',
+    history.length
+      ? `Earlier steps (oldest first):\n${history.join('\n\n')}`
+      : 'Earlier steps: none, this is the first step.',
+    '',
+    `The action to explain (step ${index + 1} of ${steps.length}): ${promptActionText(step)}`,
+    '',
+    following.length
+      ? `Later actions, for context only (do not mention or hint at them):\n${following.join('\n')}`
+      : 'Later actions: none, this is the last step.',
+    '',
+    input.imageUrl ? 'The screenshot shows the screen just before this action, with its target marked in red.' : '',
+    'Write the thought for this action.',
+  ]
+    .filter((l, i, all) => l !== '' || all[i - 1] !== '')
+    .join('\n');
+  return [
+    { role: 'system', content: THOUGHT_SYSTEM },
+    { role: 'user', content: input.imageUrl ? [imagePart(input.imageUrl), { type: 'text', text }] : text },
+  ];
+}
+
+/** A thought answer as stored: one paragraph, without a `Thought:` label or an `Action:` tail. */
+export function cleanThought(text: string): string {
+  let t = unwrap(text);
+  const action = /(^|\n)\s*(?:\*\*)?action(?:\*\*)?\s*:/i.exec(t);
+  if (action) t = t.slice(0, action.index);
+  t = t.replace(/^(?:\*\*)?thought(?:\*\*)?\s*:\s*/i, '');
+  t = unwrap(t);
+  return t.replace(/\s+/g, ' ').trim();
+}
