@@ -43,12 +43,17 @@ export interface LiveRecording {
 /** How often the idle (wait) timer is checked. */
 const TICK_MS = 200;
 
-async function defaultAccessibility(): Promise<{ provider: AccessibilityProvider; name: string }> {
+async function defaultAccessibility(
+  centre: { x: number; y: number },
+): Promise<{ provider: AccessibilityProvider; name: string }> {
   if (process.platform !== 'linux') return { provider: nullProvider, name: 'none' };
   const { createAtspiProvider } = await import('./a11y/atspi.js');
   const provider = createAtspiProvider();
   // Connecting can take longer than a hit-test deadline: do it before the first click.
   const ready = await Promise.race([provider.ready(), new Promise<boolean>((r) => setTimeout(() => r(false), 3_000))]);
+  // Applications build their accessible objects lazily: the first walk into a window is the
+  // slow one (~2 s for Impress under load). Walk the middle of the screen now, not on a click.
+  if (ready) await provider.elementAt(centre.x, centre.y, 5_000);
   return { provider, name: ready ? 'at-spi' : 'at-spi (bus not reachable: elements will be unknown)' };
 }
 
@@ -71,7 +76,10 @@ export async function startLiveRecording(o: LiveRecordingOptions): Promise<LiveR
   const capture = new FrameCapture({ fps: o.fps, backend: o.capture, monitor: o.monitor });
   const info = await capture.start();
   await capture.nextFrame();
-  const { provider: a11y, name: a11yName } = o.a11y ? { provider: o.a11y, name: o.a11y.platform } : await defaultAccessibility();
+  const centre = { x: info.region.x + info.region.width / 2, y: info.region.y + info.region.height / 2 };
+  const { provider: a11y, name: a11yName } = o.a11y
+    ? { provider: o.a11y, name: o.a11y.platform }
+    : await defaultAccessibility(centre);
   const encoder = new FrameEncoder({ workers: 1 });
   const g = info.geometry;
   const screen: ScreenInfo = {

@@ -48,6 +48,7 @@ export interface RecorderOptions<F extends LiveFrame> {
   writeFrame: FrameWriter<F>;
   writeRedacted: RedactedWriter;
   a11y: AccessibilityProvider;
+  a11yDeadlineMs?: number;
   frameFormat?: FrameFormat;
   privacy?: PrivacyRules;
   /** Key names of the stop chord, e.g. ['ctrl', 'shift', 'f12']; the chord is never recorded. */
@@ -59,6 +60,12 @@ export interface RecorderOptions<F extends LiveFrame> {
 }
 
 const MASK = '••••';
+/**
+ * How long an element lookup may take. The SPEC's reference used ~150 ms; AT-SPI on a busy
+ * 2-core machine took 200–500 ms (and ~2 s for the first walk), so we allow more — the row
+ * is committed without waiting and the element is filled in when it arrives.
+ */
+export const DEFAULT_A11Y_DEADLINE_MS = 3_000;
 
 /**
  * Turns live input into committed library rows. Input handling is synchronous and cheap (the
@@ -70,6 +77,9 @@ const MASK = '••••';
 export class Recorder<F extends LiveFrame> {
   private readonly aggregator: Aggregator<F>;
   private readonly rowIds = new Map<number, Promise<number | null>>();
+  private readonly removedRows = new Set<number>();
+  /** Element lookups whose answer will still update a committed row. */
+  private readonly pendingElements = new Set<Promise<unknown>>();
   private readonly frameRows = new Map<number, Promise<number>>();
   private readonly elements = new Map<number, Promise<ElementAtPoint | null>>();
   private queue: Promise<void> = Promise.resolve();
@@ -80,6 +90,8 @@ export class Recorder<F extends LiveFrame> {
   /** Rows added while the stop chord was being pressed: removed when it completes. */
   private chordAdds: number[] = [];
   private lastContext: ElementAtPoint | null = null;
+  /** The window/element context after the latest press, once its lookup has answered. */
+  private context: Promise<ElementAtPoint | null> = Promise.resolve(null);
   private readonly ownWindows = new Map<number, Rect>();
   private errors: Error[] = [];
   private readonly now: () => number;
@@ -151,6 +163,7 @@ export class Recorder<F extends LiveFrame> {
 
   /** Resolves when every operation so far is in the library; rejects with the first failure. */
   async drain(): Promise<void> {
+    await Promise.all(this.pendingElements);
     await this.queue;
     if (this.errors.length) throw this.errors[0];
   }
@@ -194,8 +207,9 @@ export class Recorder<F extends LiveFrame> {
   }
 
   private lookupElement(x: number, y: number, time: number): void {
-    const lookup = this.o.a11y.elementAt(x, y).catch(() => null);
+    const lookup = this.o.a11y.elementAt(x, y, this.o.a11yDeadlineMs ?? DEFAULT_A11Y_DEADLINE_MS).catch(() => null);
     this.elements.set(time, lookup);
+    this.context = lookup.then((found) => (found ? (this.lastContext = found) : this.lastContext));
     // Presses that never became an action (second press of a double click) are forgotten.
     for (const t of this.elements.keys()) if (t < time - 5_000) this.elements.delete(t);
   }
@@ -225,7 +239,10 @@ export class Recorder<F extends LiveFrame> {
           this.rowIds.delete(op.id);
           this.enqueue(async () => {
             const id = await row;
-            if (id !== null) this.o.lib.removeAction(id);
+            if (id !== null) {
+              this.o.lib.removeAction(id);
+              this.removedRows.add(id);
+            }
           });
         }
       }
@@ -306,9 +323,11 @@ export class Recorder<F extends LiveFrame> {
     element: Promise<ElementAtPoint | null> | null,
   ): Promise<number> {
     const { lib, recordingId } = this.o;
-    const found = element ? await element : null;
-    if (found) this.lastContext = found;
-    const context = found ?? this.lastContext;
+    const privacy = (this.o.privacy?.excludedApps?.length ?? 0) + (this.o.privacy?.excludedTitles?.length ?? 0) > 0;
+    // Only privacy decisions wait for accessibility: whether the frame may be stored (excluded
+    // applications) and whether typed text goes into a password field. Otherwise the row is
+    // committed as soon as its frame is on disk and the element is filled in later.
+    const context = privacy || action.kind === 'type' ? await (element ?? this.context) : this.lastContext;
     let frameId: number | null = null;
     if (frame) {
       if (this.isRedacted(context)) {
@@ -319,20 +338,30 @@ export class Recorder<F extends LiveFrame> {
         frameId = await frame;
       }
     }
-    const elementInfo: ElementInfo | null = found ? { name: found.name, rect: found.rect, role: found.role } : null;
-    const patch: ActionPatch = {
-      windowTitle: context?.windowTitle ?? null,
-      appName: context?.appName ?? null,
-    };
     const row = lib.appendAction(recordingId, {
       seq: ++this.seq,
       time,
       action: this.mask(action),
-      element: elementInfo,
       frameId,
-      ...patch,
+      windowTitle: context?.windowTitle ?? null,
+      appName: context?.appName ?? null,
     });
     this.o.onCommitted?.(row.id, row.action);
+    if (element) {
+      void element.then((found) => {
+        if (!found) return;
+        this.enqueue(async () => {
+          const patch: ActionPatch = {
+            element: { name: found.name, rect: found.rect, role: found.role },
+            windowTitle: found.windowTitle,
+            appName: found.appName,
+          };
+          if (!this.removedRows.has(row.id)) lib.updateAction(row.id, patch);
+        });
+      });
+      this.pendingElements.add(element);
+      void element.finally(() => this.pendingElements.delete(element));
+    }
     return row.id;
   }
 }
