@@ -54,8 +54,11 @@ export interface RecorderOptions<F extends LiveFrame> {
   /** Key names of the stop chord, e.g. ['ctrl', 'shift', 'f12']; the chord is never recorded. */
   stopHotkey?: readonly string[];
   onStopHotkey?: () => void;
-  /** Called after each action row is committed (app: "action recorded" events; tests). */
-  onCommitted?: (rowId: number, action: Action) => void;
+  /**
+   * Called after each action row is committed (app: "action recorded" events; benchmarks):
+   * `latencyMs` is from the input event that began the action to the commit.
+   */
+  onCommitted?: (rowId: number, action: Action, latencyMs: number) => void;
   now?: () => number;
 }
 
@@ -346,7 +349,7 @@ export class Recorder<F extends LiveFrame> {
       windowTitle: context?.windowTitle ?? null,
       appName: context?.appName ?? null,
     });
-    this.o.onCommitted?.(row.id, row.action);
+    this.o.onCommitted?.(row.id, row.action, this.now() - time);
     if (element) {
       void element.then((found) => {
         if (!found) return;

@@ -77,7 +77,7 @@ export function registerRecordCommands(program: Command): void {
           privacy: { excludedApps: opts.excludeApp, excludedTitles },
           stopHotkey,
           onStopHotkey: () => requestStop(),
-          onCommitted: (rowId) => verbose(`action ${rowId} recorded`),
+          onCommitted: (rowId, _action, latencyMs) => verbose(`action ${rowId} recorded (${latencyMs} ms)`),
         });
         const onSignal = () => requestStop();
         process.once('SIGINT', onSignal);

@@ -5,7 +5,6 @@
  * the main thread, and from there to the encoder, copies nothing.
  */
 import { createHash } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ScreenGeometry } from '../../core/geometry.js';
 import { chooseBackend } from './backend.js';
@@ -47,9 +46,25 @@ export type CaptureWorkerMessage =
 const port = parentPort!;
 const config = workerData as CaptureWorkerData;
 let stopping = false;
-port.on('message', (m: { type: 'stop' }) => {
+let interval = 1000 / config.fps;
+/** Ends the current pause between grabs early (a rate change or stop should act at once). */
+let wake: (() => void) | null = null;
+export type CaptureControlMessage = { readonly type: 'stop' } | { readonly type: 'rate'; readonly fps: number };
+port.on('message', (m: CaptureControlMessage) => {
   if (m.type === 'stop') stopping = true;
+  else interval = 1000 / m.fps;
+  wake?.();
 });
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    wake = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+  });
+}
 
 const post = (m: CaptureWorkerMessage): void => port.postMessage(m);
 
@@ -80,7 +95,6 @@ async function run(): Promise<void> {
   const geometry = screenGeometry(backend.region, layout?.scaleFactor ?? 1);
   post({ type: 'ready', info: { backend: backend.name, skipped, region: backend.region, geometry, layout } });
 
-  const interval = 1000 / config.fps;
   let previous: { data: Buffer; hash: string } | null = null;
   let probe: RawFrame | null = first;
   while (!stopping) {
@@ -107,7 +121,8 @@ async function run(): Promise<void> {
     } catch (err) {
       post({ type: 'grab-error', message: (err as Error).message });
     }
-    await sleep(Math.max(0, interval - (performance.now() - started)));
+    await pause(Math.max(0, interval - (performance.now() - started)));
+    wake = null;
   }
   backend.close();
 }

@@ -6,7 +6,13 @@
 import { once } from 'node:events';
 import type { Worker } from 'node:worker_threads';
 import type { BackendPreference, RawFrame } from './capture-types.js';
-import type { CaptureInfo, CaptureWorkerData, CaptureWorkerMessage, FrameMessage } from './capture-worker.js';
+import type {
+  CaptureControlMessage,
+  CaptureInfo,
+  CaptureWorkerData,
+  CaptureWorkerMessage,
+  FrameMessage,
+} from './capture-worker.js';
 import { startSiblingWorker } from './worker-loader.js';
 
 export type { CaptureInfo } from './capture-worker.js';
@@ -83,6 +89,15 @@ export class FrameCapture {
         for (const waiter of this.waiters.splice(0)) waiter.reject(stopped);
       });
     });
+  }
+
+  /**
+   * Changes the grab rate while running (the recorder lowers it while nobody is using the
+   * machine, so an idle recorder costs little CPU).
+   */
+  setRate(fps: number): void {
+    const message: CaptureControlMessage = { type: 'rate', fps };
+    this.worker?.postMessage(message);
   }
 
   /** Stops grabbing; the frames already captured stay readable. */
