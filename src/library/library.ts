@@ -412,8 +412,12 @@ export class Library {
     return this.getRecording(id);
   }
 
-  /** Discarding deletes every file and row of the recording but keeps a tombstone row. */
+  /**
+   * Discarding deletes every file and row of the recording but keeps a tombstone row. Refined
+   * versions of it go too: they share its frame files.
+   */
   discardRecording(id: number, now = Date.now()): Recording {
+    for (const child of this.listRecordings({ parentId: id })) this.discardRecording(child.id, now);
     const frames = this.listFrames(id);
     this.transaction(() => {
       this.stmt('DELETE FROM actions WHERE recording_id = ?').run(id);

@@ -47,7 +47,7 @@ describe('pcagent CLI', () => {
 
     const list = pcagent(['list'], env);
     expect(list.status).toBe(0);
-    expect(list.stdout).toMatch(/^1\s+human\s+free\s+finished\s+8\s+2024-11-26/m);
+    expect(list.stdout).toMatch(/^1\s+human\s+free\s+raw\s+finished\s+8\s+2024-11-26/m);
 
     const listJson = JSON.parse(pcagent(['--json', 'list'], env).stdout) as { id: number; actions: number; mode: string }[];
     expect(listJson).toMatchObject([{ id: 1, actions: 8, mode: 'free' }]);

@@ -10,6 +10,8 @@ function summary(r: Recording, actions: number) {
     name: r.name,
     kind: r.kind,
     mode: r.mode,
+    stage: r.stage,
+    parentId: r.parentId,
     status: r.status,
     level: r.level,
     description: r.description,
@@ -68,11 +70,12 @@ export function registerRecordingCommands(program: Command): void {
           rows.length === 0
             ? 'no recordings (import some with `pcagent import DIR`)'
             : table(
-                ['ID', 'KIND', 'MODE', 'STATUS', 'ACTIONS', 'STARTED', 'DESCRIPTION'],
+                ['ID', 'KIND', 'MODE', 'STAGE', 'STATUS', 'ACTIONS', 'STARTED', 'DESCRIPTION'],
                 rows.map((r) => [
                   String(r.id),
                   r.kind,
                   r.mode,
+                  r.parentId === null ? r.stage : `${r.stage} of ${r.parentId}`,
                   r.status,
                   String(r.actions),
                   r.startedAt.slice(0, 16).replace('T', ' '),

@@ -45,7 +45,8 @@ export function exportTrackerRecording(lib: Library, recording: Recording, outDi
   let screenshots = 0;
 
   const place = (frameId: number | null, base: string): string | null => {
-    const frame = frameId === null ? undefined : framePaths.get(frameId);
+    // A refined recording reuses the raw recording's unchanged frames.
+    const frame = frameId === null ? undefined : (framePaths.get(frameId) ?? lib.getFrame(frameId));
     if (!frame) return null;
     const rel = `${SCREENSHOT_DIR}/${base}.${frame.format === 'jpeg' ? 'jpg' : frame.format}`;
     copyFileAtomic(lib.absolutePath(frame.path), path.join(outDir, ...rel.split('/')));
