@@ -8,7 +8,8 @@ module.exports = {
   forbidden: [
     {
       name: 'core-is-pure',
-      comment: 'src/core holds the domain (actions, grammar, aggregation, geometry): no I/O, no other layer, no packages.',
+      comment:
+        'src/core holds the domain (actions, grammar, aggregation, geometry): no I/O, no other layer, no packages.',
       severity: 'error',
       from: { path: '^src/core/' },
       to: { pathNot: '^src/core/' },
@@ -34,7 +35,7 @@ module.exports = {
     },
     {
       name: 'agents-do-not-import-pipeline',
-      comment: 'The pipeline may use the agents\' OCR engine (offline completion); not the other way round.',
+      comment: "The pipeline may use the agents' OCR engine (offline completion); not the other way round.",
       severity: 'error',
       from: { path: '^src/agents/' },
       to: { path: '^src/pipeline/' },

@@ -28,7 +28,13 @@ function prepare(lib: Library, recordingId: number, n: number, tag: string): str
 }
 
 function insert(lib: Library, recordingId: number, relPath: string, seq: number): void {
-  const frame = lib.addFrameRow(recordingId, relPath, { format: 'png', width: 1920, height: 1080, bytes: 1, sha256: 'x' });
+  const frame = lib.addFrameRow(recordingId, relPath, {
+    format: 'png',
+    width: 1920,
+    height: 1080,
+    bytes: 1,
+    sha256: 'x',
+  });
   lib.appendAction(recordingId, {
     seq,
     time: Date.now(),

@@ -58,7 +58,15 @@ try {
       const args: string[] = [];
       for (let i = 0; i < 25; i++) {
         const n = s * 25 + i;
-        args.push('mousemove', String(100 + (n % 50) * 30), String(100 + Math.floor(n / 50) * 40), 'click', '1', 'sleep', '0.035');
+        args.push(
+          'mousemove',
+          String(100 + (n % 50) * 30),
+          String(100 + Math.floor(n / 50) * 40),
+          'click',
+          '1',
+          'sleep',
+          '0.035',
+        );
       }
       xdo(...args);
       await sleep(Math.max(0, 1000 - (performance.now() - t0)));
@@ -80,7 +88,9 @@ try {
   child.kill('SIGINT');
   await new Promise((r) => child.once('exit', r));
 
-  const latencies = [...err.matchAll(/^action \d+ recorded \((\d+) ms\)$/gm)].map((m) => Number(m[1])).sort((a, b) => a - b);
+  const latencies = [...err.matchAll(/^action \d+ recorded \((\d+) ms\)$/gm)]
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
 
   const lib = Library.open(home, { readonly: true });

@@ -46,7 +46,8 @@ export function output(cmd: Command, data: unknown, human: () => string): void {
 /** Parses a recording id argument, with a clear error for anything else. */
 export function parseId(value: string): number {
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`"${value}" is not a recording id (a positive whole number)`);
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new UsageError(`"${value}" is not a recording id (a positive whole number)`);
   return n;
 }
 

@@ -11,20 +11,8 @@
  * for a hotkey that absorbs it.
  */
 import type { Action, KeyAction, Point, TypeAction } from './actions.js';
-import type {
-  KeyDownInput,
-  MouseDownInput,
-  MouseUpInput,
-  RawInput,
-  WheelInput,
-} from './input-events.js';
-import {
-  isModifier,
-  isSystemCombination,
-  normalizeKeyName,
-  shiftedChar,
-  type ModifierKey,
-} from './keys.js';
+import type { KeyDownInput, MouseDownInput, MouseUpInput, RawInput, WheelInput } from './input-events.js';
+import { isModifier, isSystemCombination, normalizeKeyName, shiftedChar, type ModifierKey } from './keys.js';
 
 /** A second left press at most this long after a click makes it a double click. */
 export const DOUBLE_CLICK_MS = 500;
@@ -139,8 +127,7 @@ export class Aggregator<F> {
   /** The scroll that further wheel events add to. */
   private scroll: { readonly id: number; dx: number; dy: number } | null = null;
   /** The click a second press may turn into a double click. */
-  private lastClick: { readonly id: number; readonly at: Point; readonly time: number } | null =
-    null;
+  private lastClick: { readonly id: number; readonly at: Point; readonly time: number } | null = null;
   /** The left press awaiting its release (click or drag). */
   private press: PendingPress<F> | null = null;
   /**

@@ -121,9 +121,7 @@ export function manhattan(a: Point, b: Point): number {
 
 /** Right and bottom edges are exclusive. */
 export function rectContains(rect: Rect, point: Point): boolean {
-  return (
-    point.x >= rect.left && point.x < rect.right && point.y >= rect.top && point.y < rect.bottom
-  );
+  return point.x >= rect.left && point.x < rect.right && point.y >= rect.top && point.y < rect.bottom;
 }
 
 /** The center pixel, rounded down so that it lies inside any non-empty rect (edges exclusive). */

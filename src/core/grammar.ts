@@ -160,9 +160,7 @@ function canonicalKey(key: string): string {
 function formatHotkeyKeys(keys: readonly string[]): string {
   if (keys.length < 2) throw new RangeError('a hotkey needs at least two keys');
   const withCtrl = keys.includes('ctrl');
-  return keys
-    .map((key) => (withCtrl ? inCtrlStyle(canonicalKey(key)) : canonicalKey(key)))
-    .join(', ');
+  return keys.map((key) => (withCtrl ? inCtrlStyle(canonicalKey(key)) : canonicalKey(key))).join(', ');
 }
 
 function inCtrlStyle(key: string): string {

@@ -69,5 +69,4 @@ export interface KeyUpInput<F> extends Timed<F> {
 }
 
 /** Names avoid the DOM's global event types (the project compiles with lib DOM). */
-export type RawInput<F> =
-  MouseDownInput<F> | MouseUpInput<F> | WheelInput<F> | KeyDownInput<F> | KeyUpInput<F>;
+export type RawInput<F> = MouseDownInput<F> | MouseUpInput<F> | WheelInput<F> | KeyDownInput<F> | KeyUpInput<F>;

@@ -66,22 +66,7 @@ const ALIASES: readonly (readonly [NamedKey, readonly string[]])[] = [
   ['ctrl', ['control', 'control_l', 'control_r', 'ctrl_l', 'ctrl_r']],
   ['shift', ['shift_l', 'shift_r']],
   ['alt', ['alt_l', 'alt_r', 'option']],
-  [
-    'cmd',
-    [
-      'win',
-      'windows',
-      'super',
-      'super_l',
-      'super_r',
-      'meta',
-      'meta_l',
-      'meta_r',
-      'command',
-      'cmd_l',
-      'cmd_r',
-    ],
-  ],
+  ['cmd', ['win', 'windows', 'super', 'super_l', 'super_r', 'meta', 'meta_l', 'meta_r', 'command', 'cmd_l', 'cmd_r']],
 ];
 
 /** X11 keysym names of the named keys; the record type makes the table complete. */
@@ -185,9 +170,7 @@ const US_SHIFTED: ReadonlyMap<string, string> = new Map(
   }),
 );
 
-const US_UNSHIFTED: ReadonlyMap<string, string> = new Map(
-  [...US_SHIFTED].map(([base, shifted]) => [shifted, base]),
-);
+const US_UNSHIFTED: ReadonlyMap<string, string> = new Map([...US_SHIFTED].map(([base, shifted]) => [shifted, base]));
 
 /** Multi-character names compare without case and without the separators people vary. */
 function compact(name: string): string {
@@ -233,15 +216,11 @@ export function isModifier(key: string): key is ModifierKey {
 export const SYSTEM_COMBINATIONS: readonly (readonly [ModifierKey, string])[] = [
   ['alt', 'tab'],
   ['alt', 'f4'],
-  ...['d', 'e', 'l', 'r', 't', 'x', 'i', 'a', 's', 'u', 'p', 'v', 'tab', 'space'].map(
-    (key) => ['cmd', key] as const,
-  ),
+  ...['d', 'e', 'l', 'r', 't', 'x', 'i', 'a', 's', 'u', 'p', 'v', 'tab', 'space'].map((key) => ['cmd', key] as const),
   ['shift', 'delete'],
 ];
 
-const SYSTEM_COMBINATION_SET: ReadonlySet<string> = new Set(
-  SYSTEM_COMBINATIONS.map((keys) => keys.join(' ')),
-);
+const SYSTEM_COMBINATION_SET: ReadonlySet<string> = new Set(SYSTEM_COMBINATIONS.map((keys) => keys.join(' ')));
 
 /** Whether `keys` (any accepted spellings, modifier first) is one of `SYSTEM_COMBINATIONS`. */
 export function isSystemCombination(keys: readonly string[]): boolean {

@@ -2,13 +2,7 @@
  * Errors the library raises for conditions a user can act on. The CLI prints `message` as the
  * one-line reason; `code` lets callers branch without matching text.
  */
-export type LibraryErrorCode =
-  | 'corrupt'
-  | 'newer-schema'
-  | 'bad-home'
-  | 'not-found'
-  | 'invalid-state'
-  | 'missing-file';
+export type LibraryErrorCode = 'corrupt' | 'newer-schema' | 'bad-home' | 'not-found' | 'invalid-state' | 'missing-file';
 
 export class LibraryError extends Error {
   override readonly name = 'LibraryError';

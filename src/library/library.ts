@@ -482,7 +482,10 @@ export class Library {
    * File existence is checked with one directory listing per folder instead of a stat per file.
    * `frame` of a step, when given, becomes the action's frame.
    */
-  appendSteps(recordingId: number, steps: readonly { frame?: { path: string; meta: FrameFileMeta }; action: NewAction }[]): ActionRecord[] {
+  appendSteps(
+    recordingId: number,
+    steps: readonly { frame?: { path: string; meta: FrameFileMeta }; action: NewAction }[],
+  ): ActionRecord[] {
     const listed = new Map<string, Set<string>>();
     for (const { frame } of steps) {
       if (!frame) continue;
@@ -493,7 +496,8 @@ export class Library {
         names = new Set(fs.existsSync(dir) ? fs.readdirSync(dir) : []);
         listed.set(dir, names);
       }
-      if (!names.has(path.basename(abs))) throw new LibraryError('missing-file', `frame file ${frame.path} does not exist`);
+      if (!names.has(path.basename(abs)))
+        throw new LibraryError('missing-file', `frame file ${frame.path} does not exist`);
     }
     return this.transaction(() =>
       steps.map(({ frame, action }) => {
@@ -555,9 +559,11 @@ export class Library {
   appendAction(recordingId: number, input: NewAction): ActionRecord {
     const seq =
       input.seq ??
-      (this.stmt('SELECT COALESCE(MAX(seq), 0) + 1 AS s FROM actions WHERE recording_id = ?').get(recordingId) as {
-        s: number;
-      }).s;
+      (
+        this.stmt('SELECT COALESCE(MAX(seq), 0) + 1 AS s FROM actions WHERE recording_id = ?').get(recordingId) as {
+          s: number;
+        }
+      ).s;
     const info = this.stmt(
       `INSERT INTO actions (recording_id, seq, time, kind, action, element_name, element_role, element_rect,
          window_title, app_name, frame_id, marked_frame_id, action_description, description_source,
@@ -690,10 +696,7 @@ function readVersion(db: Database.Database, file: string): number {
     db.prepare('SELECT count(*) FROM sqlite_schema').get();
     return db.pragma('user_version', { simple: true }) as number;
   } catch (err) {
-    throw new LibraryError(
-      'corrupt',
-      `${file} is damaged (${(err as Error).message}); it was left untouched`,
-    );
+    throw new LibraryError('corrupt', `${file} is damaged (${(err as Error).message}); it was left untouched`);
   }
 }
 

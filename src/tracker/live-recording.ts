@@ -51,9 +51,10 @@ const TICK_MS = 200;
 const IDLE_AFTER_MS = 2_000;
 const IDLE_FPS = 2;
 
-async function defaultAccessibility(
-  centre: { x: number; y: number },
-): Promise<{ provider: AccessibilityProvider; name: string }> {
+async function defaultAccessibility(centre: {
+  x: number;
+  y: number;
+}): Promise<{ provider: AccessibilityProvider; name: string }> {
   if (process.platform !== 'linux') return { provider: nullProvider, name: 'none' };
   const { createAtspiProvider } = await import('./a11y/atspi.js');
   const provider = createAtspiProvider();

@@ -158,7 +158,9 @@ export class Recorder<F extends LiveFrame> {
     if (this.ended) return this.drain();
     if (this.paused) this.resume();
     const frame = this.o.frames.latest();
-    this.apply(outcome === 'finished' ? this.aggregator.finish(this.now(), frame) : this.aggregator.fail(this.now(), frame));
+    this.apply(
+      outcome === 'finished' ? this.aggregator.finish(this.now(), frame) : this.aggregator.fail(this.now(), frame),
+    );
     this.ended = true;
     await this.drain();
     endRecording(this.o.lib, this.o.recordingId, outcome, this.now());

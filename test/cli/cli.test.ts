@@ -49,10 +49,16 @@ describe('pcagent CLI', () => {
     expect(list.status).toBe(0);
     expect(list.stdout).toMatch(/^1\s+human\s+free\s+raw\s+finished\s+8\s+2024-11-26/m);
 
-    const listJson = JSON.parse(pcagent(['--json', 'list'], env).stdout) as { id: number; actions: number; mode: string }[];
+    const listJson = JSON.parse(pcagent(['--json', 'list'], env).stdout) as {
+      id: number;
+      actions: number;
+      mode: string;
+    }[];
     expect(listJson).toMatchObject([{ id: 1, actions: 8, mode: 'free' }]);
 
-    const show = JSON.parse(pcagent(['show', '1', '--json'], env).stdout) as { actions: { text: string; element: unknown }[] };
+    const show = JSON.parse(pcagent(['show', '1', '--json'], env).stdout) as {
+      actions: { text: string; element: unknown }[];
+    };
     expect(show.actions).toHaveLength(8);
     expect(show.actions[2]).toMatchObject({ text: 'click (407, 275)', element: { name: 'Blank Presentation' } });
     expect(pcagent(['show', '1'], env).stdout).toContain('type text: Hello, world');

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Action } from '../../src/core/actions.js';
-import {
-  Aggregator,
-  replayOps,
-  type RecordedAction,
-  type RecordingOp,
-} from '../../src/core/aggregate.js';
+import { Aggregator, replayOps, type RecordedAction, type RecordingOp } from '../../src/core/aggregate.js';
 import { formatAction } from '../../src/core/grammar.js';
 import type { MouseButton } from '../../src/core/input-events.js';
 
@@ -55,15 +50,11 @@ class Session {
   }
 
   mouseDown(x: number, y: number, t: number, button: MouseButton = 'left', excluded = false) {
-    return this.take(
-      this.agg.input({ type: 'mousedown', button, x, y, time: t, frame: `f${t}`, excluded }),
-    );
+    return this.take(this.agg.input({ type: 'mousedown', button, x, y, time: t, frame: `f${t}`, excluded }));
   }
 
   mouseUp(x: number, y: number, t: number, button: MouseButton = 'left', excluded = false) {
-    return this.take(
-      this.agg.input({ type: 'mouseup', button, x, y, time: t, frame: `f${t}`, excluded }),
-    );
+    return this.take(this.agg.input({ type: 'mouseup', button, x, y, time: t, frame: `f${t}`, excluded }));
   }
 
   click(x: number, y: number, t: number, button: MouseButton = 'left'): void {
@@ -148,9 +139,7 @@ describe('double click', () => {
     const s = new Session();
     s.click(100, 100, 1000);
     const ops = s.mouseDown(100, 100, 1499);
-    expect(ops).toEqual([
-      { op: 'update', id: 1, action: { kind: 'double_click', at: { x: 100, y: 100 } } },
-    ]);
+    expect(ops).toEqual([{ op: 'update', id: 1, action: { kind: 'double_click', at: { x: 100, y: 100 } } }]);
     s.mouseUp(100, 100, 1550);
     expect(s.actions()).toEqual(['double click (100, 100)']);
     expect(s.rows()[0]).toMatchObject({ time: 1000, frame: 'f1000' });
@@ -249,13 +238,9 @@ describe('scroll', () => {
     expect(first).toEqual([
       { op: 'add', id: 1, action: { kind: 'scroll', dx: 0, dy: -1 }, time: 1000, frame: 'f1000' },
     ]);
-    expect(s.wheel(0, -1, 1050)).toEqual([
-      { op: 'update', id: 1, action: { kind: 'scroll', dx: 0, dy: -2 } },
-    ]);
+    expect(s.wheel(0, -1, 1050)).toEqual([{ op: 'update', id: 1, action: { kind: 'scroll', dx: 0, dy: -2 } }]);
     s.wheel(0, -1, 1100);
-    expect(s.rows()).toEqual([
-      { id: 1, action: { kind: 'scroll', dx: 0, dy: -3 }, time: 1000, frame: 'f1000' },
-    ]);
+    expect(s.rows()).toEqual([{ id: 1, action: { kind: 'scroll', dx: 0, dy: -3 }, time: 1000, frame: 'f1000' }]);
   });
 
   it('adds up both axes with their signs', () => {
@@ -276,13 +261,7 @@ describe('scroll', () => {
     s.wheel(0, 1, 2000);
     s.click(5, 5, 2500);
     s.wheel(0, 1, 3000);
-    expect(s.actions()).toEqual([
-      'scroll (0, -2)',
-      'press key down',
-      'scroll (0, 1)',
-      'click (5, 5)',
-      'scroll (0, 1)',
-    ]);
+    expect(s.actions()).toEqual(['scroll (0, -2)', 'press key down', 'scroll (0, 1)', 'click (5, 5)', 'scroll (0, 1)']);
     expect(s.rows().map((r) => r.frame)).toEqual(['f1000', 'f1500', 'f2000', 'f2500', 'f3000']);
   });
 
@@ -311,9 +290,7 @@ describe('typing', () => {
       { op: 'add', id: 1, action: { kind: 'key', key: 'a' }, time: 1000, frame: 'f1000' },
     ]);
     s.keyUp('a', 1010);
-    expect(s.keyDown('b', 1100)).toEqual([
-      { op: 'update', id: 1, action: { kind: 'type', text: 'ab' } },
-    ]);
+    expect(s.keyDown('b', 1100)).toEqual([{ op: 'update', id: 1, action: { kind: 'type', text: 'ab' } }]);
   });
 
   it('writes a lone capital as type text, since a key name is lower case', () => {
@@ -353,9 +330,7 @@ describe('typing', () => {
     s.key('backspace', t);
     s.key('backspace', t + 100);
     s.typeKeys('he', t + 200);
-    expect(s.rows()).toEqual([
-      { id: 1, action: { kind: 'type', text: 'the' }, time: 1020, frame: 'f1020' },
-    ]);
+    expect(s.rows()).toEqual([{ id: 1, action: { kind: 'type', text: 'the' }, time: 1020, frame: 'f1020' }]);
   });
 
   it('records backspace with no open buffer as press key backspace', () => {
@@ -364,12 +339,7 @@ describe('typing', () => {
     s.typeKeys('ab', 1100);
     s.click(1, 1, 1500);
     s.key('backspace', 1600);
-    expect(s.actions()).toEqual([
-      'press key backspace',
-      'type text: ab',
-      'click (1, 1)',
-      'press key backspace',
-    ]);
+    expect(s.actions()).toEqual(['press key backspace', 'type text: ab', 'click (1, 1)', 'press key backspace']);
   });
 
   it('flips letter case with Caps Lock, silently inside typing', () => {
@@ -419,13 +389,7 @@ describe('typing', () => {
     s.typeKeys('cd', 1400);
     s.click(9, 9, 1700);
     s.typeKeys('ef', 1800);
-    expect(s.actions()).toEqual([
-      'type text: ab',
-      'press key left',
-      'type text: cd',
-      'click (9, 9)',
-      'type text: ef',
-    ]);
+    expect(s.actions()).toEqual(['type text: ab', 'press key left', 'type text: cd', 'click (9, 9)', 'type text: ef']);
   });
 });
 
@@ -469,12 +433,7 @@ describe('modifiers', () => {
     s.key('left', 1600);
     s.key('left', 1700);
     s.keyUp('shift', 1800);
-    expect(s.actions()).toEqual([
-      'type text: abc',
-      'press key shift',
-      'press key left',
-      'press key left',
-    ]);
+    expect(s.actions()).toEqual(['type text: abc', 'press key shift', 'press key left', 'press key left']);
     expect(s.rows()[1]).toMatchObject({ time: 1500, frame: 'f1500' });
 
     const click = new Session();
@@ -489,14 +448,10 @@ describe('hotkeys', () => {
   it('turns the just-recorded press key ctrl into hotkey (ctrl, a), keeping its frame', () => {
     const s = new Session();
     s.keyDown('ctrl', 1000);
-    expect(s.keyDown('a', 1200)).toEqual([
-      { op: 'update', id: 1, action: { kind: 'hotkey', keys: ['ctrl', 'a'] } },
-    ]);
+    expect(s.keyDown('a', 1200)).toEqual([{ op: 'update', id: 1, action: { kind: 'hotkey', keys: ['ctrl', 'a'] } }]);
     s.keyUp('a', 1250);
     s.keyUp('ctrl', 1300);
-    expect(s.rows()).toEqual([
-      { id: 1, action: { kind: 'hotkey', keys: ['ctrl', 'a'] }, time: 1000, frame: 'f1000' },
-    ]);
+    expect(s.rows()).toEqual([{ id: 1, action: { kind: 'hotkey', keys: ['ctrl', 'a'] }, time: 1000, frame: 'f1000' }]);
   });
 
   it('adds a second hotkey while ctrl stays held (ctrl+a, ctrl+b), ignoring ctrl repeat', () => {
@@ -647,9 +602,7 @@ describe('wait', () => {
   it('records one wait per 6 s of idleness from the session start', () => {
     const s = new Session(0);
     expect(s.tick(5999)).toEqual([]);
-    expect(s.tick(6000)).toEqual([
-      { op: 'add', id: 1, action: { kind: 'wait' }, time: 6000, frame: 'f6000' },
-    ]);
+    expect(s.tick(6000)).toEqual([{ op: 'add', id: 1, action: { kind: 'wait' }, time: 6000, frame: 'f6000' }]);
     s.tick(11_000);
     s.tick(12_000);
     expect(s.rows().map((r) => r.time)).toEqual([6000, 12_000]);
@@ -808,9 +761,7 @@ describe('finish and fail', () => {
   it('flushes typing, adds finish with its frame and ignores everything after', () => {
     const s = new Session(0);
     s.typeKeys('ab', 1000);
-    expect(s.finish(1500)).toEqual([
-      { op: 'add', id: 2, action: { kind: 'finish' }, time: 1500, frame: 'f1500' },
-    ]);
+    expect(s.finish(1500)).toEqual([{ op: 'add', id: 2, action: { kind: 'finish' }, time: 1500, frame: 'f1500' }]);
     s.typeKeys('cd', 1600);
     s.tick(60_000);
     expect(s.finish(61_000)).toEqual([]);

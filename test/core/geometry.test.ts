@@ -100,12 +100,8 @@ describe('resizing', () => {
   });
 
   it('rejects empty sizes', () => {
-    expect(() => resizeMapping({ width: 0, height: 1080 }, { width: 1920, height: 1080 })).toThrow(
-      RangeError,
-    );
-    expect(() => resizeMapping({ width: 1920, height: 1080 }, { width: 1920, height: -1 })).toThrow(
-      RangeError,
-    );
+    expect(() => resizeMapping({ width: 0, height: 1080 }, { width: 1920, height: 1080 })).toThrow(RangeError);
+    expect(() => resizeMapping({ width: 1920, height: 1080 }, { width: 1920, height: -1 })).toThrow(RangeError);
   });
 
   it.each<[Action, Action]>([

@@ -2,13 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Action } from '../../src/core/actions.js';
-import {
-  GrammarError,
-  formatAction,
-  parseAction,
-  tryParseAction,
-  type ActionForm,
-} from '../../src/core/grammar.js';
+import { GrammarError, formatAction, parseAction, tryParseAction, type ActionForm } from '../../src/core/grammar.js';
 import { NAMED_KEYS } from '../../src/core/keys.js';
 
 const FORMS: readonly ActionForm[] = ['recorded', 'planner', 'completed'];
@@ -20,11 +14,7 @@ const CANONICAL: readonly (readonly [ActionForm, string, Action])[] = [
   ['recorded', 'double click (-1920, -5)', { kind: 'double_click', at: { x: -1920, y: -5 } }],
   ['recorded', 'press (10, 20)', { kind: 'press', at: { x: 10, y: 20 } }],
   ['recorded', 'drag to (30, 40)', { kind: 'drag_to', at: { x: 30, y: 40 } }],
-  [
-    'recorded',
-    'drag from (1, 2) to (3, 4)',
-    { kind: 'drag', from: { x: 1, y: 2 }, to: { x: 3, y: 4 } },
-  ],
+  ['recorded', 'drag from (1, 2) to (3, 4)', { kind: 'drag', from: { x: 1, y: 2 }, to: { x: 3, y: 4 } }],
   ['recorded', 'scroll (0, -3)', { kind: 'scroll', dx: 0, dy: -3 }],
   ['recorded', 'scroll (-2, 5)', { kind: 'scroll', dx: -2, dy: 5 }],
   ['recorded', 'scroll (0, 0)', { kind: 'scroll', dx: 0, dy: 0 }],
@@ -51,11 +41,7 @@ const CANONICAL: readonly (readonly [ActionForm, string, Action])[] = [
   ['planner', 'click element: the Start button', { kind: 'click', target: 'the Start button' }],
   ['planner', 'right click element: the slide', { kind: 'right_click', target: 'the slide' }],
   ['planner', 'double click element: a file', { kind: 'double_click', target: 'a file' }],
-  [
-    'planner',
-    'drag from (1, 2) to (3, 4)',
-    { kind: 'drag', from: { x: 1, y: 2 }, to: { x: 3, y: 4 } },
-  ],
+  ['planner', 'drag from (1, 2) to (3, 4)', { kind: 'drag', from: { x: 1, y: 2 }, to: { x: 3, y: 4 } }],
   ['planner', 'scroll (0, 5)', { kind: 'scroll', dx: 0, dy: 5 }],
   ['planner', 'press key: enter', { kind: 'key', key: 'enter' }],
   ['planner', 'press key: :', { kind: 'key', key: ':' }],
@@ -111,22 +97,10 @@ describe('canonical texts', () => {
     const kinds = (form: ActionForm) =>
       new Set(CANONICAL.filter(([f]) => f === form).map(([, , action]) => action.kind));
     const all = ['click', 'right_click', 'double_click', 'drag', 'scroll', 'key', 'hotkey', 'type'];
-    expect(kinds('recorded')).toEqual(
-      new Set([...all, 'press', 'drag_to', 'wait', 'finish', 'fail']),
-    );
+    expect(kinds('recorded')).toEqual(new Set([...all, 'press', 'drag_to', 'wait', 'finish', 'fail']));
     expect(kinds('planner')).toEqual(new Set([...all, 'wait', 'finish', 'fail']));
     expect(kinds('completed')).toEqual(
-      new Set([
-        'click',
-        'right_click',
-        'double_click',
-        'press',
-        'drag_to',
-        'key',
-        'hotkey',
-        'type',
-        'finish',
-      ]),
+      new Set(['click', 'right_click', 'double_click', 'press', 'drag_to', 'key', 'hotkey', 'type', 'finish']),
     );
   });
 });
@@ -141,17 +115,14 @@ describe('lossless payloads', () => {
     }
   });
 
-  it.each(NASTY_TEXTS.filter((text) => text.trim() !== ''))(
-    'description %j round-trips',
-    (target) => {
-      for (const form of ['planner', 'completed'] as const) {
-        for (const kind of ['click', 'right_click', 'double_click'] as const) {
-          const action: Action = { kind, target };
-          expect(parseAction(formatAction(action, form), form)).toEqual(action);
-        }
+  it.each(NASTY_TEXTS.filter((text) => text.trim() !== ''))('description %j round-trips', (target) => {
+    for (const form of ['planner', 'completed'] as const) {
+      for (const kind of ['click', 'right_click', 'double_click'] as const) {
+        const action: Action = { kind, target };
+        expect(parseAction(formatAction(action, form), form)).toEqual(action);
       }
-    },
-  );
+    }
+  });
 });
 
 describe('key names', () => {
@@ -165,8 +136,7 @@ describe('key names', () => {
       const action: Action = { kind: 'key', key };
       expect(formatAction(action, 'recorded')).toBe(`press key ${key}`);
       expect(formatAction(action, 'planner')).toBe(`press key: ${key}`);
-      for (const form of FORMS)
-        expect(parseAction(formatAction(action, form), form)).toEqual(action);
+      for (const form of FORMS) expect(parseAction(formatAction(action, form), form)).toEqual(action);
     }
   });
 
@@ -182,21 +152,11 @@ describe('key names', () => {
   });
 
   it('writes Ctrl combinations like the reference and others in lower case', () => {
-    expect(formatAction({ kind: 'hotkey', keys: ['ctrl', 'a'] }, 'recorded')).toBe(
-      'hotkey (Ctrl, A)',
-    );
-    expect(formatAction({ kind: 'hotkey', keys: ['ctrl', 'ß'] }, 'recorded')).toBe(
-      'hotkey (Ctrl, ß)',
-    );
-    expect(formatAction({ kind: 'hotkey', keys: ['ctrl', 'é'] }, 'recorded')).toBe(
-      'hotkey (Ctrl, É)',
-    );
-    expect(formatAction({ kind: 'hotkey', keys: ['shift', 'ctrl', 'z'] }, 'recorded')).toBe(
-      'hotkey (shift, Ctrl, Z)',
-    );
-    expect(formatAction({ kind: 'hotkey', keys: ['cmd', 'e'] }, 'recorded')).toBe(
-      'hotkey (cmd, e)',
-    );
+    expect(formatAction({ kind: 'hotkey', keys: ['ctrl', 'a'] }, 'recorded')).toBe('hotkey (Ctrl, A)');
+    expect(formatAction({ kind: 'hotkey', keys: ['ctrl', 'ß'] }, 'recorded')).toBe('hotkey (Ctrl, ß)');
+    expect(formatAction({ kind: 'hotkey', keys: ['ctrl', 'é'] }, 'recorded')).toBe('hotkey (Ctrl, É)');
+    expect(formatAction({ kind: 'hotkey', keys: ['shift', 'ctrl', 'z'] }, 'recorded')).toBe('hotkey (shift, Ctrl, Z)');
+    expect(formatAction({ kind: 'hotkey', keys: ['cmd', 'e'] }, 'recorded')).toBe('hotkey (cmd, e)');
   });
 });
 
@@ -245,8 +205,7 @@ describe('forms are distinct', () => {
   ])('%j is not %s', (text, form, position, expected) => {
     const result = tryParseAction(text, form);
     expect(result.ok).toBe(false);
-    if (!result.ok)
-      expect([result.error.position, result.error.expected]).toEqual([position, expected]);
+    if (!result.ok) expect([result.error.position, result.error.expected]).toEqual([position, expected]);
   });
 
   it('reads the planner colon only right after "key", so "press key :" is the colon key', () => {
@@ -339,13 +298,9 @@ describe('malformed input', () => {
   });
 
   it('explains the failure in one line', () => {
-    expect(() => parseAction('click 3, 4)', 'recorded')).toThrow(
-      new GrammarError('click 3, 4)', 6, '"("', 'click'),
-    );
+    expect(() => parseAction('click 3, 4)', 'recorded')).toThrow(new GrammarError('click 3, 4)', 6, '"("', 'click'));
     const error = tryParseAction('click 3, 4)', 'recorded');
-    expect(error.ok ? '' : error.error.message).toBe(
-      'expected "(" after "click" at column 7 in "click 3, 4)"',
-    );
+    expect(error.ok ? '' : error.error.message).toBe('expected "(" after "click" at column 7 in "click 3, 4)"');
     const multiline = tryParseAction('scroll (1,\n x)');
     expect(multiline.ok ? '' : multiline.error.message).toBe(
       'expected an integer after "," at column 13 in "scroll (1,\\n x)"',
@@ -375,13 +330,10 @@ describe('the reference recording', () => {
   }
 
   it('parses every action of the fixture and formats it back unchanged', () => {
-    const lines = readFileSync(fixture('free_task_20241126_161517.jsonl'), 'utf8')
-      .trim()
-      .split('\n');
+    const lines = readFileSync(fixture('free_task_20241126_161517.jsonl'), 'utf8').trim().split('\n');
     const texts = lines.map((line) => (JSON.parse(line) as { action: string }).action);
     expect(texts).toHaveLength(8);
-    for (const text of texts)
-      expect(formatAction(parseAction(text, 'recorded'), 'recorded')).toBe(text);
+    for (const text of texts) expect(formatAction(parseAction(text, 'recorded'), 'recorded')).toBe(text);
     expect(parseAction(texts[4] ?? '', 'recorded')).toEqual({ kind: 'type', text: 'Hello, world' });
   });
 });

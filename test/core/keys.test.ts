@@ -105,16 +105,12 @@ describe('system combinations', () => {
     expect(isSystemCombination(['shift', 'del'])).toBe(true);
   });
 
-  it.each([
-    [['ctrl', 's']],
-    [['tab', 'alt']],
-    [['cmd', 'z']],
-    [['alt']],
-    [['alt', 'tab', 'x']],
-    [['alt', 'bogus']],
-  ])('rejects %j', (keys) => {
-    expect(isSystemCombination(keys)).toBe(false);
-  });
+  it.each([[['ctrl', 's']], [['tab', 'alt']], [['cmd', 'z']], [['alt']], [['alt', 'tab', 'x']], [['alt', 'bogus']]])(
+    'rejects %j',
+    (keys) => {
+      expect(isSystemCombination(keys)).toBe(false);
+    },
+  );
 });
 
 describe('US shift layer', () => {
@@ -182,10 +178,7 @@ describe('toX11Keysym', () => {
   });
 
   it('round-trips every named key and printable ASCII character through normalizeKeyName', () => {
-    for (const key of [
-      ...NAMED_KEYS,
-      ...ASCII_PRINTABLE.map((char) => normalizeKeyName(char) ?? ''),
-    ]) {
+    for (const key of [...NAMED_KEYS, ...ASCII_PRINTABLE.map((char) => normalizeKeyName(char) ?? '')]) {
       expect(normalizeKeyName(toX11Keysym(key))).toBe(key);
     }
   });

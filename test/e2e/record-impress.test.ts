@@ -12,7 +12,15 @@ import { Library } from '../../src/library/library.js';
 import { pcagent } from '../support/cli.js';
 import { tempDir } from '../support/fixture.js';
 import { startRecorder } from '../support/recorder-process.js';
-import { type Impress, type XSession, screenshot, startDisplay, startImpress, waitFor, xdo } from '../support/xsession.js';
+import {
+  type Impress,
+  type XSession,
+  screenshot,
+  startDisplay,
+  startImpress,
+  waitFor,
+  xdo,
+} from '../support/xsession.js';
 
 const OUT = path.join(import.meta.dirname, '..', '..', 'test-output');
 let session: XSession;
@@ -79,7 +87,9 @@ describe('pcagent record on Impress (Xvfb, xdotool)', () => {
     expect(rec.stderr()).toMatch(/accessibility: at-spi/);
 
     const out = tempDir('record-e2e-out');
-    expect(pcagent(['--home', home, 'export', String(rec.recordingId), '--format', 'pc-tracker', '--out', out]).status).toBe(0);
+    expect(
+      pcagent(['--home', home, 'export', String(rec.recordingId), '--format', 'pc-tracker', '--out', out]).status,
+    ).toBe(0);
     const jsonl = fs.readdirSync(out).find((f) => f.endsWith('.jsonl'))!;
     const lines = fs
       .readFileSync(path.join(out, jsonl), 'utf8')

@@ -81,7 +81,9 @@ describe('opening and migrations', () => {
   it('resolves the data directory: --home, then PCAGENT_HOME, then the OS folder', () => {
     expect(resolveHome('/x/y', { PCAGENT_HOME: '/a' })).toBe('/x/y');
     expect(resolveHome(undefined, { PCAGENT_HOME: '/a' })).toBe('/a');
-    expect(resolveHome(undefined, { XDG_CONFIG_HOME: '/cfg' })).toBe(path.resolve(defaultHome({ XDG_CONFIG_HOME: '/cfg' })));
+    expect(resolveHome(undefined, { XDG_CONFIG_HOME: '/cfg' })).toBe(
+      path.resolve(defaultHome({ XDG_CONFIG_HOME: '/cfg' })),
+    );
     expect(defaultHome({ XDG_CONFIG_HOME: '/cfg' }, 'linux')).toBe('/cfg/pcagent');
     expect(defaultHome({ APPDATA: 'C:\\Users\\a\\AppData\\Roaming' }, 'win32')).toContain('pcagent');
   });
@@ -117,7 +119,11 @@ describe('tasks, recordings, frames, actions', () => {
     });
     expect(rec.name).toBe('task_20241126_161517');
     expect(rec.screen?.scaleFactor).toBe(2);
-    const frame = lib.saveFrame(rec.id, 'f1.png', Buffer.from('png-bytes'), { format: 'png', width: 2560, height: 1440 });
+    const frame = lib.saveFrame(rec.id, 'f1.png', Buffer.from('png-bytes'), {
+      format: 'png',
+      width: 2560,
+      height: 1440,
+    });
     expect(frame.path).toBe(`frames/${rec.id}/f1.png`);
     expect(fs.readFileSync(lib.absolutePath(frame.path), 'utf8')).toBe('png-bytes');
     const a = lib.appendAction(rec.id, {

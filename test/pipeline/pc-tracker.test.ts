@@ -35,7 +35,16 @@ describe('pc-tracker import', () => {
       screen: { physicalWidth: 1920, physicalHeight: 1080 },
     });
     const actions = lib.listActions(1);
-    expect(actions.map((a) => a.action.kind)).toEqual(['click', 'click', 'click', 'click', 'type', 'click', 'click', 'finish']);
+    expect(actions.map((a) => a.action.kind)).toEqual([
+      'click',
+      'click',
+      'click',
+      'click',
+      'type',
+      'click',
+      'click',
+      'finish',
+    ]);
     expect(actions[2]).toMatchObject({
       action: { kind: 'click', at: { x: 407, y: 275 } },
       element: { name: 'Blank Presentation', rect: { left: 225, top: 181, right: 450, bottom: 371 } },
@@ -133,9 +142,11 @@ describe('pc-tracker export', () => {
     const shots = fs.readdirSync(path.join(FIXTURE_DIR, 'screenshot')).sort();
     expect(fs.readdirSync(path.join(out, 'screenshot')).sort()).toEqual(shots);
     for (const s of shots) {
-      expect(fs.readFileSync(path.join(out, 'screenshot', s)).equals(fs.readFileSync(path.join(FIXTURE_DIR, 'screenshot', s)))).toBe(
-        true,
-      );
+      expect(
+        fs
+          .readFileSync(path.join(out, 'screenshot', s))
+          .equals(fs.readFileSync(path.join(FIXTURE_DIR, 'screenshot', s))),
+      ).toBe(true);
     }
   });
 

@@ -21,6 +21,11 @@ for (let i = 0; ; i++) {
     width: 1,
     height: 1,
   });
-  lib.appendAction(recordingId, { seq, time: Date.now(), action: { kind: 'click', at: { x: i, y: i } }, frameId: frame.id });
+  lib.appendAction(recordingId, {
+    seq,
+    time: Date.now(),
+    action: { kind: 'click', at: { x: i, y: i } },
+    frameId: frame.id,
+  });
   process.stdout.write(`committed ${seq}\n`);
 }

@@ -3,7 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 
 /** The reference recording shipped in shared/fixtures (read-only). */
-export const FIXTURE_DIR = path.resolve(import.meta.dirname, '..', '..', '..', 'shared', 'fixtures', 'pc-tracker-example');
+export const FIXTURE_DIR = path.resolve(
+  import.meta.dirname,
+  '..',
+  '..',
+  '..',
+  'shared',
+  'fixtures',
+  'pc-tracker-example',
+);
 export const FIXTURE_NAME = 'free_task_20241126_161517';
 
 /** A fresh temporary folder, removed by the returned cleanup. */

@@ -15,10 +15,14 @@ export interface RecorderProcess {
 
 /** Starts `pcagent record` on a test desktop and waits for its "recording <id>" line. */
 export async function startRecorder(env: NodeJS.ProcessEnv, home: string, args: string[]): Promise<RecorderProcess> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'pcagent.js'), '--home', home, 'record', '--verbose', ...args], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, 'bin', 'pcagent.js'), '--home', home, 'record', '--verbose', ...args],
+    {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

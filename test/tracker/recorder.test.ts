@@ -33,10 +33,15 @@ afterEach(() => {
 });
 
 async function png(width: number, height: number, colour: number): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: { r: colour, g: 0, b: 0 } } }).png().toBuffer();
+  return sharp({ create: { width, height, channels: 3, background: { r: colour, g: 0, b: 0 } } })
+    .png()
+    .toBuffer();
 }
 
-function setup(elementAt: (x: number, y: number) => ElementAtPoint | null, extra: Partial<ConstructorParameters<typeof Recorder<TestFrame>>[0]> = {}) {
+function setup(
+  elementAt: (x: number, y: number) => ElementAtPoint | null,
+  extra: Partial<ConstructorParameters<typeof Recorder<TestFrame>>[0]> = {},
+) {
   const rec = startRecording(lib, { mode: 'non-task' });
   let current: TestFrame | null = null;
   let clock = 1_000_000;
@@ -86,7 +91,17 @@ const texts = (id: number) => lib.listActions(id).map((a) => formatAction(a.acti
 
 describe('recorder', () => {
   it('commits actions in order with the frame current when each began and the element at press', async () => {
-    const t = setup((x) => (x < 100 ? { name: 'Title', role: 'paragraph', rect: { left: 0, top: 0, right: 100, bottom: 20 }, windowTitle: 'Deck - Impress', appName: 'soffice' } : null));
+    const t = setup((x) =>
+      x < 100
+        ? {
+            name: 'Title',
+            role: 'paragraph',
+            rect: { left: 0, top: 0, right: 100, bottom: 20 },
+            windowTitle: 'Deck - Impress',
+            appName: 'soffice',
+          }
+        : null,
+    );
     t.show(10);
     t.send({ type: 'mousedown', button: 'left', x: 50, y: 10 });
     t.send({ type: 'mouseup', button: 'left', x: 50, y: 10 });
@@ -101,19 +116,36 @@ describe('recorder', () => {
     await t.recorder.stop('finished');
     expect(texts(t.rec.id)).toEqual(['click (50, 10)', 'type text: hi', 'right click (300, 40)', 'finish']);
     const actions = lib.listActions(t.rec.id);
-    expect(actions[0]!.element).toEqual({ name: 'Title', role: 'paragraph', rect: { left: 0, top: 0, right: 100, bottom: 20 } });
+    expect(actions[0]!.element).toEqual({
+      name: 'Title',
+      role: 'paragraph',
+      rect: { left: 0, top: 0, right: 100, bottom: 20 },
+    });
     expect(actions[0]).toMatchObject({ windowTitle: 'Deck - Impress', appName: 'soffice' });
     expect(actions[2]!.element).toBeNull();
     // Each action's frame is the one shown when it began, written before its row.
     const colours = await Promise.all(
-      actions.map(async (a) => (await sharp(lib.absolutePath(lib.getFrame(a.frameId!).path)).raw().toBuffer())[0]),
+      actions.map(
+        async (a) =>
+          (
+            await sharp(lib.absolutePath(lib.getFrame(a.frameId!).path))
+              .raw()
+              .toBuffer()
+          )[0],
+      ),
     );
     expect(colours).toEqual([10, 20, 30, 30]);
     expect(lib.getRecording(t.rec.id).status).toBe('finished');
   });
 
   it('masks typing into a password field', async () => {
-    const t = setup(() => ({ name: 'Password', role: 'password text', rect: null, windowTitle: 'Login', appName: 'app' }));
+    const t = setup(() => ({
+      name: 'Password',
+      role: 'password text',
+      rect: null,
+      windowTitle: 'Login',
+      appName: 'app',
+    }));
     t.show(1);
     t.send({ type: 'mousedown', button: 'left', x: 5, y: 5 });
     t.send({ type: 'mouseup', button: 'left', x: 5, y: 5 });
@@ -136,7 +168,7 @@ describe('recorder', () => {
     expect((await sharp(lib.absolutePath(frame.path)).raw().toBuffer())[0]).toBe(0);
   });
 
-  it('drops clicks on the app\'s own windows', async () => {
+  it("drops clicks on the app's own windows", async () => {
     const t = setup(() => null);
     t.recorder.setOwnWindow(42, { left: 0, top: 0, right: 100, bottom: 100 });
     t.show(1);
@@ -146,7 +178,9 @@ describe('recorder', () => {
     t.send({ type: 'mouseup', button: 'left', x: 150, y: 50 });
     await t.recorder.stop('finished');
     expect(texts(t.rec.id)).toEqual(['click (150, 50)', 'finish']);
-    expect(lib.getRecording(t.rec.id).meta.excludedWindows).toEqual([{ id: 42, rect: { left: 0, top: 0, right: 100, bottom: 100 } }]);
+    expect(lib.getRecording(t.rec.id).meta.excludedWindows).toEqual([
+      { id: 42, rect: { left: 0, top: 0, right: 100, bottom: 100 } },
+    ]);
   });
 
   it('the stop hotkey ends the recording and is not recorded', async () => {

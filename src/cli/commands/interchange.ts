@@ -1,9 +1,11 @@
 import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { output, parseId, UsageError, withLibrary } from '../context.js';
+import type { ExportFormat } from '../../pipeline/export/steps.js';
 import { progressBar } from '../progress.js';
 
-export const EXPORT_FORMATS = ['pc-tracker'] as const;
+/** The formats of `export` (a literal here so that `--help` loads no pipeline code). */
+export const EXPORT_FORMATS = ['pc-tracker', 'sharegpt', 'parquet', 'html'] as const satisfies readonly ExportFormat[];
 
 export function registerInterchangeCommands(program: Command): void {
   program
@@ -32,29 +34,43 @@ export function registerInterchangeCommands(program: Command): void {
 
   program
     .command('export')
-    .description('write recordings as dataset files')
-    .argument('[ids...]', 'recording ids (default with --all: every finished recording)')
-    .option('--all', 'export every finished recording')
+    .description(
+      'write recordings as dataset files: pc-tracker (interchange folder), sharegpt (LLaMA-Factory JSONL + images), parquet (Hugging Face datasets, images embedded), html (one self-contained viewer per recording)',
+    )
+    .argument('[ids...]', 'recording ids (default with --all: every finished recording, refined version preferred)')
+    .option('--all', 'export every finished recording (a raw one with a refined version as that version)')
     .addOption(new Option('--format <format>', 'output format').choices([...EXPORT_FORMATS]).makeOptionMandatory())
     .requiredOption('--out <dir>', 'output folder (created if missing)')
-    .action(async (ids: string[], opts: { all?: boolean; format: string; out: string }, cmd: Command) =>
-      withLibrary(cmd, async (lib) => {
-        if (ids.length === 0 && !opts.all) throw new UsageError('name recording ids or use --all');
-        const { exportTrackerRecording } = await import('../../pipeline/pc-tracker/export.js');
-        const recordings = ids.length
-          ? ids.map((id) => lib.getRecording(parseId(id)))
-          : lib.listRecordings({ status: 'finished' });
-        const out = path.resolve(opts.out);
-        const bar = progressBar('export', recordings.length);
-        const written = recordings.map((r) => {
-          const result = exportTrackerRecording(lib, r, out);
-          bar.increment();
-          return result;
-        });
-        bar.stop();
-        output(cmd, { format: opts.format, out, recordings: written }, () =>
-          written.map((w) => `exported recording ${w.id}: ${w.jsonl} (${w.actions} actions, ${w.screenshots} screenshots)`).join('\n'),
-        );
-      }),
+    .option('--marked', 'sharegpt, parquet: use the marked frames (with the red marks) as images instead of the plain screenshots the planner sees at run time')
+    .option('--lossless', 'html: embed frames as stored instead of as JPEG (much larger files)')
+    .action(
+      async (ids: string[], opts: { all?: boolean; format: ExportFormat; out: string; marked?: boolean; lossless?: boolean }, cmd: Command) =>
+        withLibrary(cmd, async (lib) => {
+          if (ids.length === 0 && !opts.all) throw new UsageError('name recording ids or use --all');
+          const { countSteps, exportableRecordings, exportRecordings } = await import('../../pipeline/export/index.js');
+          const recordings = ids.length ? ids.map((id) => lib.getRecording(parseId(id))) : exportableRecordings(lib);
+          const out = path.resolve(opts.out);
+          const bar = progressBar(`export ${opts.format}`, countSteps(lib, recordings));
+          const report = await exportRecordings(lib, recordings, opts.format, out, {
+            marked: opts.marked,
+            lossless: opts.lossless,
+            onStep: () => bar.increment(),
+          }).finally(() => bar.stop());
+          output(cmd, report, () => {
+            const t = report.totals;
+            const lines = report.recordings.map((r) =>
+              opts.format === 'pc-tracker'
+                ? `exported recording ${r.id}: ${String(r.jsonl)} (${r.steps} actions, ${r.images} screenshots)`
+                : `exported recording ${r.id} ${r.name}${r.stage === 'refined' ? ' (refined)' : ''}: ${r.steps} steps, ${r.images} images${r.incompleteSteps ? `, ${r.incompleteSteps} incomplete` : ''}${r.files.length ? ` -> ${r.files.join(', ')}` : ''}`,
+            );
+            if (opts.format !== 'pc-tracker') {
+              lines.push(
+                `${t.recordings} recordings, ${t.steps} steps, ${t.images} images; ${t.incompleteSteps} incomplete steps (no planner form: click without description, or not refined), ${t.stepsWithoutThought} without thought`,
+                ...report.files.filter((f) => !report.recordings.some((r) => r.files.includes(f))).map((f) => `wrote ${f}`),
+              );
+            }
+            return lines.join('\n');
+          });
+        }),
     );
 }

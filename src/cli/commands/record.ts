@@ -28,7 +28,13 @@ export function registerRecordCommands(program: Command): void {
     .description(
       'record keyboard, mouse, screen frames and UI elements until SIGINT/SIGTERM or the stop hotkey; prints "recording <id>" once live',
     )
-    .addOption(new Option('--mode <mode>', 'task mode (default: given with --given, free with --task, else non-task)').choices(['given', 'free', 'non-task']))
+    .addOption(
+      new Option('--mode <mode>', 'task mode (default: given with --given, free with --task, else non-task)').choices([
+        'given',
+        'free',
+        'non-task',
+      ]),
+    )
     .option('--task <text>', 'task description (free task)')
     .addOption(new Option('--level <level>', 'task level').choices(['easy', 'medium', 'hard']))
     .option('--given <id>', 'record this given task (see `pcagent tasks list`)')
@@ -36,10 +42,14 @@ export function registerRecordCommands(program: Command): void {
     .option('--stop-hotkey <keys>', 'global stop chord, never recorded', DEFAULT_STOP_HOTKEY)
     .option('--fps <n>', 'screen frames per second kept in memory', '10')
     .addOption(
-      new Option('--capture <backend>', 'screen capture backend').choices(['auto', 'x11', 'nutjs', 'screenshot-desktop']).default('auto'),
+      new Option('--capture <backend>', 'screen capture backend')
+        .choices(['auto', 'x11', 'nutjs', 'screenshot-desktop'])
+        .default('auto'),
     )
     .option('--monitor <name>', 'capture one monitor (RandR name or index) instead of the whole desktop')
-    .addOption(new Option('--frame-format <format>', 'frame file format').choices(['png', 'webp', 'jpeg']).default('png'))
+    .addOption(
+      new Option('--frame-format <format>', 'frame file format').choices(['png', 'webp', 'jpeg']).default('png'),
+    )
     .option('--exclude-app <name>', 'never store frames while this application is used (repeatable)', collect, [])
     .option('--exclude-title <regex>', 'never store frames for windows whose title matches (repeatable)', collect, [])
     .option('--verbose', 'report the capture backend, accessibility provider and each action on stderr')
@@ -49,7 +59,8 @@ export function registerRecordCommands(program: Command): void {
         if (!(fps > 0 && fps <= 60)) throw new UsageError(`--fps must be a number from 1 to 60, not "${opts.fps}"`);
         const mode = opts.mode ?? (opts.given ? 'given' : opts.task ? 'free' : 'non-task');
         const taskId = opts.given === undefined ? undefined : Number(opts.given);
-        if (taskId !== undefined && !Number.isSafeInteger(taskId)) throw new UsageError(`"${opts.given}" is not a task id`);
+        if (taskId !== undefined && !Number.isSafeInteger(taskId))
+          throw new UsageError(`"${opts.given}" is not a task id`);
         const excludedTitles = opts.excludeTitle.map((t) => {
           try {
             return new RegExp(t, 'i');

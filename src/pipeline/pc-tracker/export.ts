@@ -19,7 +19,6 @@ export interface ExportedRecording {
   screenshots: number;
 }
 
-
 /** The reference's Markdown "Output" line: clicks name their element. */
 function outputText(a: ActionRecord): string {
   const action = a.action;
@@ -58,7 +57,11 @@ export function exportTrackerRecording(lib: Library, recording: Recording, outDi
     const base = `${formatCompactTimestamp(a.time, recording.utcOffsetMin)}_${a.seq}`;
     const screenshot = place(a.frameId, base);
     const marked =
-      a.markedFrameId === null ? undefined : a.markedFrameId === a.frameId ? screenshot : place(a.markedFrameId, `${base}_marked`);
+      a.markedFrameId === null
+        ? undefined
+        : a.markedFrameId === a.frameId
+          ? screenshot
+          : place(a.markedFrameId, `${base}_marked`);
     const timestamp = formatTimestamp(a.time, recording.utcOffsetMin);
     const line: Record<string, unknown> = {
       timestamp,

@@ -22,7 +22,11 @@ export interface ImportReport {
  * Imports a pc-tracker folder. All-or-nothing per call: every line is validated and every
  * screenshot checked before anything is written, so a bad folder leaves the library as it was.
  */
-export async function importTrackerFolder(lib: Library, dir: string, options: ImportOptions = {}): Promise<ImportReport> {
+export async function importTrackerFolder(
+  lib: Library,
+  dir: string,
+  options: ImportOptions = {},
+): Promise<ImportReport> {
   const folder = readTrackerFolder(dir);
   if (folder.badLines.length > 0 && !options.skipBadLines) {
     const first = folder.badLines[0]!;
@@ -65,14 +69,23 @@ async function importRecording(lib: Library, rec: TrackerRecording, source: stri
   const last = rec.steps[rec.steps.length - 1];
   const status = last?.action.kind === 'fail' ? 'failed' : 'finished';
   // Frame metadata is read before the transaction: sharp is asynchronous, SQLite transactions are not.
-  const files = new Map<string, { format: FrameFormat; width: number; height: number; bytes: number; sha256: string }>();
+  const files = new Map<
+    string,
+    { format: FrameFormat; width: number; height: number; bytes: number; sha256: string }
+  >();
   for (const step of rec.steps) {
     for (const file of [step.screenshot, step.markedScreenshot]) {
       if (!file || files.has(file)) continue;
       const data = fs.readFileSync(file);
       const meta = await sharp(data).metadata();
       const format = meta.format === 'jpeg' || meta.format === 'webp' ? meta.format : 'png';
-      files.set(file, { format, width: meta.width ?? 0, height: meta.height ?? 0, bytes: data.byteLength, sha256: sha256(data) });
+      files.set(file, {
+        format,
+        width: meta.width ?? 0,
+        height: meta.height ?? 0,
+        bytes: data.byteLength,
+        sha256: sha256(data),
+      });
     }
   }
   const first = [...files.values()][0];
@@ -85,7 +98,13 @@ async function importRecording(lib: Library, rec: TrackerRecording, source: stri
     status,
     platform: 'unknown',
     screen: first
-      ? { logicalWidth: first.width, logicalHeight: first.height, physicalWidth: first.width, physicalHeight: first.height, scaleFactor: 1 }
+      ? {
+          logicalWidth: first.width,
+          logicalHeight: first.height,
+          physicalWidth: first.width,
+          physicalHeight: first.height,
+          scaleFactor: 1,
+        }
       : null,
     utcOffsetMin: rec.utcOffsetMin,
     startedAt: rec.startedAt,

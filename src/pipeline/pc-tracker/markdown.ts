@@ -41,7 +41,12 @@ export function parseMarkdownHeader(text: string): MarkdownHeader {
   return { mode: title ? (TITLES[title] ?? null) : null, description: desc ?? null, level: level ?? null };
 }
 
-export function renderMarkdown(mode: RecordingMode, description: string | null, level: TaskLevel | null, steps: readonly MarkdownStep[]): string {
+export function renderMarkdown(
+  mode: RecordingMode,
+  description: string | null,
+  level: TaskLevel | null,
+  steps: readonly MarkdownStep[],
+): string {
   let out = `# ${titleOf(mode)}\n`;
   if (description !== null) out += `**Description:** ${description}\n\n`;
   if (level !== null) out += `**Level:** ${level}\n\n`;

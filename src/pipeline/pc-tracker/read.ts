@@ -65,7 +65,9 @@ export function readTrackerFolder(dir: string): TrackerFolder {
   try {
     entries = fs.readdirSync(dir);
   } catch (err) {
-    throw new TrackerFormatError(`cannot read folder ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new TrackerFormatError(
+      `cannot read folder ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   const jsonls = entries.filter((e) => e.endsWith('.jsonl')).sort();
   const result: TrackerFolder = { recordings: [], tasks: [], badLines: [], missingFiles: [] };

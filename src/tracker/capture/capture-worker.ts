@@ -3,6 +3,22 @@
  * blocks its thread ~10 ms a frame; X11 reads ~8 MB a frame) nor hashing ever delays the main
  * thread, where input events are stamped. Frames are SharedArrayBuffer-backed: posting one to
  * the main thread, and from there to the encoder, copies nothing.
+ *
+ * Change detection ('damage' or 'polling', in CaptureInfo):
+ * - polling (nut-js, screenshot-desktop, an X server without DAMAGE): a grab every 1/fps,
+ *   unchanged pixels found by a byte compare.
+ * - damage (x11 with DAMAGE): a grab only once the X server reported drawing in the region,
+ *   still at most `fps` grabs a second, plus an unprompted safety grab when nothing was
+ *   reported for SAFETY_GRAB_MS. An idle screen then costs one grab every few seconds
+ *   instead of `fps` a second. If a safety grab ever finds pixels that changed unreported,
+ *   damage is not to be trusted here: the loop falls back to polling and posts 'ready' again
+ *   with `changeDetection: 'polling'`.
+ *
+ * Freshness of `latest()`: in both modes a change on screen is in a posted frame at most one
+ * grab interval (1/fps) plus one grab's duration after it happens — with damage, a change
+ * during the pause after a grab is grabbed when the pause ends, a change while waiting is
+ * grabbed at once. Frame ids advance per grab, so with damage they stand still while the
+ * screen does: the latest frame stays current, its `capturedAt` is when it was grabbed.
  */
 import { createHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -10,6 +26,7 @@ import type { ScreenGeometry } from '../../core/geometry.js';
 import { chooseBackend } from './backend.js';
 import type { BackendName, BackendPreference, CaptureRegion, RawFrame } from './capture-types.js';
 import { monitorRegion, readScreenLayout, screenGeometry, type ScreenLayout } from './screen-layout.js';
+import { isX11Backend, type ScreenChanges } from './x11-backend.js';
 
 export interface CaptureWorkerData {
   readonly fps: number;
@@ -27,7 +44,14 @@ export interface CaptureInfo {
   readonly geometry: ScreenGeometry;
   /** The whole X11 desktop, null off X11. */
   readonly layout: ScreenLayout | null;
+  /**
+   * How the loop learns that the screen changed: 'damage' grabs when the X server reports
+   * drawing (an idle screen is not grabbed), 'polling' grabs at the full rate.
+   */
+  readonly changeDetection: ChangeDetection;
 }
+
+export type ChangeDetection = 'damage' | 'polling';
 
 export interface FrameMessage extends Omit<RawFrame, 'data'> {
   readonly type: 'frame';
@@ -38,16 +62,26 @@ export interface FrameMessage extends Omit<RawFrame, 'data'> {
 }
 
 export type CaptureWorkerMessage =
+  /** Once the backend works; again whenever `info` changes (a fall back to polling). */
   | { readonly type: 'ready'; readonly info: CaptureInfo }
   | { readonly type: 'failed'; readonly message: string }
   | { readonly type: 'grab-error'; readonly message: string }
   | FrameMessage;
 
+/**
+ * With damage, the longest the loop goes without grabbing: a check that the server reports
+ * what is drawn (and what an idle recorder costs: one grab per this).
+ */
+export const SAFETY_GRAB_MS = 5000;
+
 const port = parentPort!;
 const config = workerData as CaptureWorkerData;
 let stopping = false;
 let interval = 1000 / config.fps;
-/** Ends the current pause between grabs early (a rate change or stop should act at once). */
+/**
+ * Ends the current pause early: a rate change or stop, or damage. Pauses re-check their
+ * condition when woken, so a wake that does not concern them only costs a loop turn.
+ */
 let wake: (() => void) | null = null;
 export type CaptureControlMessage = { readonly type: 'stop' } | { readonly type: 'rate'; readonly fps: number };
 port.on('message', (m: CaptureControlMessage) => {
@@ -57,13 +91,20 @@ port.on('message', (m: CaptureControlMessage) => {
 });
 
 function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => {
+  return new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms);
     wake = () => {
       clearTimeout(timer);
       resolve();
     };
-  });
+  }).finally(() => (wake = null));
+}
+
+/** Pauses until `until()` (a performance.now() time) has passed, re-read on every wake. */
+async function pauseUntil(until: () => number, unless: () => boolean = () => false): Promise<void> {
+  for (let left = until() - performance.now(); !stopping && !unless() && left > 0; left = until() - performance.now()) {
+    await pause(left);
+  }
 }
 
 const post = (m: CaptureWorkerMessage): void => port.postMessage(m);
@@ -93,12 +134,27 @@ async function run(): Promise<void> {
     allocate: shared,
   });
   const geometry = screenGeometry(backend.region, layout?.scaleFactor ?? 1);
-  post({ type: 'ready', info: { backend: backend.name, skipped, region: backend.region, geometry, layout } });
+  let changes: ScreenChanges | null = isX11Backend(backend) ? await backend.trackChanges() : null;
+  const info = (changeDetection: ChangeDetection): CaptureInfo => ({
+    backend: backend.name,
+    skipped,
+    region: backend.region,
+    geometry,
+    layout,
+    changeDetection,
+  });
+  post({ type: 'ready', info: info(changes ? 'damage' : 'polling') });
+  if (changes) changes.onChange = () => wake?.();
 
   let previous: { data: Buffer; hash: string } | null = null;
   let probe: RawFrame | null = first;
+  /** The last grab failed: whatever it would have shown is still to be grabbed. */
+  let failed = false;
   while (!stopping) {
     const started = performance.now();
+    // The probe predates tracking (which starts dirty): the first grab follows at once.
+    const prompted = probe !== null || failed || !changes || changes.dirty;
+    const notified = changes?.notifications ?? 0;
     try {
       const { data: raw, ...frame } = probe ?? (await backend.grab());
       probe = null;
@@ -109,6 +165,13 @@ async function run(): Promise<void> {
       const hash: string = same ? same.hash : createHash('sha1').update(data).digest('hex');
       if (changed) previous = { data, hash };
       else spare = data;
+      if (changes && changed && !prompted && changes.notifications === notified) {
+        // Unreported drawing (see ScreenChanges): poll from now on.
+        changes.stop();
+        changes.onChange = null;
+        changes = null;
+        post({ type: 'ready', info: info('polling') });
+      }
       post({
         type: 'frame',
         ...frame,
@@ -118,11 +181,16 @@ async function run(): Promise<void> {
           ? { buffer: data.buffer as SharedArrayBuffer, offset: data.byteOffset, length: data.length }
           : null,
       });
+      failed = false;
     } catch (err) {
+      failed = true;
       post({ type: 'grab-error', message: (err as Error).message });
     }
-    await pause(Math.max(0, interval - (performance.now() - started)));
-    wake = null;
+    // Never more than `fps` grabs a second…
+    await pauseUntil(() => started + interval);
+    // …and with damage, none until something was drawn (or the safety grab is due).
+    const tracked = changes;
+    if (tracked) await pauseUntil(() => started + SAFETY_GRAB_MS, () => tracked.dirty || failed);
   }
   backend.close();
 }

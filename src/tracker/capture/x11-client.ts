@@ -3,7 +3,9 @@
  * requests the tracker needs: QueryExtension (is RECORD there before uiohook starts, which
  * would otherwise abort the process), GetImage (screen frames: the reply streams straight
  * into one preallocated buffer, asynchronously, so the event loop never blocks on a grab),
- * GetProperty/GetAtomName (Xft.dpi, monitor names) and RandR GetMonitors.
+ * GetProperty/GetAtomName (Xft.dpi, monitor names), RandR GetMonitors, and DAMAGE
+ * (QueryVersion, Create, Subtract, Destroy, DamageNotify events: what changed on screen, so
+ * that an idle screen need not be grabbed at all).
  *
  * Wire format: X11 core protocol, client byte order LSB first ('l').
  */
@@ -67,6 +69,9 @@ export interface PixmapFormat {
 
 export interface X11Setup {
   readonly vendor: string;
+  /** Resource ids this client may allocate: base | (n within mask). */
+  readonly resourceIdBase: number;
+  readonly resourceIdMask: number;
   readonly imageByteOrder: 'lsb' | 'msb';
   readonly pixmapFormats: readonly PixmapFormat[];
   readonly screens: readonly X11Screen[];
@@ -75,6 +80,43 @@ export interface X11Setup {
 export interface ExtensionInfo {
   readonly present: boolean;
   readonly majorOpcode: number;
+  /** The code of the extension's first event (its events are firstEvent + n). */
+  readonly firstEvent: number;
+  readonly firstError: number;
+}
+
+/** DAMAGE report levels (DamageCreate). */
+export const DamageReportLevel = {
+  /** An event per damaged rectangle. */
+  RawRectangles: 0,
+  /** An event per rectangle not already damaged. */
+  DeltaRectangles: 1,
+  /** An event whenever the bounding box of the damage grows. */
+  BoundingBox: 2,
+  /** One event when the damage goes from empty to not empty (until the next Subtract). */
+  NonEmpty: 3,
+} as const;
+export type DamageReportLevel = (typeof DamageReportLevel)[keyof typeof DamageReportLevel];
+
+export interface Rectangle {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** A DamageNotify event. */
+export interface DamageNotify {
+  readonly damage: number;
+  readonly drawable: number;
+  readonly level: DamageReportLevel;
+  /** More DamageNotify events for this damage follow at once. */
+  readonly more: boolean;
+  readonly timestamp: number;
+  /** The damaged area (for NonEmpty and BoundingBox: the damage's bounding box), drawable-relative. */
+  readonly area: Rectangle;
+  /** The drawable's geometry. */
+  readonly geometry: Rectangle;
 }
 
 export interface Monitor {
@@ -133,6 +175,13 @@ export class X11Client {
   private closedError: Error | null = null;
   private readonly extensions = new Map<string, Promise<ExtensionInfo>>();
   private randrReady: Promise<boolean> | undefined;
+  private damageReady: Promise<{ major: number; minor: number } | null> | undefined;
+  private readonly eventHandlers = new Set<(event: Buffer) => void>();
+  private readonly damageHandlers = new Set<(event: DamageNotify) => void>();
+  private nextResource = 0;
+  /** DAMAGE's major opcode and first event code, known once a damage has been created. */
+  private damageOpcodeValue: number | undefined;
+  private damageFirstEvent = -1;
 
   private constructor(readonly address: DisplayAddress) {}
 
@@ -211,6 +260,8 @@ export class X11Client {
       info = this.request(req).then(({ header }) => ({
         present: header[8] === 1,
         majorOpcode: header[9] ?? 0,
+        firstEvent: header[10] ?? 0,
+        firstError: header[11] ?? 0,
       }));
       this.extensions.set(name, info);
     }
@@ -331,6 +382,168 @@ export class X11Client {
     return this.randrReady;
   }
 
+  /**
+   * Calls `handler` with each event (the 32 bytes; GenericEvents without their extra data)
+   * as it arrives, in stream order with replies. Returns the unsubscribe function.
+   */
+  onEvent(handler: (event: Buffer) => void): () => void {
+    this.eventHandlers.add(handler);
+    return () => this.eventHandlers.delete(handler);
+  }
+
+  /**
+   * The DAMAGE version the server speaks (after announcing 1.1, which must precede any
+   * other DAMAGE request), or null when the server lacks the extension.
+   */
+  damageVersion(): Promise<{ major: number; minor: number } | null> {
+    this.damageReady ??= (async () => {
+      const damage = await this.queryExtension('DAMAGE');
+      if (!damage.present) return null;
+      const req = Buffer.alloc(12);
+      req.writeUInt8(damage.majorOpcode, 0);
+      req.writeUInt8(0, 1); // DamageQueryVersion
+      req.writeUInt16LE(3, 2);
+      req.writeUInt32LE(1, 4);
+      req.writeUInt32LE(1, 8);
+      const { header } = await this.request(req);
+      return { major: header.readUInt32LE(8), minor: header.readUInt32LE(12) };
+    })();
+    return this.damageReady;
+  }
+
+  /**
+   * DamageCreate: tracks what is drawn on `drawable` (for a window, its inferiors too: the
+   * root window sees the whole screen). Resolves with the damage id once the server has
+   * accepted it; rejects when the server lacks DAMAGE or refuses.
+   */
+  async createDamage(drawable: number, level: DamageReportLevel): Promise<number> {
+    const opcode = await this.damageOpcode();
+    const id = this.newResourceId();
+    const req = Buffer.alloc(16);
+    req.writeUInt8(opcode, 0);
+    req.writeUInt8(1, 1); // DamageCreate
+    req.writeUInt16LE(4, 2);
+    req.writeUInt32LE(id, 4);
+    req.writeUInt32LE(drawable, 8);
+    req.writeUInt8(level, 12);
+    await this.checked(req);
+    return id;
+  }
+
+  /**
+   * DamageSubtract with no regions: empties the damage, so that (NonEmpty level) the next
+   * drawing sends a new DamageNotify. Unchecked and asynchronous; requests sent after it
+   * (a GetImage) are served after it.
+   */
+  subtractDamage(damage: number): void {
+    const req = Buffer.alloc(16);
+    req.writeUInt8(this.damageOpcodeNow(), 0);
+    req.writeUInt8(3, 1); // DamageSubtract
+    req.writeUInt16LE(4, 2);
+    req.writeUInt32LE(damage, 4);
+    req.writeUInt32LE(0, 8); // repair: None (everything)
+    req.writeUInt32LE(0, 12); // parts: None
+    this.send(req);
+  }
+
+  /** DamageDestroy (unchecked). */
+  destroyDamage(damage: number): void {
+    if (this.closedError) return;
+    const req = Buffer.alloc(8);
+    req.writeUInt8(this.damageOpcodeNow(), 0);
+    req.writeUInt8(2, 1); // DamageDestroy
+    req.writeUInt16LE(2, 2);
+    req.writeUInt32LE(damage, 4);
+    this.send(req);
+  }
+
+  /** Calls `handler` with each DamageNotify event. Returns the unsubscribe function. */
+  onDamageNotify(handler: (event: DamageNotify) => void): () => void {
+    this.damageHandlers.add(handler);
+    return () => this.damageHandlers.delete(handler);
+  }
+
+  private async damageOpcode(): Promise<number> {
+    if (!(await this.damageVersion())) throw new X11Error('protocol', 'the X server has no DAMAGE extension');
+    const info = await this.queryExtension('DAMAGE');
+    this.damageOpcodeValue = info.majorOpcode;
+    this.damageFirstEvent = info.firstEvent;
+    return info.majorOpcode;
+  }
+
+  private damageOpcodeNow(): number {
+    if (this.damageOpcodeValue === undefined) throw new X11Error('protocol', 'no damage created on this connection');
+    return this.damageOpcodeValue;
+  }
+
+  /** A fresh resource id (base | n, n placed within the mask). */
+  private newResourceId(): number {
+    const { resourceIdBase: base, resourceIdMask: mask } = this.setup;
+    const shift = mask === 0 ? 0 : 31 - Math.clz32(mask & -mask);
+    const id = ((++this.nextResource << shift) & mask) >>> 0;
+    if (id === 0) throw new X11Error('protocol', 'out of X resource ids');
+    return (base | id) >>> 0;
+  }
+
+  /** Sends one request that has no reply; returns its sequence number. */
+  private send(req: Buffer): number {
+    if (this.closedError) throw this.closedError;
+    this.seq = (this.seq + 1) & 0xffff;
+    this.socket.write(req);
+    return this.seq;
+  }
+
+  /**
+   * Sends a request that has no reply and waits for the server to have processed it:
+   * a GetInputFocus round trip follows, and an error for the request arrives before its reply.
+   */
+  private checked(req: Buffer): Promise<void> {
+    const seq = this.send(req);
+    return new Promise<void>((resolve, reject) => {
+      const entry: Pending = { opcode: req[0] ?? 0, allocate: (n) => Buffer.alloc(n), resolve: () => resolve(), reject };
+      this.pending.set(seq, entry);
+      const sync = Buffer.alloc(4);
+      sync.writeUInt8(43, 0); // GetInputFocus
+      sync.writeUInt16LE(1, 2);
+      this.request(sync).then(
+        () => {
+          if (this.pending.get(seq) === entry) this.pending.delete(seq);
+          resolve();
+        },
+        (err: Error) => {
+          if (this.pending.get(seq) === entry) this.pending.delete(seq);
+          reject(err);
+        },
+      );
+    });
+  }
+
+  /** Runs the event handlers; one that throws must not derail the reading of the stream. */
+  private dispatchEvent(event: Buffer): void {
+    const call = <T>(handler: (e: T) => void, e: T): void => {
+      try {
+        handler(e);
+      } catch (err) {
+        queueMicrotask(() => {
+          throw err;
+        });
+      }
+    };
+    for (const handler of this.eventHandlers) call(handler, event);
+    if ((event[0]! & 0x7f) === this.damageFirstEvent && this.damageHandlers.size > 0) {
+      const notify: DamageNotify = {
+        level: (event[1]! & 0x7f) as DamageReportLevel,
+        more: (event[1]! & 0x80) !== 0,
+        drawable: event.readUInt32LE(4),
+        damage: event.readUInt32LE(8),
+        timestamp: event.readUInt32LE(12),
+        area: readRectangle(event, 16),
+        geometry: readRectangle(event, 24),
+      };
+      for (const handler of this.damageHandlers) call(handler, notify);
+    }
+  }
+
   /** Sends one request that has a reply. */
   private request(req: Buffer, allocate: (bytes: number) => Buffer = (n) => Buffer.allocUnsafe(n)): Promise<Reply> {
     if (this.closedError) return Promise.reject(this.closedError);
@@ -424,6 +637,9 @@ export class X11Client {
     const pending = kind === 1 ? this.pending.get(seq) : undefined;
     const target = pending ? pending.allocate(length) : null;
     const inc: Incoming = { header, target, filled: 0, length, pending };
+    // A core or extension event (2–34, bit 7: sent by SendEvent); its handlers run now, in
+    // stream order: everything the server did before a later reply has been seen by then.
+    if (kind !== 1) this.dispatchEvent(header);
     if (length === 0) this.finishIncoming(inc);
     else this.incoming = inc;
   }
@@ -440,6 +656,10 @@ export class X11Client {
     for (const p of this.pending.values()) p.reject(this.closedError);
     this.pending.clear();
   }
+}
+
+function readRectangle(b: Buffer, off: number): Rectangle {
+  return { x: b.readInt16LE(off), y: b.readInt16LE(off + 2), width: b.readUInt16LE(off + 4), height: b.readUInt16LE(off + 6) };
 }
 
 function unreachable(address: DisplayAddress, why: string): X11Error {
@@ -502,7 +722,14 @@ function parseSetup(b: Buffer): X11Setup {
     }
     screens.push({ ...screen, rootVisual });
   }
-  return { vendor, imageByteOrder: b[30] === 0 ? 'lsb' : 'msb', pixmapFormats, screens };
+  return {
+    vendor,
+    resourceIdBase: b.readUInt32LE(12),
+    resourceIdMask: b.readUInt32LE(16),
+    imageByteOrder: b[30] === 0 ? 'lsb' : 'msb',
+    pixmapFormats,
+    screens,
+  };
 }
 
 /**
