@@ -18,7 +18,7 @@ import { report } from './report.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** CPU seconds (user + system, all threads) used so far by a process. */
 function cpuSeconds(pid: number): number {
@@ -99,7 +99,9 @@ try {
   const scripted = actions.slice(-21, -1); // the 20 storage-workload clicks
   const frames = new Map(lib.listFrames(id).map((f) => [f.id, f.bytes]));
   const scriptedFrameIds = new Set(scripted.map((a) => a.frameId));
-  const bytesPerAction = [...scriptedFrameIds].reduce((s, f) => s + (frames.get(f!) ?? 0), 0) / scripted.length;
+  const bytesPerAction =
+    [...scriptedFrameIds].reduce<number>((sum, f) => sum + (f === null ? 0 : (frames.get(f) ?? 0)), 0) /
+    scripted.length;
   const dbBytes = fs.statSync(path.join(home, 'library.db')).size;
   const rowBytes = dbBytes / actions.length;
   const perHourMB = ((bytesPerAction + rowBytes) * 1800) / 1e6;
