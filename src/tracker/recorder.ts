@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Action, ElementInfo, Rect } from '../core/actions.js';
+import type { Action, Rect } from '../core/actions.js';
 import { Aggregator, type RecordingOp } from '../core/aggregate.js';
 import type { RawInput } from '../core/input-events.js';
 import { normalizeKeyName } from '../core/keys.js';
