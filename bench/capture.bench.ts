@@ -7,7 +7,11 @@
  * - encode ms and bytes per frame for PNG levels, WebP, JPEG, on the app screenshot and on a
  *   photo-wallpaper desktop; and FrameEncoder end to end (worker, write, fsync, rename);
  * - FrameCapture at 10 fps: frames delivered, CPU per frame, and the main thread's event-loop
- *   delay meanwhile against a baseline without capture (the machine's own noise).
+ *   delay meanwhile against a baseline without capture (the machine's own noise) — on an X
+ *   server without DAMAGE, so that every frame is grabbed as on a busy screen;
+ * - idle CPU (% of one core, this process and the X server) of a FrameCapture on an unchanging
+ *   screen: polling (an Xvfb started with -extension DAMAGE) at 10 and 2 fps against
+ *   damage-driven at 10 fps, in the same run, and the ratio damage / polling.
  * Run: npx tsx bench/capture.bench.ts (or npm run bench -- capture). Needs Xvfb, ImageMagick.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -45,21 +49,85 @@ async function timeIt(n: number, f: () => unknown): Promise<number> {
   return median(times);
 }
 
-async function startXvfb(): Promise<{ display: string; stop(): void }> {
+async function startXvfb(extra: string[] = []): Promise<{ display: string; pid: number; stop(): void }> {
   const xvfb = spawn(
     'Xvfb',
-    ['-displayfd', '1', '-screen', '0', '1920x1080x24', '+extension', 'RECORD', '-nolisten', 'tcp', '-noreset'],
+    [
+      '-displayfd',
+      '1',
+      '-screen',
+      '0',
+      '1920x1080x24',
+      '+extension',
+      'RECORD',
+      ...extra,
+      '-nolisten',
+      'tcp',
+      '-noreset',
+    ],
     { stdio: ['ignore', 'pipe', 'ignore'] },
   );
   const number = await new Promise<string>((resolve) =>
     xvfb.stdout.once('data', (d: Buffer) => resolve(d.toString().trim())),
   );
-  return { display: `:${number}`, stop: () => xvfb.kill() };
+  return { display: `:${number}`, pid: xvfb.pid!, stop: () => xvfb.kill() };
+}
+
+/** `display` sets the root background and exits 1 doing so. */
+function showOnRoot(display: string, png: string): void {
+  try {
+    execFileSync('display', ['-display', display, '-window', 'root', png], { stdio: 'ignore' });
+  } catch {
+    // expected
+  }
+}
+
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** CPU time (user + system) a process has used, ms, from /proc (clock-tick resolution). */
+function processCpuMs(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // from field 3 (state) on
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK; // utime, stime
+}
+
+/**
+ * A FrameCapture on an unchanging screen: CPU of this process (the capture worker included)
+ * and of the X server, in % of one core, over `seconds` once started and settled.
+ */
+async function idleCpu(
+  server: { display: string; pid: number },
+  fps: number,
+  seconds: number,
+): Promise<{ mode: string; process: number; server: number; frames: number }> {
+  const capture = new FrameCapture({ fps, display: server.display });
+  const info = await capture.start();
+  try {
+    await capture.nextFrame();
+    await sleep(1000); // settle: with damage, the grab right after tracking starts
+    const id = capture.latest()!.id;
+    const cpu = process.cpuUsage();
+    const x0 = processCpuMs(server.pid);
+    const t0 = performance.now();
+    await sleep(seconds * 1000);
+    const wall = performance.now() - t0;
+    const used = process.cpuUsage(cpu);
+    return {
+      mode: info.changeDetection,
+      process: ((used.user + used.system) / 1000 / wall) * 100,
+      server: ((processCpuMs(server.pid) - x0) / wall) * 100,
+      frames: capture.latest()!.id - id,
+    };
+  } finally {
+    await capture.stop();
+  }
 }
 
 const numbers: Record<string, number | string> = {};
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pcagent-bench-capture-'));
 const x = await startXvfb();
+// The same desktop on a server without DAMAGE: FrameCapture polls there.
+const xPoll = await startXvfb(['-extension', 'DAMAGE']);
 // screenshot-desktop (and the nut-js child) capture the process's display.
 process.env.DISPLAY = x.display;
 
@@ -84,12 +152,8 @@ function nutjsGrabMs(): number {
   return Number(out.trim());
 }
 try {
-  // `display` sets the root background and exits 1 doing so.
-  try {
-    execFileSync('display', ['-window', 'root', APP], { stdio: 'ignore' });
-  } catch {
-    // expected
-  }
+  showOnRoot(x.display, APP);
+  showOnRoot(xPoll.display, APP);
 
   // --- backends -------------------------------------------------------------------------
   const grabMs: Partial<Record<BackendName, number>> = {};
@@ -163,7 +227,8 @@ try {
   idle.disable();
   numbers['main event-loop delay p99 ms, no capture (baseline)'] = idle.percentile(99) / 1e6;
   numbers['main event-loop delay max ms, no capture (baseline)'] = idle.max / 1e6;
-  const capture = new FrameCapture({ fps: 10 });
+  // Without DAMAGE: a grab every 100 ms, as on a screen that keeps changing.
+  const capture = new FrameCapture({ fps: 10, display: xPoll.display });
   await capture.start();
   await capture.nextFrame();
   const first = capture.latest()!.id;
@@ -179,6 +244,40 @@ try {
   numbers['FrameCapture process CPU ms per frame (worker included)'] = (used.user + used.system) / 1000 / frames;
   numbers['main event-loop delay p99 ms, capturing'] = delay.percentile(99) / 1e6;
   numbers['main event-loop delay max ms, capturing'] = delay.max / 1e6;
+
+  // --- FrameCapture on an idle screen: polling against DAMAGE ------------------------------
+  const IDLE_S = 10; // two safety grabs (one per 5 s) with damage
+  // What this process uses doing nothing (module loader thread, GC), to net the others of.
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await sleep(IDLE_S * 1000);
+  const used0 = process.cpuUsage(cpu0);
+  const baseline = ((used0.user + used0.system) / 1000 / (performance.now() - t0)) * 100;
+  numbers[`idle ${IDLE_S} s, no capture: this process CPU % (baseline)`] = baseline;
+  // Damage first: the polling runs leave garbage (8 MB frames) for later collections.
+  const damage10 = await idleCpu(x, 10, IDLE_S);
+  const polling10 = await idleCpu(xPoll, 10, IDLE_S);
+  const polling2 = await idleCpu(xPoll, 2, IDLE_S);
+  if (polling10.mode !== 'polling' || damage10.mode !== 'damage') {
+    throw new Error(`change detection: expected polling and damage, got ${polling10.mode} and ${damage10.mode}`);
+  }
+  for (const [label, r] of [
+    ['polling 10 fps', polling10],
+    ['polling 2 fps', polling2],
+    ['damage 10 fps', damage10],
+  ] as const) {
+    numbers[`idle ${IDLE_S} s, ${label}: frames grabbed`] = r.frames;
+    numbers[`idle ${IDLE_S} s, ${label}: this process CPU %`] = r.process;
+    numbers[`idle ${IDLE_S} s, ${label}: X server CPU %`] = r.server;
+  }
+  numbers['idle CPU ratio damage / polling at 10 fps (this process)'] = damage10.process / polling10.process;
+  numbers['idle CPU ratio damage / polling at 10 fps (process + X server)'] =
+    (damage10.process + damage10.server) / (polling10.process + polling10.server);
+  const net = (r: typeof damage10): number => Math.max(0, r.process - baseline) + r.server;
+  numbers['idle capture CPU % net of baseline, polling 10 fps (process + X server)'] = net(polling10);
+  numbers['idle capture CPU % net of baseline, damage 10 fps (process + X server)'] = net(damage10);
+  numbers['idle CPU ratio damage / polling at 10 fps, net of baseline'] = net(damage10) / net(polling10);
+
   numbers.cpus = `${os.cpus().length}× ${os.cpus()[0]?.model ?? '?'}`;
   numbers['load average at end'] = os.loadavg()[0]!;
 
@@ -189,4 +288,5 @@ try {
 } finally {
   fs.rmSync(tmp, { recursive: true, force: true });
   x.stop();
+  xPoll.stop();
 }

@@ -17,7 +17,7 @@ import { FrameEncoder } from '../../src/tracker/capture/encoder.js';
 import { FrameCapture, type CapturedFrame } from '../../src/tracker/capture/frame-capture.js';
 import { readScreenLayout, screenGeometry } from '../../src/tracker/capture/screen-layout.js';
 import { openX11Backend } from '../../src/tracker/capture/x11-backend.js';
-import { X11Client } from '../../src/tracker/capture/x11-client.js';
+import { DamageReportLevel, X11Client, type DamageNotify } from '../../src/tracker/capture/x11-client.js';
 import { exec, startDisplay, type XSession } from '../support/xsession.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -88,6 +88,16 @@ beforeAll(async () => {
 /** Makes `png` the root window's background (ImageMagick `display`, which exits 1 after doing so). */
 async function showOnRoot(png: string): Promise<void> {
   await exec(session, 'display', ['-window', 'root', png]).catch(() => undefined);
+}
+
+/** A bare private Xvfb (no window manager), e.g. with some extension switched off. */
+async function bareXvfb(args: string[]): Promise<{ display: string; stop(): void }> {
+  const xvfb = spawn('Xvfb', ['-displayfd', '1', ...args, '-nolisten', 'tcp'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const number = await new Promise<string>((resolve, reject) => {
+    xvfb.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()));
+    xvfb.once('exit', (code) => reject(new Error(`Xvfb exited (${code})`)));
+  });
+  return { display: `:${number}`, stop: () => xvfb.kill() };
 }
 
 afterAll(async () => {
@@ -217,6 +227,77 @@ describe('X11 connection', () => {
   });
 });
 
+describe('X11 DAMAGE', () => {
+  it('reports drawing on the root window once per Subtract (NonEmpty), in stream order', async () => {
+    const client = await X11Client.connect(session.display);
+    try {
+      expect(await client.damageVersion()).toEqual({ major: 1, minor: 1 });
+      const events: DamageNotify[] = [];
+      client.onDamageNotify((e) => events.push(e));
+      // A round trip: every event the server sent before it has been handled when it resolves.
+      const sync = () => client.getImage(client.screen.root, 0, 0, 1, 1);
+      const damage = await client.createDamage(client.screen.root, DamageReportLevel.NonEmpty);
+      client.subtractDamage(damage);
+      await sync();
+      events.length = 0;
+
+      await exec(session, 'xsetroot', ['-solid', '#204060']);
+      await sync();
+      expect(events).toEqual([
+        expect.objectContaining({
+          damage,
+          drawable: client.screen.root,
+          level: DamageReportLevel.NonEmpty,
+          geometry: { x: 0, y: 0, width: WIDTH, height: HEIGHT },
+        }),
+      ]);
+      // Still damaged: more drawing reports nothing until the damage is subtracted.
+      await exec(session, 'xsetroot', ['-solid', '#204061']);
+      await sync();
+      expect(events).toHaveLength(1);
+      client.subtractDamage(damage);
+      await sync();
+      expect(events).toHaveLength(1);
+      await exec(session, 'xsetroot', ['-solid', '#204062']);
+      await sync();
+      expect(events).toHaveLength(2);
+      // The pointer is not part of the screen's pixels: moving it damages nothing.
+      client.subtractDamage(damage);
+      await exec(session, 'xdotool', ['mousemove', '--sync', '100', '100']);
+      await exec(session, 'xdotool', ['mousemove', '--sync', '300', '200']);
+      await sync();
+      expect(events).toHaveLength(2);
+
+      // A refused request without a reply still fails its caller, and the connection goes on.
+      await expect(client.createDamage(0x12345, DamageReportLevel.NonEmpty)).rejects.toThrow(
+        /^X11 error 9 for request opcode \d+$/, // BadDrawable
+      );
+      expect((await sync()).data.length).toBe(4);
+      client.destroyDamage(damage);
+    } finally {
+      client.close();
+      await showOnRoot(join(tmp, 'quadrants.png'));
+    }
+  });
+
+  it('a server without DAMAGE says so', async () => {
+    const x = await bareXvfb(['-extension', 'DAMAGE', '-screen', '0', '64x48x24']);
+    try {
+      const client = await X11Client.connect(x.display);
+      expect(await client.damageVersion()).toBeNull();
+      await expect(client.createDamage(client.screen.root, DamageReportLevel.NonEmpty)).rejects.toThrow(
+        'the X server has no DAMAGE extension',
+      );
+      const backend = await openX11Backend({ display: x.display });
+      expect(await backend.trackChanges()).toBeNull();
+      backend.close();
+      client.close();
+    } finally {
+      x.stop();
+    }
+  });
+});
+
 describe('FrameCapture', () => {
   it('keeps the latest frame, detects unchanged screens and follows changes', async () => {
     const capture = new FrameCapture({ display: session.display, fps: 20 });
@@ -224,6 +305,7 @@ describe('FrameCapture', () => {
       const info = await capture.start();
       expect(info).toMatchObject({
         backend: 'x11',
+        changeDetection: 'damage',
         skipped: [],
         region: { x: 0, y: 0, width: WIDTH, height: HEIGHT },
         geometry: {
@@ -265,6 +347,108 @@ describe('FrameCapture', () => {
     } finally {
       await capture.stop();
       await showOnRoot(join(tmp, 'quadrants.png'));
+    }
+  });
+
+  it('with DAMAGE grabs only when the screen changes, and at once', async () => {
+    const capture = new FrameCapture({ display: session.display, fps: 20 });
+    try {
+      expect((await capture.start()).changeDetection).toBe('damage');
+      // The probe frame, then one grab at once (frames before tracking began may be stale).
+      const first = capture.latest() ?? (await capture.nextFrame());
+      const settled = first.id < 2 ? await capture.nextFrame() : capture.latest()!;
+      expect(settled.hash).toBe(first.hash);
+
+      // An unchanged screen: polling at 20 fps would grab ~20 frames a second; with damage the
+      // only grab due is the safety grab, SAFETY_GRAB_MS (5 s) after the last.
+      const frames: CapturedFrame[] = [];
+      const collect = (): void => {
+        capture.nextFrame().then(
+          (f) => {
+            frames.push(f);
+            collect();
+          },
+          () => undefined,
+        );
+      };
+      collect();
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(frames.length).toBeLessThanOrEqual(1);
+
+      // A change: a damage-prompted grab shows it (an unprompted one would have switched the
+      // capture to polling: drawing that DAMAGE did not report).
+      const seen = frames.length;
+      await exec(session, 'xsetroot', ['-solid', '#654321']);
+      let next: CapturedFrame;
+      do next = await capture.nextFrame();
+      while (!next.changed);
+      expect(frames.length - seen).toBeLessThanOrEqual(2); // at most a safety grab before it
+      expect(rgbAt(next, 320, 240)).toEqual([0x65, 0x43, 0x21]);
+      expect(capture.latest()).toBe(next);
+      expect(capture.info?.changeDetection).toBe('damage');
+
+      // Drawing that leaves the pixels as they were (xrefresh maps and unmaps a window over
+      // everything): grabbed, found unchanged, and still damage-driven.
+      await exec(session, 'xrefresh', []);
+      let same: CapturedFrame;
+      do same = await capture.nextFrame();
+      while (same.id <= next.id);
+      expect(same).toMatchObject({ changed: false, hash: next.hash });
+      expect(capture.info?.changeDetection).toBe('damage');
+      expect(capture.lastError).toBeNull();
+    } finally {
+      await capture.stop();
+      await showOnRoot(join(tmp, 'quadrants.png'));
+    }
+  });
+
+  it('with DAMAGE still grabs at most `fps` frames a second', async () => {
+    const capture = new FrameCapture({ display: session.display, fps: 5 });
+    try {
+      await capture.start();
+      const frames: CapturedFrame[] = [];
+      const collect = (): void => {
+        capture.nextFrame().then(
+          (f) => {
+            frames.push(f);
+            collect();
+          },
+          () => undefined,
+        );
+      };
+      collect();
+      // Ninety changes as fast as xsetroot goes.
+      await exec(session, 'sh', ['-c', 'for i in $(seq 10 99); do xsetroot -solid "#0000$i"; done']);
+      let last: CapturedFrame;
+      do last = await capture.nextFrame();
+      while (rgbAt(last, 320, 240)[2] !== 0x99);
+      expect(frames.filter((f) => f.changed).length).toBeGreaterThanOrEqual(2);
+      // Grabs start at least 1/fps apart (capturedAt is when a grab was requested).
+      for (let i = 1; i < frames.length; i++) {
+        expect(frames[i]!.capturedAt - frames[i - 1]!.capturedAt).toBeGreaterThanOrEqual(200 - 2);
+      }
+      expect(capture.info?.changeDetection).toBe('damage');
+    } finally {
+      await capture.stop();
+      await showOnRoot(join(tmp, 'quadrants.png'));
+    }
+  });
+
+  it('polls at the set rate where the X server lacks DAMAGE', async () => {
+    const x = await bareXvfb(['-extension', 'DAMAGE', '-screen', '0', '64x48x24']);
+    const capture = new FrameCapture({ display: x.display, fps: 20 });
+    try {
+      const info = await capture.start();
+      expect([info.backend, info.changeDetection]).toEqual(['x11', 'polling']);
+      const first = capture.latest() ?? (await capture.nextFrame());
+      // Nothing changes, yet grabs go on.
+      let last = first;
+      for (let i = 0; i < 3; i++) last = await capture.nextFrame();
+      expect(last.id).toBe(first.id + 3);
+      expect(last).toMatchObject({ changed: false, hash: first.hash });
+    } finally {
+      await capture.stop();
+      x.stop();
     }
   });
 

@@ -190,7 +190,11 @@ async function run(): Promise<void> {
     await pauseUntil(() => started + interval);
     // …and with damage, none until something was drawn (or the safety grab is due).
     const tracked = changes;
-    if (tracked) await pauseUntil(() => started + SAFETY_GRAB_MS, () => tracked.dirty || failed);
+    if (tracked)
+      await pauseUntil(
+        () => started + SAFETY_GRAB_MS,
+        () => tracked.dirty || failed,
+      );
   }
   backend.close();
 }

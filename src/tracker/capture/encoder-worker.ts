@@ -6,8 +6,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parentPort, threadId } from 'node:worker_threads';
-import sharp from 'sharp';
 import type { EncodeJob, EncodeReply, EncodedImage } from './encoder.js';
+import { frameImage } from './pixels.js';
 
 const port = parentPort!;
 /** Reused between jobs: a fresh 8 MB buffer a frame costs thousands of page faults. */
@@ -23,9 +23,8 @@ port.on('message', (job: EncodeJob) => {
 async function encode(job: EncodeJob): Promise<EncodedImage> {
   const { width, height } = job;
   const pixels = Buffer.from(job.pixels.buffer, job.pixels.offset, job.pixels.length);
-  let image = sharp(job.format === 'bgra' ? bgraAsRgbx(pixels) : pixels, {
-    raw: { width, height, channels: 4 },
-  }).removeAlpha(); // screens are opaque; and X11's fourth byte is padding, not alpha
+  if (!scratch || scratch.length < pixels.length + 4) scratch = Buffer.allocUnsafeSlow(pixels.length + 4);
+  let image = frameImage({ data: pixels, width, height, format: job.format }, scratch);
   const o = job.options;
   if (o.format === 'png') {
     image = image.png({ compressionLevel: o.compressionLevel, adaptiveFiltering: o.adaptiveFiltering });
@@ -44,19 +43,6 @@ async function encode(job: EncodeJob): Promise<EncodedImage> {
     height,
     sha256: createHash('sha256').update(bytes).digest('hex'),
   };
-}
-
-/**
- * BGRX → RGBX without a per-pixel JavaScript loop: swapping the bytes of every 32-bit word
- * turns B G R X into X R G B, which read from one byte later is R G B X R G B … (the last
- * pixel's padding byte falls just past the copy, into the spare word).
- */
-function bgraAsRgbx(pixels: Buffer): Buffer {
-  const size = pixels.length + 4;
-  if (!scratch || scratch.length < size) scratch = Buffer.allocUnsafeSlow(size);
-  pixels.copy(scratch);
-  scratch.subarray(0, pixels.length).swap32();
-  return scratch.subarray(1, 1 + pixels.length);
 }
 
 /** Write to a temporary name, fsync, rename: readers never see a partial file. */

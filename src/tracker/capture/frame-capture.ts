@@ -1,6 +1,7 @@
 /**
- * Keeps the most recent full-screen frame in memory, refreshed at a fixed rate (10 fps by
- * default), for the recorder to pair each action with the frame current when it began.
+ * Keeps the most recent full-screen frame in memory — grabbed when the X server reports damage
+ * (at most `fps` times a second), or polled at `fps` without DAMAGE — for the recorder to pair
+ * each action with the frame current when it began.
  * Grabbing runs in a worker thread (capture-worker.ts); this side only swaps references.
  */
 import { once } from 'node:events';

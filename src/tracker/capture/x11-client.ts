@@ -500,7 +500,12 @@ export class X11Client {
   private checked(req: Buffer): Promise<void> {
     const seq = this.send(req);
     return new Promise<void>((resolve, reject) => {
-      const entry: Pending = { opcode: req[0] ?? 0, allocate: (n) => Buffer.alloc(n), resolve: () => resolve(), reject };
+      const entry: Pending = {
+        opcode: req[0] ?? 0,
+        allocate: (n) => Buffer.alloc(n),
+        resolve: () => resolve(),
+        reject,
+      };
       this.pending.set(seq, entry);
       const sync = Buffer.alloc(4);
       sync.writeUInt8(43, 0); // GetInputFocus
@@ -659,7 +664,12 @@ export class X11Client {
 }
 
 function readRectangle(b: Buffer, off: number): Rectangle {
-  return { x: b.readInt16LE(off), y: b.readInt16LE(off + 2), width: b.readUInt16LE(off + 4), height: b.readUInt16LE(off + 6) };
+  return {
+    x: b.readInt16LE(off),
+    y: b.readInt16LE(off + 2),
+    width: b.readUInt16LE(off + 4),
+    height: b.readUInt16LE(off + 6),
+  };
 }
 
 function unreachable(address: DisplayAddress, why: string): X11Error {
