@@ -1,9 +1,13 @@
 import { Command } from 'commander';
 import { registerCompleteCommands } from './commands/complete.js';
 import { registerInterchangeCommands } from './commands/interchange.js';
+import { registerLocateCommands } from './commands/locate.js';
+import { registerModelCommands } from './commands/models.js';
 import { registerRecordCommands } from './commands/record.js';
 import { registerRecordingCommands } from './commands/recordings.js';
+import { registerReplayCommands } from './commands/replay.js';
 import { registerRefineCommands } from './commands/refine.js';
+import { registerRunCommands } from './commands/run.js';
 import { registerTaskCommands } from './commands/tasks.js';
 
 export const VERSION = '0.1.0';
@@ -21,10 +25,14 @@ export function buildProgram(): Command {
     .configureHelp({ sortSubcommands: false, showGlobalOptions: true });
   registerRecordCommands(program);
   registerRecordingCommands(program);
+  registerReplayCommands(program);
+  registerRunCommands(program);
   registerInterchangeCommands(program);
   registerRefineCommands(program);
   registerTaskCommands(program);
   registerCompleteCommands(program);
+  registerLocateCommands(program);
+  registerModelCommands(program);
   // Commander's own errors (unknown command, missing argument) become our one-line form too.
   const outputError = (text: string, write: (s: string) => void) =>
     write(`pcagent: ${text.replace(/^error: /, '').trimEnd()} (see --help)\n`);

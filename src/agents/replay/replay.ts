@@ -1,0 +1,230 @@
+import { type Action, isClick, type Point } from '../../core/actions.js';
+import { formatAction } from '../../core/grammar.js';
+import { resizeMapping, scaleAction, scalePoint, type Size } from '../../core/geometry.js';
+import type { ActionRecord, Library, Recording } from '../../library/library.js';
+import type { Executor } from '../executor/executor.js';
+import type { Candidate, Grounder } from '../grounding/grounder.js';
+
+/**
+ * Replay (SPEC §2.5, beyond the reference): re-runs a completed recording on today's screen.
+ * Clicks are grounded again from their action description — the recorded point, scaled to the
+ * current screen, only breaks ties — so a replay survives another resolution or a moved window.
+ * `coordinates` mode is the naive baseline: every point scaled proportionally, nothing grounded.
+ */
+export type ReplayMode = 'semantic' | 'coordinates';
+
+export interface ScreenShot {
+  /** PNG bytes of the whole screen, in the executor's frame pixels. */
+  readonly png: Buffer;
+  readonly width: number;
+  readonly height: number;
+}
+
+export interface ReplayOptions {
+  readonly lib: Library;
+  /** A refined and completed recording (a raw id is replaced by its newest refined version). */
+  readonly recordingId: number;
+  readonly executor: Executor;
+  readonly grounder: Grounder | null;
+  readonly screenshot: () => Promise<ScreenShot>;
+  readonly mode?: ReplayMode;
+  /** Go on after a click that cannot be grounded (default: stop there). */
+  readonly keepGoing?: boolean;
+  /** Pause before each screenshot, so the screen has reacted to the previous action. */
+  readonly settleMs?: number;
+  /** How long a recorded `wait` waits (SPEC: 3 s). */
+  readonly waitMs?: number;
+  readonly signal?: AbortSignal;
+  readonly onStep?: (step: ReplayStep) => void;
+}
+
+export type StepOutcome = 'done' | 'found' | 'not-found' | 'no-description' | 'failed';
+
+export interface ReplayStep {
+  readonly seq: number;
+  readonly action: string;
+  readonly outcome: StepOutcome;
+  readonly description?: string;
+  readonly point?: Point;
+  readonly score?: number;
+  readonly candidates?: readonly Candidate[];
+  readonly error?: string;
+  readonly ms: number;
+}
+
+export interface ReplayReport {
+  readonly source: number;
+  /** The agent recording that stores this replay. */
+  readonly replay: number;
+  readonly mode: ReplayMode;
+  readonly steps: readonly ReplayStep[];
+  readonly found: number;
+  readonly notFound: number;
+  /** Every step ran (and the recording's last action was reached). */
+  readonly completed: boolean;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** The recording to replay: the newest refined version of a raw one, if there is one. */
+export function replaySource(lib: Library, id: number): Recording {
+  const rec = lib.getRecording(id);
+  if (rec.stage === 'refined') return rec;
+  const refined = lib.listRecordings({ parentId: id, stage: 'refined' });
+  return refined[refined.length - 1] ?? rec;
+}
+
+/** Size of the frames the recording's coordinates refer to. */
+function recordedSize(lib: Library, rec: Recording, actions: readonly ActionRecord[]): Size {
+  const framed = actions.find((a) => a.frameId !== null);
+  if (framed) {
+    const f = lib.getFrame(framed.frameId!);
+    return { width: f.width, height: f.height };
+  }
+  if (rec.screen) return { width: rec.screen.physicalWidth, height: rec.screen.physicalHeight };
+  throw new Error(`recording ${rec.id} has no frames and no screen size: its coordinates cannot be mapped`);
+}
+
+/** What to look for: the completed description, else the planner's target, else the element name. */
+function describe(a: ActionRecord): string | null {
+  if (a.description?.text) return a.description.text;
+  if (isClick(a.action) && a.action.target) return a.action.target;
+  if (a.element?.name && a.element.name !== 'Unknown') return `'${a.element.name.trim()}'`;
+  return null;
+}
+
+export async function replayRecording(o: ReplayOptions): Promise<ReplayReport> {
+  const { lib, executor } = o;
+  const mode = o.mode ?? 'semantic';
+  const source = replaySource(lib, o.recordingId);
+  const actions = lib.listActions(source.id);
+  if (actions.length === 0) throw new Error(`recording ${source.id} has no actions to replay`);
+  if (mode === 'semantic' && !o.grounder) throw new Error('semantic replay needs a grounder');
+  const first = await o.screenshot();
+  const mapping = resizeMapping(recordedSize(lib, source, actions), { width: first.width, height: first.height });
+  const replay = lib.createRecording({
+    kind: 'agent',
+    mode: 'replay',
+    description: source.description,
+    level: source.level,
+    source: `replay:${source.id}`,
+    parentId: source.id,
+    screen: {
+      logicalWidth: first.width,
+      logicalHeight: first.height,
+      physicalWidth: first.width,
+      physicalHeight: first.height,
+      scaleFactor: 1,
+    },
+    meta: { mode, grounder: o.grounder?.name ?? null },
+  });
+
+  const steps: ReplayStep[] = [];
+  let stopped = false;
+  let shot: ScreenShot | null = first;
+  for (const a of actions) {
+    if (o.signal?.aborted) break;
+    const t0 = performance.now();
+    const text = formatAction(a.action, isClick(a.action) && !a.action.at ? 'completed' : 'recorded');
+    let step: ReplayStep;
+    let performed: Action = scaleAction(a.action, mapping);
+    let frameShot: ScreenShot | null = null;
+    try {
+      if (a.action.kind === 'finish' || a.action.kind === 'fail') {
+        step = { seq: a.seq, action: text, outcome: 'done', ms: 0 };
+      } else if (a.action.kind === 'wait') {
+        await sleep(o.waitMs ?? 3_000);
+        step = { seq: a.seq, action: text, outcome: 'done', ms: performance.now() - t0 };
+      } else {
+        if (o.settleMs ?? 1_500) await sleep(o.settleMs ?? 1_500);
+        frameShot = shot ?? (await o.screenshot());
+        shot = null;
+        const description = describe(a);
+        if (isClick(a.action) && mode === 'semantic') {
+          const prior = a.action.at ? scalePoint(a.action.at, mapping) : undefined;
+          if (!description) {
+            step = { seq: a.seq, action: text, outcome: 'no-description', ms: performance.now() - t0 };
+          } else {
+            const g = await o.grounder!.locate(description, frameShot.png, {
+              prior,
+              elementName: a.element?.name || undefined,
+            });
+            if (g.found) {
+              performed = { kind: a.action.kind, at: g.point, target: description };
+              await executor.perform(performed, { signal: o.signal });
+              step = {
+                seq: a.seq,
+                action: text,
+                outcome: 'found',
+                description,
+                point: g.point,
+                score: g.score,
+                candidates: g.candidates.slice(0, 5),
+                ms: performance.now() - t0,
+              };
+            } else {
+              step = {
+                seq: a.seq,
+                action: text,
+                outcome: 'not-found',
+                description,
+                candidates: g.candidates.slice(0, 5),
+                error: g.reason,
+                ms: performance.now() - t0,
+              };
+            }
+          }
+        } else {
+          await executor.perform(performed, { signal: o.signal });
+          step = {
+            seq: a.seq,
+            action: text,
+            outcome: 'done',
+            ...(isClick(performed) && performed.at ? { point: performed.at } : {}),
+            ms: performance.now() - t0,
+          };
+        }
+      }
+    } catch (err) {
+      step = { seq: a.seq, action: text, outcome: 'failed', error: (err as Error).message, ms: performance.now() - t0 };
+    }
+    steps.push(step);
+    o.onStep?.(step);
+    // The replay is itself a trajectory: each step with the screen it acted on.
+    const frame = frameShot
+      ? lib.saveFrame(replay.id, `${a.seq}.png`, frameShot.png, {
+          format: 'png',
+          width: frameShot.width,
+          height: frameShot.height,
+        })
+      : null;
+    lib.appendAction(replay.id, {
+      time: Date.now(),
+      action: step.outcome === 'found' || step.outcome === 'done' ? performed : a.action,
+      frameId: frame?.id ?? null,
+      description: step.description ? { text: step.description, source: 'agent' } : null,
+      extra: {
+        replay: {
+          ...step,
+          candidates: step.candidates?.map((c) => ({ text: c.text, score: c.score, reason: c.reason })),
+        },
+      },
+    });
+    if (step.outcome === 'failed' || (step.outcome !== 'done' && step.outcome !== 'found' && !o.keepGoing)) {
+      stopped = true;
+      break;
+    }
+  }
+  const completed = !stopped && !o.signal?.aborted && steps.length === actions.length;
+  const allGrounded = steps.every((s) => s.outcome === 'done' || s.outcome === 'found');
+  lib.updateRecording(replay.id, { status: completed && allGrounded ? 'finished' : 'failed', endedAt: Date.now() });
+  return {
+    source: source.id,
+    replay: replay.id,
+    mode,
+    steps,
+    found: steps.filter((s) => s.outcome === 'found').length,
+    notFound: steps.filter((s) => s.outcome === 'not-found' || s.outcome === 'no-description').length,
+    completed,
+  };
+}

@@ -1,0 +1,30 @@
+import { chooseBackend } from '../tracker/capture/backend.js';
+import type { BackendPreference } from '../tracker/capture/capture-types.js';
+import { frameImage } from '../tracker/capture/pixels.js';
+import type { ScreenShot } from './replay/replay.js';
+
+export interface Screen {
+  readonly backend: string;
+  readonly width: number;
+  readonly height: number;
+  /** The whole screen now, as PNG (fast compression: it is read once by a grounder). */
+  shot(): Promise<ScreenShot>;
+  close(): void;
+}
+
+/** One-shot screenshots for agents, through the tracker's capture backends. */
+export async function openScreen(preference: BackendPreference = 'auto'): Promise<Screen> {
+  const { backend } = await chooseBackend(preference);
+  const { width, height } = backend.region;
+  return {
+    backend: backend.name,
+    width,
+    height,
+    async shot() {
+      const frame = await backend.grab();
+      const png = await frameImage(frame).png({ compressionLevel: 1 }).toBuffer();
+      return { png, width: frame.width, height: frame.height };
+    },
+    close: () => backend.close(),
+  };
+}

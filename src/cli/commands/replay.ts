@@ -1,0 +1,78 @@
+import { type Command, Option } from 'commander';
+import { output, parseId, UsageError, withLibrary } from '../context.js';
+
+interface ReplayCliOptions {
+  coordinates?: boolean;
+  keepGoing?: boolean;
+  grounder: string;
+  settleMs: string;
+  device?: 'auto' | 'cpu' | 'cuda' | 'webgpu';
+}
+
+export function registerReplayCommands(program: Command): void {
+  program
+    .command('replay')
+    .description(
+      "re-run a refined, completed recording on today's screen: clicks are grounded again from their descriptions (the old point only breaks ties); prints a per-step report",
+    )
+    .argument('<id>', 'recording id (a raw recording is replayed through its refined version)', parseId)
+    .option('--coordinates', 'naive baseline: replay the recorded points scaled to this screen, no grounding')
+    .option('--keep-going', 'go on after a click that cannot be grounded')
+    .option('--grounder <name>', 'ocr, vlm or omniparser', 'ocr')
+    .option('--settle-ms <ms>', 'pause before each screenshot', '1500')
+    .addOption(new Option('--device <device>', 'where local models run').choices(['auto', 'cpu', 'cuda', 'webgpu']))
+    .action(async (id: number, opts: ReplayCliOptions, cmd: Command) =>
+      withLibrary(cmd, async (lib) => {
+        const settleMs = Number(opts.settleMs);
+        if (!(settleMs >= 0))
+          throw new UsageError(`--settle-ms must be a number of milliseconds, not "${opts.settleMs}"`);
+        const [{ replayRecording }, { openScreen }, { createExecutor }] = await Promise.all([
+          import('../../agents/replay/replay.js'),
+          import('../../agents/screen.js'),
+          import('../../agents/executor/nut-executor.js'),
+        ]);
+        const grounder = opts.coordinates
+          ? null
+          : (
+              await (
+                await import('../../agents/grounding/select.js')
+              ).selectGrounder(opts.grounder, { device: opts.device, dataDir: lib.home })
+            ).grounder;
+        const screen = await openScreen();
+        const executor = await createExecutor({ frameSize: { width: screen.width, height: screen.height } });
+        const abort = new AbortController();
+        const onSignal = () => abort.abort();
+        process.once('SIGINT', onSignal);
+        try {
+          const report = await replayRecording({
+            lib,
+            recordingId: id,
+            executor,
+            grounder,
+            screenshot: () => screen.shot(),
+            mode: opts.coordinates ? 'coordinates' : 'semantic',
+            keepGoing: opts.keepGoing,
+            settleMs,
+            signal: abort.signal,
+            onStep: (s) => {
+              if (cmd.optsWithGlobals<{ json?: boolean }>().json) return;
+              const where = s.point ? ` at (${s.point.x}, ${s.point.y})` : '';
+              const why = s.error ? ` — ${s.error}` : '';
+              process.stdout.write(`${String(s.seq).padStart(3)} ${s.outcome.padEnd(14)} ${s.action}${where}${why}\n`);
+            },
+          });
+          output(
+            cmd,
+            report,
+            () =>
+              `replay ${report.replay} of recording ${report.source} (${report.mode}): ${report.steps.length} steps, ${report.found} grounded, ${report.notFound} not found — ${report.completed ? 'completed' : 'stopped'}`,
+          );
+          if (!report.completed) process.exitCode = 1;
+        } finally {
+          process.off('SIGINT', onSignal);
+          await executor.close();
+          screen.close();
+        }
+      }),
+    );
+}
