@@ -24,4 +24,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv);
+// A command may have set a failing exit code itself (e.g. `replay` that stopped early).
+const code = await main(process.argv);
+if (code !== 0 || process.exitCode === undefined) process.exitCode = code;

@@ -19,7 +19,9 @@ export function registerInterchangeCommands(program: Command): void {
         const report = await importTrackerFolder(lib, path.resolve(dir), { skipBadLines: opts.skipBadLines });
         output(cmd, report, () =>
           [
-            ...report.imported.map((r) => `imported recording ${r.id} ${r.name}: ${r.actions} actions, ${r.frames} frames`),
+            ...report.imported.map(
+              (r) => `imported recording ${r.id} ${r.name}: ${r.actions} actions, ${r.frames} frames`,
+            ),
             ...report.alreadyImported.map((r) => `already imported: recording ${r.id} ${r.name}`),
             ...report.skippedLines.map((l) => `skipped ${l.file}:${l.line}: ${l.message}`),
             report.tasks.added || report.tasks.skipped
@@ -41,10 +43,17 @@ export function registerInterchangeCommands(program: Command): void {
     .option('--all', 'export every finished recording (a raw one with a refined version as that version)')
     .addOption(new Option('--format <format>', 'output format').choices([...EXPORT_FORMATS]).makeOptionMandatory())
     .requiredOption('--out <dir>', 'output folder (created if missing)')
-    .option('--marked', 'sharegpt, parquet: use the marked frames (with the red marks) as images instead of the plain screenshots the planner sees at run time')
+    .option(
+      '--marked',
+      'sharegpt, parquet: use the marked frames (with the red marks) as images instead of the plain screenshots the planner sees at run time',
+    )
     .option('--lossless', 'html: embed frames as stored instead of as JPEG (much larger files)')
     .action(
-      async (ids: string[], opts: { all?: boolean; format: ExportFormat; out: string; marked?: boolean; lossless?: boolean }, cmd: Command) =>
+      async (
+        ids: string[],
+        opts: { all?: boolean; format: ExportFormat; out: string; marked?: boolean; lossless?: boolean },
+        cmd: Command,
+      ) =>
         withLibrary(cmd, async (lib) => {
           if (ids.length === 0 && !opts.all) throw new UsageError('name recording ids or use --all');
           const { countSteps, exportableRecordings, exportRecordings } = await import('../../pipeline/export/index.js');
@@ -66,7 +75,9 @@ export function registerInterchangeCommands(program: Command): void {
             if (opts.format !== 'pc-tracker') {
               lines.push(
                 `${t.recordings} recordings, ${t.steps} steps, ${t.images} images; ${t.incompleteSteps} incomplete steps (no planner form: click without description, or not refined), ${t.stepsWithoutThought} without thought`,
-                ...report.files.filter((f) => !report.recordings.some((r) => r.files.includes(f))).map((f) => `wrote ${f}`),
+                ...report.files
+                  .filter((f) => !report.recordings.some((r) => r.files.includes(f)))
+                  .map((f) => `wrote ${f}`),
               );
             }
             return lines.join('\n');
