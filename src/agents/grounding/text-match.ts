@@ -109,6 +109,30 @@ function union(boxes: readonly Box[]): Box {
   ];
 }
 
+/**
+ * The parts of a word the recogniser read without the space between two labels ("SlideSlide"
+ * for the menus "Slide" and "Slide Show", "EditView"): split where a lower-case letter meets
+ * an upper-case one, each part boxed by its share of the characters. The whole word stays a
+ * candidate too, so real camel-case names ("PowerPoint") still match as they are.
+ */
+function camelParts(word: TextItem, order: number): Span[] {
+  const parts = word.text.split(/(?<=\p{Ll})(?=\p{Lu})/u);
+  if (parts.length < 2) return [];
+  const [left, top, right, bottom] = word.box;
+  const perChar = (right - left) / word.text.length;
+  let offset = 0;
+  return parts.map((text, i) => {
+    const start = offset;
+    offset += text.length;
+    return {
+      text,
+      box: [Math.round(left + start * perChar), top, Math.round(left + offset * perChar), bottom] as Box,
+      wholeLine: false,
+      order: order + i,
+    };
+  });
+}
+
 /** Every run of consecutive words in each line, up to `maxWords` words, plus each whole line. */
 function spans(items: readonly TextItem[], maxWords: number): Span[] {
   const lines = new Map<number | string, TextItem[]>();
@@ -131,6 +155,7 @@ function spans(items: readonly TextItem[], maxWords: number): Span[] {
         });
       }
     }
+    for (const word of line) out.push(...camelParts(word, out.length));
     if (line.length > maxWords) {
       out.push({
         text: line.map((w) => w.text).join(' '),

@@ -65,6 +65,8 @@ export interface ReplayReport {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** Pause before a non-click step (see the settle comment in replayRecording). */
+const KEY_PAUSE_MS = 250;
 
 /** The recording to replay: the newest refined version of a raw one, if there is one. */
 export function replaySource(lib: Library, id: number): Recording {
@@ -136,7 +138,11 @@ export async function replayRecording(o: ReplayOptions): Promise<ReplayReport> {
         await sleep(o.waitMs ?? 3_000);
         step = { seq: a.seq, action: text, outcome: 'done', ms: performance.now() - t0 };
       } else {
-        if (o.settleMs ?? 1_500) await sleep(o.settleMs ?? 1_500);
+        // Clicks are grounded on a settled screen. Keys and typing keep roughly the recorded
+        // pace: a long pause between typing a file name and Enter lets a dialog's
+        // autocompletion pop up and take the Enter.
+        const settle = o.settleMs ?? 1_500;
+        await sleep(isClick(a.action) ? settle : Math.min(settle, KEY_PAUSE_MS));
         frameShot = shot ?? (await o.screenshot());
         shot = null;
         const description = describe(a);

@@ -1,0 +1,93 @@
+/**
+ * Screenshots for the agent: one grab of the screen by the tracker's capture backends (X11
+ * GetImage first, then nut-js, then screenshot-desktop; see tracker/capture/backend.ts), as
+ * packed RGB for the grounder and as PNG for the planner and the library.
+ */
+import sharp from 'sharp';
+import type { RawFrame as CaptureFrame } from '../../tracker/capture/capture-types.js';
+import type { BackendPreference, CaptureBackend, CaptureRegion } from '../../tracker/capture/capture-types.js';
+
+export interface Screenshot {
+  /** Packed RGB, 3 bytes a pixel: what the grounder reads. */
+  readonly rgb: { readonly data: Buffer; readonly width: number; readonly height: number; readonly channels: 3 };
+  /** The same pixels as PNG: what the planner sees and the library stores. */
+  readonly png: Buffer;
+  readonly width: number;
+  readonly height: number;
+  /** Date.now() when the grab was requested. */
+  readonly capturedAt: number;
+  readonly grabMs: number;
+  readonly encodeMs: number;
+}
+
+export interface Screenshotter {
+  /** Which backend grabs, and the part of the desktop it shows. */
+  readonly backend: string;
+  readonly region: CaptureRegion;
+  take(): Promise<Screenshot>;
+  close(): void;
+}
+
+export interface ScreenshotterOptions {
+  readonly backend?: BackendPreference;
+  readonly display?: string;
+  readonly region?: CaptureRegion;
+  /** zlib level of the PNGs (default 4: UI frames compress well and fast). */
+  readonly pngLevel?: number;
+}
+
+/** Packs a 4-byte-a-pixel grab (BGRA or RGBA, the fourth byte padding) into RGB. */
+export function toRgb(frame: Pick<CaptureFrame, 'data' | 'width' | 'height' | 'format'>): Buffer {
+  const { data, width, height, format } = frame;
+  const n = width * height;
+  const out = Buffer.allocUnsafe(n * 3);
+  const [r, b] = format === 'bgra' ? [2, 0] : [0, 2];
+  for (let i = 0, j = 0; i < n; i++, j += 4) {
+    const o = i * 3;
+    out[o] = data[j + r]!;
+    out[o + 1] = data[j + 1]!;
+    out[o + 2] = data[j + b]!;
+  }
+  return out;
+}
+
+export async function encodePng(rgb: Screenshot['rgb'], level = 4): Promise<Buffer> {
+  return sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } })
+    .png({ compressionLevel: level })
+    .toBuffer();
+}
+
+/** Screenshots from a capture backend already open (e.g. the one `chooseBackend` proved). */
+export function screenshotterFor(backend: CaptureBackend, options: ScreenshotterOptions = {}): Screenshotter {
+  return {
+    backend: backend.name,
+    region: backend.region,
+    async take(): Promise<Screenshot> {
+      const start = performance.now();
+      const frame = await backend.grab();
+      const rgb = { data: toRgb(frame), width: frame.width, height: frame.height, channels: 3 as const };
+      const grabbed = performance.now();
+      const png = await encodePng(rgb, options.pngLevel);
+      return {
+        rgb,
+        png,
+        width: frame.width,
+        height: frame.height,
+        capturedAt: frame.capturedAt,
+        grabMs: grabbed - start,
+        encodeMs: performance.now() - grabbed,
+      };
+    },
+    close: () => backend.close(),
+  };
+}
+
+/** Opens the preferred capture backend ('auto': the first that works) for agent screenshots. */
+export async function openScreenshotter(options: ScreenshotterOptions = {}): Promise<Screenshotter> {
+  const { chooseBackend } = await import('../../tracker/capture/backend.js');
+  const { backend } = await chooseBackend(options.backend ?? 'auto', {
+    display: options.display,
+    region: options.region,
+  });
+  return screenshotterFor(backend, options);
+}

@@ -1,0 +1,190 @@
+/**
+ * The planner (SPEC §2.5): a vision-language model behind any OpenAI-compatible chat endpoint
+ * (vLLM, OpenAI, Ollama, LM Studio) chooses the next action from the task, the last 10 steps and
+ * the current screenshot. The prompt is prompt.ts's (shared with the dataset exports); the answer
+ * is `<thought>\n\nAction: <planner form>`. A malformed answer is sent back with what was wrong
+ * (up to `maxReasks` times); a re-plan after unfound click targets names them in the prompt.
+ */
+import OpenAI from 'openai';
+import type { Action } from '../../core/actions.js';
+import {
+  ACTION_LABEL,
+  parsePlannerAnswer,
+  plannerSystemPrompt,
+  plannerUserPrompt,
+  type PlannerStep,
+} from './prompt.js';
+
+export type { PlannerStep } from './prompt.js';
+
+export interface PlannerOptions {
+  /** Base URL of the OpenAI-compatible API, e.g. `http://127.0.0.1:8000/v1` (`/v1` is added to a bare host). */
+  readonly endpoint: string;
+  readonly model: string;
+  /** Bearer token; local servers usually need none (default: OPENAI_API_KEY, else a placeholder). */
+  readonly apiKey?: string;
+  /** Per request (default 120 s). */
+  readonly timeoutMs?: number;
+  /** Retries of failed HTTP requests (429, 5xx, connection errors), by the openai client (default 2). */
+  readonly maxRetries?: number;
+  /** Re-asks after a malformed answer (default 3). */
+  readonly maxReasks?: number;
+  /** Output limit (default 512 tokens). */
+  readonly maxTokens?: number;
+  /** Sampling temperature (default 0: the same screen gives the same plan). */
+  readonly temperature?: number;
+}
+
+export interface PlanRequest {
+  readonly task: string;
+  /** Every step so far, oldest first (the prompt shows the last 10). */
+  readonly history: readonly PlannerStep[];
+  /** The current screenshot: encoded image bytes (PNG/JPEG) or a URL (`data:` or http). */
+  readonly screenshot: { readonly png: Uint8Array } | { readonly jpeg: Uint8Array } | { readonly url: string };
+  /** Click targets that were not found on this screen: asks for a new plan (a re-plan). */
+  readonly notFound?: readonly string[];
+  readonly signal?: AbortSignal;
+}
+
+export interface Plan {
+  readonly thought: string;
+  readonly action: Action;
+  /** The answer the action was read from. */
+  readonly raw: string;
+  /** HTTP requests made for this plan: 1 + re-asks. */
+  readonly requests: number;
+  /** What was wrong with the answers that had to be re-asked. */
+  readonly problems: readonly string[];
+  readonly usage: { readonly promptTokens: number; readonly completionTokens: number };
+  readonly ms: number;
+}
+
+/** The planner could not produce an action: the endpoint failed, or every answer was malformed. */
+export class PlannerError extends Error {
+  override readonly name = 'PlannerError';
+
+  constructor(
+    message: string,
+    readonly problems: readonly string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+type ContentPart = OpenAI.Chat.Completions.ChatCompletionContentPart;
+type Message = OpenAI.Chat.Completions.ChatCompletionMessageParam;
+
+/** OpenAI reasoning models refuse `max_tokens` and spend hidden tokens on reasoning. */
+const REASONING_MODEL = /^(?:openai\/)?(?:o\d|gpt-5)/i;
+
+/** The re-ask after a malformed answer. */
+export function reaskText(problem: string): string {
+  return (
+    `That answer cannot be used: ${problem}. Answer again in exactly this form:\n` +
+    `<your thought>\n\n${ACTION_LABEL} <one action from the list>`
+  );
+}
+
+/** `http://host:8000` → `http://host:8000/v1`; a URL with a path is kept as given. */
+export function normaliseEndpoint(endpoint: string): string {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new PlannerError(`the planner endpoint "${endpoint}" is not a URL`);
+  }
+  const trimmed = endpoint.replace(/\/+$/, '');
+  return url.pathname === '/' || url.pathname === '' ? `${trimmed}/v1` : trimmed;
+}
+
+function imageUrl(screenshot: PlanRequest['screenshot']): string {
+  if ('url' in screenshot) return screenshot.url;
+  if ('png' in screenshot) return `data:image/png;base64,${Buffer.from(screenshot.png).toString('base64')}`;
+  return `data:image/jpeg;base64,${Buffer.from(screenshot.jpeg).toString('base64')}`;
+}
+
+export class Planner {
+  readonly endpoint: string;
+  readonly model: string;
+  private readonly client: OpenAI;
+
+  constructor(private readonly options: PlannerOptions) {
+    this.endpoint = normaliseEndpoint(options.endpoint);
+    this.model = options.model;
+    this.client = new OpenAI({
+      baseURL: this.endpoint,
+      apiKey: options.apiKey ?? process.env.OPENAI_API_KEY ?? 'none',
+      timeout: options.timeoutMs ?? 120_000,
+      maxRetries: options.maxRetries ?? 2,
+    });
+  }
+
+  /** The chat messages of the first request for a step. */
+  messages(request: PlanRequest): Message[] {
+    const content: ContentPart[] = [
+      {
+        type: 'text',
+        text: plannerUserPrompt({ task: request.task, history: request.history, notFound: request.notFound }),
+      },
+      { type: 'image_url', image_url: { url: imageUrl(request.screenshot) } },
+    ];
+    return [
+      { role: 'system', content: plannerSystemPrompt() },
+      { role: 'user', content },
+    ];
+  }
+
+  async plan(request: PlanRequest): Promise<Plan> {
+    const started = Date.now();
+    const maxReasks = this.options.maxReasks ?? 3;
+    const messages = this.messages(request);
+    const problems: string[] = [];
+    const usage = { promptTokens: 0, completionTokens: 0 };
+    for (let requests = 1; ; requests++) {
+      const raw = await this.complete(messages, usage, request.signal);
+      const answer = parsePlannerAnswer(raw);
+      if (answer.ok) {
+        return {
+          thought: answer.thought,
+          action: answer.action,
+          raw,
+          requests,
+          problems,
+          usage,
+          ms: Date.now() - started,
+        };
+      }
+      problems.push(answer.problem);
+      if (requests > maxReasks) {
+        throw new PlannerError(
+          `the planner gave no usable action in ${requests} answers (last: ${answer.problem})`,
+          problems,
+        );
+      }
+      messages.push({ role: 'assistant', content: raw }, { role: 'user', content: reaskText(answer.problem) });
+    }
+  }
+
+  private async complete(
+    messages: Message[],
+    usage: { promptTokens: number; completionTokens: number },
+    signal: AbortSignal | undefined,
+  ): Promise<string> {
+    const maxTokens = this.options.maxTokens ?? 512;
+    // Reasoning models take only the default temperature and count reasoning as output.
+    const limit = REASONING_MODEL.test(this.model)
+      ? { max_completion_tokens: maxTokens + 4000 }
+      : { max_tokens: maxTokens, temperature: this.options.temperature ?? 0 };
+    let response: OpenAI.Chat.Completions.ChatCompletion;
+    try {
+      response = await this.client.chat.completions.create({ model: this.model, messages, ...limit }, { signal });
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason ?? err;
+      throw new PlannerError(`the planner at ${this.endpoint} failed: ${(err as Error).message}`);
+    }
+    usage.promptTokens += response.usage?.prompt_tokens ?? 0;
+    usage.completionTokens += response.usage?.completion_tokens ?? 0;
+    const content = response.choices[0]?.message?.content;
+    return typeof content === 'string' ? content : '';
+  }
+}

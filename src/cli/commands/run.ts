@@ -1,0 +1,181 @@
+import { type Command, Option } from 'commander';
+import { globalOptions, output, UsageError, withLibrary } from '../context.js';
+
+/**
+ * `pcagent run TEXT`: runs the desktop agent on this screen (SPEC §2.5, §3) — a planner behind
+ * an OpenAI-compatible endpoint, a grounder (default: the embedded OCR one), real input. Prints
+ * `recording <id>` once the run is stored, then each step (thought, action, grounding, timings);
+ * exits 0 when the planner finished the task, 1 when the run failed or was stopped (SIGINT,
+ * SIGTERM, the pointer in a screen corner).
+ */
+
+interface RunOptions {
+  planner?: string;
+  plannerModel?: string;
+  grounder: string;
+  maxSteps: string;
+  settleMs: string;
+  waitMs: string;
+  device?: 'auto' | 'cpu' | 'cuda' | 'webgpu';
+  capture: 'auto' | 'x11' | 'nutjs' | 'screenshot-desktop';
+  confirm?: boolean;
+}
+
+function count(name: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`${name} must be a whole number from ${min} to ${max}, not "${value}"`);
+  return n;
+}
+
+/** Asks on the terminal; anything but y/yes is no. */
+async function askYesNo(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+export function registerRunCommands(program: Command): void {
+  program
+    .command('run')
+    .description('run the desktop agent on this screen for a task; prints "recording <id>" and each step')
+    .argument('<text>', 'the task, e.g. "Create a title slide that says Quarterly Review"')
+    .option('--planner <url>', 'planner: OpenAI-compatible base URL (default $PCAGENT_PLANNER_URL)')
+    .option('--planner-model <name>', 'planner: model name (default $PCAGENT_PLANNER_MODEL); key from $OPENAI_API_KEY')
+    .addOption(
+      new Option('--grounder <name>', 'grounder for click targets')
+        .choices(['ocr', 'vlm', 'omniparser'])
+        .default('ocr'),
+    )
+    .option('--max-steps <n>', 'actions at most', '50')
+    .option('--settle-ms <n>', 'pause before each screenshot', '2000')
+    .option('--wait-ms <n>', 'how long the `wait` action waits', '3000')
+    .addOption(
+      new Option(
+        '--device <device>',
+        'execution device for local models (default: $PCAGENT_DEVICE, else auto)',
+      ).choices(['auto', 'cpu', 'cuda', 'webgpu']),
+    )
+    .addOption(
+      new Option('--capture <backend>', 'screen capture backend')
+        .choices(['auto', 'x11', 'nutjs', 'screenshot-desktop'])
+        .default('auto'),
+    )
+    .option('--confirm', 'ask on the terminal before destructive hotkeys (Alt+F4, Ctrl+W, Ctrl+Q, Shift+Delete)')
+    .action(async (task: string, opts: RunOptions, cmd: Command) => {
+      const maxSteps = count('--max-steps', opts.maxSteps, 1, 1000);
+      const settleMs = count('--settle-ms', opts.settleMs, 0, 600_000);
+      const waitMs = count('--wait-ms', opts.waitMs, 0, 600_000);
+      const endpoint = opts.planner ?? process.env.PCAGENT_PLANNER_URL;
+      const model = opts.plannerModel ?? process.env.PCAGENT_PLANNER_MODEL;
+      if (!endpoint) throw new UsageError('the planner needs an endpoint: --planner URL or PCAGENT_PLANNER_URL');
+      if (!model) throw new UsageError('the planner needs a model name: --planner-model NAME or PCAGENT_PLANNER_MODEL');
+      if (task.trim() === '') throw new UsageError('the task is empty');
+      const json = globalOptions(cmd).json;
+      const say = (line: string) => {
+        if (!json) process.stdout.write(`${line}\n`);
+      };
+
+      await withLibrary(cmd, async (lib) => {
+        const [
+          { Planner },
+          { selectGrounder },
+          { openScreenshotter },
+          { createExecutor },
+          { runAgent },
+          { RunControl },
+          { resolveHome },
+        ] = await Promise.all([
+          import('../../agents/planner/planner.js'),
+          import('../../agents/grounding/select.js'),
+          import('../../agents/loop/screenshot.js'),
+          import('../../agents/executor/nut-executor.js'),
+          import('../../agents/loop/run-agent.js'),
+          import('../../agents/loop/control.js'),
+          import('../../library/home.js'),
+        ]);
+        const planner = new Planner({ endpoint, model });
+        const { grounder, provider } = await selectGrounder(opts.grounder, {
+          device: opts.device,
+          dataDir: resolveHome(globalOptions(cmd).home),
+        });
+        const screenshots = await openScreenshotter({ backend: opts.capture });
+        const executor = await createExecutor({
+          frameSize: { width: screenshots.region.width, height: screenshots.region.height },
+        });
+        const control = new RunControl();
+        const onSignal = () => control.stop('stopped by a signal');
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        try {
+          const { screen } = executor;
+          process.stderr.write(
+            `planner: ${model} at ${planner.endpoint}; grounder: ${grounder.name} on ${provider}; capture: ${screenshots.backend} ` +
+              `${screenshots.region.width}x${screenshots.region.height}; input: ${executor.name} ${screen.logical.width}x${screen.logical.height}\n`,
+          );
+          const result = await runAgent({
+            task,
+            planner,
+            grounder,
+            executor,
+            screenshot: () => screenshots.take(),
+            lib,
+            maxSteps,
+            settleMs,
+            waitMs,
+            signal: control.signal,
+            pause: control,
+            confirm: opts.confirm ? (_action, text) => askYesNo(`pcagent: perform "${text}"?`) : undefined,
+            screen: {
+              logicalWidth: screen.logical.width,
+              logicalHeight: screen.logical.height,
+              physicalWidth: screen.physical.width,
+              physicalHeight: screen.physical.height,
+              scaleFactor: screen.scaleFactor,
+              originX: screenshots.region.x,
+              originY: screenshots.region.y,
+            },
+            meta: {
+              planner: { endpoint: planner.endpoint, model },
+              provider,
+              capture: screenshots.backend,
+            },
+            onStart: (recording) => say(`recording ${recording.id}`),
+            onNotFound: (n) =>
+              say(
+                `  not found: ${n.target} (${n.reason})${n.replan <= n.maxReplans ? `; asking for a new plan (${n.replan}/${n.maxReplans})` : ''}`,
+              ),
+            onStep: (step) => {
+              say(`step ${step.index}: ${step.text}`);
+              if (step.thought) say(`  thought: ${step.thought.replace(/\s+/g, ' ')}`);
+              const g = step.grounding;
+              if (g?.found && g.point) {
+                const text = g.candidates[0]?.text;
+                say(
+                  `  grounding: ${g.grounder}${text ? ` "${text}"` : ''} at (${g.point.x}, ${g.point.y}), score ${g.score?.toFixed(2)}`,
+                );
+              }
+              const t = step.timings;
+              say(
+                `  timings: screenshot ${Math.round(t.screenshotMs)} ms, plan ${Math.round(t.planMs)} ms, ground ${Math.round(t.groundMs)} ms, execute ${Math.round(t.executeMs)} ms`,
+              );
+            },
+          });
+          const data = { id: result.recording.id, status: result.status, reason: result.reason, steps: result.steps };
+          if (json) output(cmd, data, () => '');
+          else say(`${result.status}: ${result.reason} (${result.steps} steps, recording ${result.recording.id})`);
+          // main() turns this into one line on stderr and exit status 1.
+          if (result.status !== 'finished') throw new Error(`the run failed: ${result.reason}`);
+        } finally {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+          await executor.close();
+          screenshots.close();
+        }
+      });
+    });
+}

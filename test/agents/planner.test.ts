@@ -1,0 +1,307 @@
+/**
+ * The planner against a scripted OpenAI-compatible server over real HTTP (FakeModelServer):
+ * what it sends (system prompt with the planner forms, task, at most 10 earlier steps, the
+ * screenshot as a data URL), how it reads answers, re-asks after malformed ones and asks for a
+ * new plan when click targets were not found. Then the agent loop driven by that planner, with
+ * a real library on disk and an in-memory screen, grounder and executor (the real ones run in
+ * test/e2e/agent-run.test.ts).
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import sharp from 'sharp';
+import { type Executor, FailSafeError } from '../../src/agents/executor/executor.js';
+import type { Grounder } from '../../src/agents/grounding/grounder.js';
+import { RunControl } from '../../src/agents/loop/control.js';
+import { isDestructive, runAgent, type RunAgentOptions } from '../../src/agents/loop/run-agent.js';
+import { encodePng, type Screenshot } from '../../src/agents/loop/screenshot.js';
+import { normaliseEndpoint, Planner, PlannerError, type PlannerStep } from '../../src/agents/planner/planner.js';
+import type { Action } from '../../src/core/actions.js';
+import { Library } from '../../src/library/library.js';
+import { tempDir } from '../support/fixture.js';
+import { contentText, FakeModelServer } from '../support/openai-server.js';
+import { waitFor } from '../support/xsession.js';
+
+let server: FakeModelServer;
+const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'); // a PNG header is enough for the wire
+const dataUrl = `data:image/png;base64,${png.toString('base64')}`;
+
+beforeAll(async () => {
+  server = await FakeModelServer.start();
+});
+afterAll(async () => {
+  await server.close();
+});
+beforeEach(() => {
+  server.reset();
+});
+
+/** Replies in this order, one per request. */
+const script = (...replies: string[]) => replies.forEach((r) => server.when(() => true, r, { times: 1 }));
+
+const planner = (options: Partial<ConstructorParameters<typeof Planner>[0]> = {}) =>
+  new Planner({ endpoint: server.url, model: 'ui-planner-7b', apiKey: 'test-key', ...options });
+
+const history: PlannerStep[] = Array.from({ length: 12 }, (_, i) => ({
+  thought: `thought number ${i + 1}`,
+  action: i % 2 ? { kind: 'type', text: `text ${i + 1}` } : { kind: 'click', target: `the 'Button ${i + 1}' button` },
+}));
+
+describe('Planner', () => {
+  it('sends the planner prompt, the task, the last 10 steps and the screenshot; reads thought and action', async () => {
+    server.next(
+      "The title placeholder is empty, so I click it first.\n\nAction: click element: the 'Click to add Title' placeholder",
+    );
+    const plan = await planner().plan({ task: 'Make a title slide', history, screenshot: { png } });
+    expect(plan.thought).toBe('The title placeholder is empty, so I click it first.');
+    expect(plan.action).toEqual({ kind: 'click', target: "the 'Click to add Title' placeholder" });
+    expect(plan.requests).toBe(1);
+    expect(plan.usage.completionTokens).toBeGreaterThan(0);
+
+    const [req] = server.chats;
+    expect(req!.model).toBe('ui-planner-7b');
+    expect(req!.headers.authorization).toBe('Bearer test-key');
+    for (const form of [
+      'click element: <target>',
+      'double click element:',
+      'drag from (x1, y1) to (x2, y2)',
+      'scroll (dx, dy)',
+      'press key: <key>',
+      'hotkey (<key1>, <key2>)',
+      'type text: <text>',
+      'wait',
+      'finish',
+      'fail',
+    ]) {
+      expect(req!.system).toContain(form);
+    }
+    expect(req!.lastUser).toContain('Task: Make a title slide');
+    // Steps 3 … 12 with their thoughts and planner-form actions; 1 and 2 are left out.
+    expect(req!.lastUser).not.toMatch(/Step [12]:/);
+    expect(req!.lastUser).not.toContain('thought number 2\n');
+    expect(req!.lastUser).toContain("Step 3:\nThought: thought number 3\nAction: click element: the 'Button 3' button");
+    expect(req!.lastUser).toContain('Step 12:\nThought: thought number 12\nAction: type text: text 12');
+    expect(req!.lastUser.match(/^Step \d+:/gm)).toHaveLength(10);
+    // The screenshot is the one image, after the text.
+    expect(req!.images).toEqual([dataUrl]);
+    const content = req!.body!.messages!.at(-1)!.content as { type: string }[];
+    expect(content.map((p) => p.type)).toEqual(['text', 'image_url']);
+  });
+
+  it('re-asks after a malformed answer, saying what was wrong, then uses the good one', async () => {
+    script('I should save the file now.', 'Saving.\n\nAction: hotkey (Ctrl, S)');
+    const plan = await planner().plan({ task: 'Save', history: [], screenshot: { url: dataUrl } });
+    expect(plan.action).toEqual({ kind: 'hotkey', keys: ['ctrl', 's'] });
+    expect(plan.requests).toBe(2);
+    expect(plan.problems).toEqual(['the answer has no "Action:" line']);
+    const second = server.chats[1]!;
+    const messages = second.body!.messages!;
+    expect(messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
+    expect(contentText(messages[2]!.content)).toBe('I should save the file now.');
+    expect(second.lastUser).toMatch(/cannot be used: the answer has no "Action:" line/);
+    expect(second.images).toEqual([dataUrl]); // the screenshot is still in the conversation
+  });
+
+  it('reports an invalid action with the grammar error, and gives up after 3 re-asks', async () => {
+    server.setFallback('Let me look.\n\nAction: click (10, 20)');
+    const error = await planner()
+      .plan({ task: 'x', history: [], screenshot: { png } })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PlannerError);
+    expect((error as PlannerError).message).toMatch(/no usable action in 4 answers/);
+    expect((error as PlannerError).problems).toHaveLength(4);
+    expect(server.chats).toHaveLength(4);
+    expect(server.chats[1]!.lastUser).toMatch(/the action "click \(10, 20\)" is not valid: expected "element"/);
+    server.setFallback('OK');
+  });
+
+  it('asks for a new plan naming the click targets that were not found', async () => {
+    server.next("The save button is in the toolbar.\n\nAction: click element: the 'Save' icon");
+    await planner().plan({
+      task: 'Save',
+      history,
+      screenshot: { png },
+      notFound: ["'Nonexistent Button'", 'the blue OK button'],
+    });
+    const text = server.chats[0]!.lastUser;
+    expect(text).toContain(
+      "These click targets were not found on the screen:\n- 'Nonexistent Button'\n- the blue OK button",
+    );
+    expect(text).toMatch(/Make a new plan/);
+  });
+
+  it('fails with a one-line reason when the endpoint fails', async () => {
+    server.setFallback({ status: 500 });
+    const error = await planner({ maxRetries: 0 })
+      .plan({ task: 'x', history: [], screenshot: { png } })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PlannerError);
+    expect((error as Error).message).toMatch(/^the planner at http:\/\/127\.0\.0\.1:\d+\/v1 failed: 500/);
+    server.setFallback('OK');
+  });
+
+  it('adds /v1 to a bare host', () => {
+    expect(normaliseEndpoint('http://gpu-box:8000')).toBe('http://gpu-box:8000/v1');
+    expect(normaliseEndpoint('http://gpu-box:8000/')).toBe('http://gpu-box:8000/v1');
+    expect(normaliseEndpoint('https://api.openai.com/v1/')).toBe('https://api.openai.com/v1');
+    expect(() => normaliseEndpoint('not a url')).toThrow(PlannerError);
+  });
+});
+
+// ── the loop, with the real planner (over HTTP) and library, and in-memory screen/input ──────
+
+describe('runAgent (real planner and library; an in-memory screen, grounder and executor)', () => {
+  const W = 40;
+  const H = 30;
+  let shot: Screenshot;
+  beforeAll(async () => {
+    const data = Buffer.alloc(W * H * 3, 200);
+    const rgb = { data, width: W, height: H, channels: 3 as const };
+    shot = { rgb, png: await encodePng(rgb), width: W, height: H, capturedAt: Date.now(), grabMs: 0, encodeMs: 0 };
+  });
+
+  /** An executor that remembers what it was asked to do; `corner` trips its fail-safe. */
+  function memoryExecutor(corner = false): Executor & { done: Action[] } {
+    const done: Action[] = [];
+    return {
+      name: 'memory',
+      frameSize: { width: W, height: H },
+      done,
+      perform: async (action) => void done.push(action),
+      pointer: async () => ({ x: 5, y: 5 }),
+      checkFailSafe: async () => {
+        if (corner) throw new FailSafeError({ x: 0, y: 0 });
+      },
+      close: async () => undefined,
+    };
+  }
+
+  /** Finds targets whose description mentions a known label, at a fixed point. */
+  const grounder: Grounder = {
+    name: 'labels',
+    locate: async (description) =>
+      description.includes('OK')
+        ? {
+            found: true,
+            point: { x: 12, y: 8 },
+            box: [10, 6, 15, 11],
+            score: 0.9,
+            source: 'labels',
+            candidates: [{ text: 'OK', box: [10, 6, 15, 11], score: 0.9, reason: 'exact' }],
+          }
+        : { found: false, source: 'labels', candidates: [], reason: 'no text like it' },
+  };
+
+  const run = (lib: Library, executor: Executor, extra: Partial<RunAgentOptions> = {}) =>
+    runAgent({
+      task: 'Press OK',
+      planner: planner(),
+      grounder,
+      executor,
+      screenshot: async () => shot,
+      lib,
+      settleMs: 0,
+      waitMs: 1,
+      ...extra,
+    });
+
+  it('stores each step with frames, grounding and timings, and ends on finish', async () => {
+    script(
+      "I see the dialog.\n\nAction: click element: the 'OK' button",
+      'Action: wait',
+      'Action: scroll (0, -2)',
+      'Done.\n\nAction: finish',
+    );
+    const lib = Library.open(tempDir('loop-finish'));
+    const executor = memoryExecutor();
+    const result = await run(lib, executor);
+    expect(result).toMatchObject({ status: 'finished', reason: 'the planner finished the task', steps: 4 });
+    expect(executor.done).toEqual([
+      { kind: 'click', target: "the 'OK' button", at: { x: 12, y: 8 } },
+      { kind: 'scroll', dx: 0, dy: -2 },
+    ]);
+    const rec = lib.getRecording(result.recording.id);
+    expect(rec).toMatchObject({ kind: 'agent', mode: 'run', status: 'finished', description: 'Press OK' });
+    const actions = lib.listActions(rec.id);
+    expect(actions.map((a) => a.action.kind)).toEqual(['click', 'wait', 'scroll', 'finish']);
+    expect(actions[0]!.markedFrameId).not.toBeNull();
+    expect(actions.slice(1).every((a) => a.markedFrameId === null && a.frameId !== null)).toBe(true);
+    const marked = await sharp(lib.absolutePath(lib.getFrame(actions[0]!.markedFrameId!).path))
+      .raw()
+      .toBuffer();
+    expect([...marked.subarray((8 * W + 12) * 3, (8 * W + 12) * 3 + 3)]).toEqual([255, 0, 0]); // the dot at (12, 8)
+    expect(actions[0]!.extra.agent).toMatchObject({
+      step: 1,
+      grounding: { grounder: 'labels', found: true, point: { x: 12, y: 8 } },
+      notFound: [],
+    });
+    expect(actions[0]!.thought).toEqual({ text: 'I see the dialog.', source: 'agent' });
+    // Later requests carry the history in the planner form.
+    expect(server.chats[3]!.lastUser).toContain(
+      "Step 1:\nThought: I see the dialog.\nAction: click element: the 'OK' button\n\nStep 2:\nAction: wait",
+    );
+    lib.close();
+  });
+
+  it('asks for at most 3 new plans when targets are not found, then fails naming them', async () => {
+    server.setFallback("Action: click element: the 'Missing' button");
+    const lib = Library.open(tempDir('loop-replan'));
+    const executor = memoryExecutor();
+    const notFound: number[] = [];
+    const result = await run(lib, executor, { onNotFound: (n) => notFound.push(n.replan) });
+    server.setFallback('OK');
+    expect(result.status).toBe('failed');
+    expect(result.reason).toMatch(/could not find the click target after 3 new plans: the 'Missing' button/);
+    expect(notFound).toEqual([1, 2, 3, 4]);
+    expect(server.chats).toHaveLength(4);
+    expect(server.chats.map((r) => (r.lastUser.match(/^- the 'Missing' button$/gm) ?? []).length)).toEqual([
+      0, 1, 2, 3,
+    ]);
+    expect(executor.done).toEqual([]);
+    const [fail] = lib.listActions(result.recording.id);
+    expect(fail!.action).toEqual({ kind: 'fail' });
+    expect((fail!.extra.agent as { notFound: unknown[] }).notFound).toHaveLength(4);
+    lib.close();
+  });
+
+  it('stops at the step limit, on the fail-safe, on a declined destructive hotkey, and when stopped', async () => {
+    server.setFallback('Action: press key: tab');
+    const lib = Library.open(tempDir('loop-end'));
+    const limited = await run(lib, memoryExecutor(), { maxSteps: 2 });
+    expect(limited).toMatchObject({
+      status: 'failed',
+      steps: 2,
+      reason: 'reached the limit of 2 steps without finishing',
+    });
+
+    const safe = await run(lib, memoryExecutor(true));
+    expect(safe).toMatchObject({ status: 'failed', steps: 0 });
+    expect(safe.reason).toMatch(/^fail-safe: the pointer is in a screen corner/);
+
+    server.setFallback('Action: hotkey (Alt, F4)');
+    const asked: string[] = [];
+    const declined = await run(lib, memoryExecutor(), { confirm: async (_a, text) => (asked.push(text), false) });
+    expect(declined).toMatchObject({ status: 'failed', reason: 'the user declined "hotkey (alt, f4)"' });
+    expect(asked).toEqual(['hotkey (alt, f4)']);
+
+    const control = new RunControl();
+    control.pause();
+    const paused = run(lib, memoryExecutor(), { signal: control.signal, pause: control });
+    await waitFor('the run to show as paused', async () => lib.listRecordings({ status: 'paused' }).length === 1);
+    control.stop();
+    expect(await paused).toMatchObject({ status: 'failed', reason: 'stopped by the user', steps: 0 });
+    expect(lib.listRecordings({ kind: 'agent' }).map((r) => r.status)).toEqual([
+      'failed',
+      'failed',
+      'failed',
+      'failed',
+    ]);
+    server.setFallback('OK');
+    lib.close();
+  });
+
+  it('knows the destructive hotkeys', () => {
+    expect(isDestructive({ kind: 'hotkey', keys: ['alt', 'f4'] })).toBe(true);
+    expect(isDestructive({ kind: 'hotkey', keys: ['w', 'ctrl'] })).toBe(true);
+    expect(isDestructive({ kind: 'hotkey', keys: ['ctrl', 's'] })).toBe(false);
+    expect(isDestructive({ kind: 'key', key: 'delete' })).toBe(false);
+  });
+});
