@@ -172,6 +172,10 @@ export class NutExecutor implements Executor {
   }
 
   async close(): Promise<void> {
+    // libnut leaves XTEST events in Xlib's output buffer until the next request that waits
+    // for a reply: without this round trip, the last key of a run (Enter in a Save dialog) is
+    // lost when the process exits.
+    await this.nut.mouse.getPosition().catch(() => undefined);
     const kb = this.keyboard11;
     this.keyboard11 = null;
     if (kb) (await kb.catch(() => null))?.close();
