@@ -9,11 +9,8 @@
  * GetKeyboardMapping, ChangeKeyboardMapping, and GetInputFocus as a round trip that proves the
  * server has processed everything sent before it. Client byte order LSB first.
  */
-import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { parseDisplay, type DisplayAddress } from '../../tracker/capture/x11-client.js';
+import { parseDisplay, setupRequest, type DisplayAddress } from '../../tracker/capture/x11-client.js';
 import {
   KEYSYM_SHIFT_L,
   NO_SYMBOL,
@@ -295,56 +292,3 @@ export class X11Keyboard {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The connection setup request, with the display's MIT-MAGIC-COOKIE-1 when there is one. */
-function setupRequest(address: DisplayAddress): Buffer {
-  const cookie = findCookie(address);
-  const name = Buffer.from(cookie ? 'MIT-MAGIC-COOKIE-1' : '', 'latin1');
-  const data = cookie ?? Buffer.alloc(0);
-  const req = Buffer.alloc(12 + pad4(name.length) + pad4(data.length));
-  req.write('l', 0, 'latin1');
-  req.writeUInt16LE(11, 2);
-  req.writeUInt16LE(name.length, 6);
-  req.writeUInt16LE(data.length, 8);
-  name.copy(req, 12);
-  data.copy(req, 12 + pad4(name.length));
-  return req;
-}
-
-/** The cookie Xlib would pick from $XAUTHORITY or ~/.Xauthority: this host (or any), this display (or any). */
-function findCookie(address: DisplayAddress): Buffer | undefined {
-  const file = process.env.XAUTHORITY || path.join(os.homedir(), '.Xauthority');
-  let raw: Buffer;
-  try {
-    raw = fs.readFileSync(file);
-  } catch {
-    return undefined;
-  }
-  const local = address.host === '' || address.host === 'unix' || address.host === 'localhost';
-  const host = local ? os.hostname() : address.host;
-  let fallback: Buffer | undefined;
-  let off = 0;
-  const field = (): Buffer => {
-    const n = raw.readUInt16BE(off);
-    const v = raw.subarray(off + 2, off + 2 + n);
-    off += 2 + n;
-    return v;
-  };
-  try {
-    while (off + 2 <= raw.length) {
-      const family = raw.readUInt16BE(off);
-      off += 2;
-      const entryAddress = field().toString('latin1');
-      const number = field().toString('latin1');
-      const name = field().toString('latin1');
-      const data = Buffer.from(field());
-      if (name !== 'MIT-MAGIC-COOKIE-1') continue;
-      if (number !== '' && number !== String(address.number)) continue;
-      if (family === 0xffff || (family === 256 && entryAddress === host)) return data;
-      fallback ??= data;
-    }
-  } catch {
-    // a truncated trailing record: keep what was complete
-  }
-  return fallback;
-}

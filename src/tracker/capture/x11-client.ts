@@ -676,8 +676,11 @@ function unreachable(address: DisplayAddress, why: string): X11Error {
   return new X11Error('display-unreachable', `cannot connect to the X server on ${address.display} (${why})`);
 }
 
-/** The connection setup request, with the display's MIT-MAGIC-COOKIE-1 when there is one. */
-function setupRequest(address: DisplayAddress): Buffer {
+/**
+ * The connection setup request, with the display's MIT-MAGIC-COOKIE-1 when there is one. Also
+ * used by the agents' XTEST keyboard, which opens its own connection.
+ */
+export function setupRequest(address: DisplayAddress): Buffer {
   const cookie = findCookie(address);
   const name = Buffer.from(cookie ? 'MIT-MAGIC-COOKIE-1' : '', 'latin1');
   const data = cookie ?? Buffer.alloc(0);
