@@ -193,7 +193,14 @@ describe('without the RECORD extension', () => {
 
 describe('checkRecordExtension without a usable display', () => {
   it('names an unset DISPLAY', async () => {
-    const err = await checkRecordExtension(undefined).catch((e: unknown) => e);
+    // CI exports a DISPLAY for other tests; the default parameter must not pick it up here.
+    const saved = process.env.DISPLAY;
+    delete process.env.DISPLAY;
+    const err = await checkRecordExtension(undefined)
+      .catch((e: unknown) => e)
+      .finally(() => {
+        if (saved !== undefined) process.env.DISPLAY = saved;
+      });
     expect(err).toMatchObject({ reason: 'display-unset', message: expect.stringMatching(/^DISPLAY is not set/) });
   });
 
