@@ -2,9 +2,10 @@
  * Replay across resolutions, end to end: a person's session is recorded at 1920×1080 with
  * `pcagent record` (input injected by xdotool), refined and completed offline, then replayed
  * by `pcagent replay` on a fresh Impress at 1600×900: every click must be grounded again and
- * both slides rebuilt; the naive `--coordinates` replay on the same setup must not manage it.
- * Known gap: the replayed final Enter in GTK's Save dialog does not save the file yet (the same
- * key works in `pcagent run`), so the saved deck is checked after recording only.
+ * both slides rebuilt and the deck saved through GTK's Save dialog; the naive `--coordinates`
+ * replay on the same setup must not manage it. The replay's last action is the Enter in the Save
+ * dialog: LibreOffice writes the file about a second after the CLI has exited, so the test waits
+ * for it before stopping Impress.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -33,6 +34,15 @@ const deckDir = tempDir('replay-deck');
 const deck = path.join(deckDir, 'deck.odp');
 let ocr: OcrEngine;
 let recordingId: number;
+
+/**
+ * Empties the deck's folder: the deck and LibreOffice's lock file (`.~lock.deck.odp#`), left
+ * behind because Impress is stopped with the deck open. A stale lock makes the next save ask
+ * "Document in Use" instead of writing the file.
+ */
+function clearDeckDir(): void {
+  for (const name of fs.readdirSync(deckDir)) fs.rmSync(path.join(deckDir, name), { recursive: true, force: true });
+}
 
 beforeAll(async () => {
   fs.mkdirSync(OUT, { recursive: true });
@@ -116,7 +126,7 @@ describe('replay across resolutions (Impress, Xvfb)', () => {
       recordingId = rec.recordingId;
     });
     expect(await readSlideTexts(deck)).toEqual([['Quarterly Review', 'Prepared by PC Agent'], ['Next Steps']]);
-    fs.rmSync(deck);
+    clearDeckDir();
 
     const refine = pcagent(['--home', home, '--json', 'refine', String(recordingId)]);
     expect(refine.status, refine.stderr).toBe(0);
@@ -126,14 +136,18 @@ describe('replay across resolutions (Impress, Xvfb)', () => {
     expect(shown.map((r) => r.stage)).toEqual(['raw', 'refined']);
   }, 300_000);
 
-  it('semantic replay at 1600×900 grounds every click and rebuilds both slides up to the Save dialog', async () => {
+  it('semantic replay at 1600×900 grounds every click, rebuilds both slides and saves the deck', async () => {
     const report = await withImpress(1600, 900, async (session) => {
       const r = pcagent(['--home', home, '--json', 'replay', String(recordingId), '--settle-ms', '1200'], {
         ...session.env,
         PCAGENT_DEVICE: 'cpu',
       });
-      await screenshot(session, path.join(OUT, 'replay-1600x900.png'));
       expect(r.status, `${r.stderr}\n${r.stdout}`).toBe(0);
+      // The Enter was the replay's last action: Impress saves after the CLI has exited.
+      await waitFor('the deck file', async () => fs.existsSync(deck), 20_000).finally(() =>
+        screenshot(session, path.join(OUT, 'replay-1600x900.png')),
+      );
+      await sleep(800);
       return JSON.parse(r.stdout) as ReplayJson;
     });
     expect(report).toMatchObject({ completed: true, notFound: 0 });
@@ -143,6 +157,8 @@ describe('replay across resolutions (Impress, Xvfb)', () => {
     expect(before).toContain('Slide 2 of 2');
     expect(before).toMatch(/deck\.odp/);
     expect(await screenText(report.replay, 9)).toContain('Next Steps');
+    expect(await readSlideTexts(deck)).toEqual([['Quarterly Review', 'Prepared by PC Agent'], ['Next Steps']]);
+    clearDeckDir();
   }, 300_000);
 
   it('naive coordinate replay on the same setup does not rebuild the deck', async () => {
