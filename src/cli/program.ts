@@ -9,6 +9,7 @@ import { registerReplayCommands } from './commands/replay.js';
 import { registerRefineCommands } from './commands/refine.js';
 import { registerRunCommands } from './commands/run.js';
 import { registerTaskCommands } from './commands/tasks.js';
+import { registerUiCommands } from './commands/ui.js';
 
 export const VERSION = '0.1.0';
 
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerCompleteCommands(program);
   registerLocateCommands(program);
   registerModelCommands(program);
+  registerUiCommands(program);
   // Commander's own errors (unknown command, missing argument) become our one-line form too.
   const outputError = (text: string, write: (s: string) => void) =>
     write(`pcagent: ${text.replace(/^error: /, '').trimEnd()} (see --help)\n`);

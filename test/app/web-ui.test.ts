@@ -1,0 +1,253 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Library } from '../../src/library/library.js';
+import { endRecording, startRecording } from '../../src/tracker/sessions.js';
+import { pcagent, ROOT } from '../support/cli.js';
+import { FIXTURE_DIR, FIXTURE_NAME, tempDir } from '../support/fixture.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = path.join(ROOT, 'test-output', 'app');
+
+let home: string;
+let server: ChildProcess;
+let url: string;
+let origin: string;
+let token: string;
+let browser: Browser;
+
+/** Starts the real `pcagent ui --web` (built CLI) and resolves with the URL it prints. */
+function startUi(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const env = { ...process.env };
+  delete env.DISPLAY; // no X here: starting a recording must fail with a clear message
+  delete env.WAYLAND_DISPLAY;
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'pcagent.js'), '--home', dataDir, 'ui', '--web'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`ui --web printed no URL: ${out}${err}`)), 30_000);
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /^PC Agent UI: (http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+)$/m.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1]! });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`ui --web exited ${code}: ${err}`));
+    });
+  });
+}
+
+async function newPage(hash: string): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  // Calls refused on purpose (400 bad input, 422 a service's refusal) log a failed load; nothing else may.
+  page.on('console', (m) => m.type() === 'error' && !/status of (400|422) /.test(m.text()) && errors.push(m.text()));
+  page.on('response', (r) => r.status() === 403 && errors.push(`403 for ${r.url()}`));
+  (page as Page & { errors?: string[] }).errors = errors;
+  await page.goto(`${url}#${hash}`);
+  return page;
+}
+
+beforeAll(async () => {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  home = tempDir('ui');
+  const imported = pcagent(['--home', home, 'import', FIXTURE_DIR]);
+  expect(imported.status, imported.stderr).toBe(0);
+  const started = await startUi(home);
+  server = started.child;
+  url = started.url;
+  origin = new URL(url).origin;
+  token = new URL(url).searchParams.get('token')!;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (server && server.exitCode === null) {
+    const exited = new Promise((r) => server.once('exit', r));
+    server.kill('SIGINT');
+    await exited;
+  }
+});
+
+describe('pcagent ui --web', () => {
+  it('listens on 127.0.0.1 only and refuses requests without the token', async () => {
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{48}$/);
+    expect((await fetch(`${origin}/`)).status).toBe(403);
+    expect((await fetch(`${origin}/?token=${'0'.repeat(48)}`)).status).toBe(403);
+    expect((await fetch(`${origin}/app.js`)).status).toBe(403);
+    expect((await fetch(`${origin}/frames/1`)).status).toBe(403);
+    expect((await fetch(`${origin}/api/events`)).status).toBe(403);
+    const call = (headers: Record<string, string>, body = '{}', method = 'library.listRecordings') =>
+      fetch(`${origin}/api/${method}?token=${token}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...headers },
+        body,
+      });
+    // API calls need the header: the token in the query string is not enough.
+    expect((await call({})).status).toBe(403);
+    expect((await call({ 'X-PCAgent-Token': 'nope' })).status).toBe(403);
+    const ok = await call({ 'X-PCAgent-Token': token });
+    expect(ok.status).toBe(200);
+    const reply = (await ok.json()) as { ok: boolean; result: { name: string }[] };
+    expect(reply.result.map((r) => r.name)).toEqual([FIXTURE_NAME]);
+    // The contract is checked on the server too.
+    const bad = await call({ 'X-PCAgent-Token': token }, '{"id":"1"}', 'library.getTrajectory');
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({
+      ok: false,
+      error: { kind: 'invalid-input', message: 'library.getTrajectory: id: expected a number' },
+    });
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+  });
+
+  it('library viewer shows the fixture frames and actions, with keyboard navigation', async () => {
+    const page = await newPage('library');
+    const row = page.locator('#recordings tbody tr', { hasText: FIXTURE_NAME });
+    await row.waitFor();
+    await expect.poll(() => row.locator('td').nth(5).textContent()).toBe('8');
+    await page.screenshot({ path: path.join(SHOTS, 'library.png') });
+    // Filters: nothing failed; the human recordings include the fixture.
+    await page.locator('#filter-status').selectOption('failed');
+    await expect.poll(() => page.locator('#recordings tbody').textContent()).toBe('No recordings.');
+    await page.locator('#filter-status').selectOption('');
+    await page.locator('#filter-kind').selectOption('human');
+    await row.waitFor();
+    // Importing the same folder again changes nothing and says so.
+    await page.locator('#import-dir').fill(FIXTURE_DIR);
+    await page.locator('#import-run').click();
+    await expect
+      .poll(() => page.locator('#status').textContent())
+      .toBe('Imported 0 recordings, 1 already in the library; 0 new tasks.');
+    await row.locator('button.open-recording').click();
+    await expect.poll(() => page.locator('#step-position').textContent()).toBe('Step 1 of 8');
+    await expect.poll(() => page.locator('ol.steps li').count()).toBe(8);
+    const natural = () =>
+      page.locator('#frame-image').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth);
+    await expect.poll(natural).toBe(1920);
+    const first = await page.locator('#step-action').textContent();
+    expect(first).toMatch(/\S/);
+    await page.screenshot({ path: path.join(SHOTS, 'viewer-step1.png') });
+    const src1 = await page.locator('#frame-image').getAttribute('src');
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => page.locator('#step-position').textContent()).toBe('Step 2 of 8');
+    expect(await page.locator('#step-action').textContent()).not.toBe(first);
+    await expect.poll(natural).toBe(1920);
+    expect(await page.locator('#frame-image').getAttribute('src')).not.toBe(src1);
+    await page.keyboard.press('End');
+    await expect.poll(() => page.locator('#step-position').textContent()).toBe('Step 8 of 8');
+    await page.keyboard.press('ArrowLeft');
+    await expect.poll(() => page.locator('#step-position').textContent()).toBe('Step 7 of 8');
+    await expect.poll(natural).toBe(1920);
+    await page.screenshot({ path: path.join(SHOTS, 'viewer-step7.png') });
+    expect((page as Page & { errors?: string[] }).errors).toEqual([]);
+    await page.close();
+  });
+
+  it('free task: a finished recording is described and saved to the library', async () => {
+    // A free-task recording that just finished (what the live recorder leaves behind).
+    const lib = Library.open(home);
+    const rec = startRecording(lib, { mode: 'free' });
+    endRecording(lib, rec.id, 'finished');
+    lib.close();
+
+    const page = await newPage('tracker');
+    await page.locator('#mode-free').check();
+    await page.locator('#after-recording').selectOption(String(rec.id));
+    await page.locator('#after-description').fill('Create a new file named notes.txt on the desktop');
+    await page.locator('#after-level').selectOption('easy');
+    await page.screenshot({ path: path.join(SHOTS, 'tracker-free.png') });
+    const before = Number(await page.locator('#count-free-finished').textContent());
+    await page.locator('#after-save').click();
+    await expect.poll(() => page.locator('#status').textContent()).toContain(`Recording ${rec.id} saved.`);
+    await expect.poll(async () => Number(await page.locator('#count-free-finished').textContent())).toBe(before + 1);
+
+    const check = Library.open(home, { readonly: true });
+    const saved = check.getRecording(rec.id);
+    check.close();
+    expect(saved.description).toBe('Create a new file named notes.txt on the desktop');
+    expect(saved.level).toBe('easy');
+
+    // An empty description is refused with the contract's message, shown to the user.
+    await page.locator('#after-description').fill('   ');
+    await page.locator('#after-save').click();
+    await expect
+      .poll(() => page.locator('#status [role="alert"]').textContent())
+      .toBe('tracker.describe: description: cannot be empty');
+
+    // Discard the recording: it leaves the list.
+    page.once('dialog', (d) => void d.accept());
+    await page.locator('#after-discard').click();
+    await expect.poll(() => page.locator('#status').textContent()).toContain(`Recording ${rec.id} discarded.`);
+    await expect.poll(() => page.locator(`#after-recording option[value="${rec.id}"]`).count()).toBe(0);
+    expect((page as Page & { errors?: string[] }).errors).toEqual([]);
+    await page.close();
+  });
+
+  it('given tasks: next / previous / bad, and starting without a display says why', async () => {
+    const page = await newPage('tracker');
+    const text = page.locator('#task-text');
+    await expect.poll(() => text.textContent()).toMatch(/Star Wars/);
+    await page.locator('#task-next').click();
+    await expect.poll(() => text.textContent()).toMatch(/MacBook Air/);
+    await page.locator('#task-previous').click();
+    await expect.poll(() => text.textContent()).toMatch(/Star Wars/);
+    await page.locator('#start').click();
+    await expect
+      .poll(() => page.locator('#status [role="alert"]').textContent())
+      .toMatch(/^cannot start recording: .*DISPLAY/);
+    await page.screenshot({ path: path.join(SHOTS, 'tracker-given.png') });
+    await page.locator('#task-bad').click();
+    await expect.poll(() => text.textContent()).toMatch(/MacBook Air/);
+    await expect.poll(() => page.locator('#counters').textContent()).toContain('1marked bad');
+    expect((page as Page & { errors?: string[] }).errors).toEqual([]);
+    await page.close();
+  });
+
+  it('settings: endpoint and model are saved, the key is never sent back', async () => {
+    const page = await newPage('settings');
+    await expect.poll(() => page.locator('#settings-home').textContent()).toBe(home);
+    await page.locator('#settings-endpoint').fill('http://127.0.0.1:8000/v1');
+    await page.locator('#settings-model').fill('qwen2-vl');
+    await page.locator('#settings-key').fill('sk-secret-value');
+    await page.locator('#settings-save').click();
+    await expect.poll(() => page.locator('#settings-key-state').textContent()).toContain('A key is stored');
+    await page.screenshot({ path: path.join(SHOTS, 'settings.png') });
+    const file = JSON.parse(fs.readFileSync(path.join(home, 'settings.json'), 'utf8')) as Record<string, unknown>;
+    expect(file).toEqual({
+      completion: { endpoint: 'http://127.0.0.1:8000/v1', model: 'qwen2-vl', apiKey: 'sk-secret-value' },
+    });
+    const reply = await fetch(`${origin}/api/settings.get`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-PCAgent-Token': token },
+      body: '{}',
+    });
+    const text = await reply.text();
+    expect(text).not.toContain('sk-secret');
+    expect(await page.locator('#settings-key').inputValue()).toBe('');
+    await page.close();
+  });
+});
