@@ -1,14 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Library } from '../../src/library/library.js';
 import { endRecording, startRecording } from '../../src/tracker/sessions.js';
 import { pcagent, ROOT } from '../support/cli.js';
 import { FIXTURE_DIR, FIXTURE_NAME, tempDir } from '../support/fixture.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = path.join(ROOT, 'test-output', 'app');
 
 let home: string;
@@ -69,17 +69,7 @@ beforeAll(async () => {
   url = started.url;
   origin = new URL(url).origin;
   token = new URL(url).searchParams.get('token')!;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

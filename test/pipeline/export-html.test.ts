@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Library } from '../../src/library/library.js';
 import { exportRecordings } from '../../src/pipeline/export/index.js';
@@ -9,7 +10,6 @@ import { tempDir } from '../support/fixture.js';
 import { completedFixture, DESCRIPTIONS, THOUGHTS } from './export-setup.js';
 
 const SCREENSHOTS = path.join(import.meta.dirname, '..', '..', 'test-output');
-const CHROMIUM = '/usr/bin/chromium';
 
 let home: string;
 let out: string;
@@ -29,17 +29,7 @@ beforeAll(async () => {
   });
   const report = await exportRecordings(lib, [lib.getRecording(1)], 'html', out);
   page = report.recordings[0]!.files[0]!;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
