@@ -6,10 +6,10 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { constantNode, OnnxModel } from '../../src/agents/runtime/onnx-proto.js';
 import { ROOT, type CliResult } from '../support/cli.js';
 import { FIXTURE_DIR, tempDir } from '../support/fixture.js';
 import { FakeModelServer } from '../support/openai-server.js';
+import { channelsFirst, writeDetector } from '../support/onnx-detector.js';
 
 /** The built CLI, spawned without blocking: the test's own HTTP servers must keep answering. */
 function pcagent(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
@@ -100,7 +100,7 @@ describe('pcagent locate', () => {
 
     // A generated detector: the thumbnail's box (letterboxed 640×480: 80 px bars) and a distractor.
     const model = path.join(tmp, 'icons.onnx');
-    writeDetector(model, [
+    writeDetectorRows(model, [
       [337.5, 356, 225, 190, 0.8],
       [600, 150, 40, 40, 0.9],
     ]);
@@ -294,42 +294,7 @@ describe('pcagent models', () => {
   });
 });
 
-// ---- a generated ONNX detector (see test/agents/omniparser.test.ts) ----
-
-const utf8 = new TextEncoder();
-function varint(value: number): number[] {
-  const out: number[] = [];
-  let v = value;
-  do {
-    let byte = v & 0x7f;
-    v = Math.floor(v / 128);
-    if (v > 0) byte |= 0x80;
-    out.push(byte);
-  } while (v > 0);
-  return out;
-}
-const cat = (...parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((p) => [...p]));
-const int = (no: number, v: number) => Uint8Array.from([...varint(no << 3), ...varint(v)]);
-const bytes = (no: number, b: Uint8Array) => cat(Uint8Array.from([...varint((no << 3) | 2), ...varint(b.length)]), b);
-const str = (no: number, s: string) => bytes(no, utf8.encode(s));
-function valueInfo(name: string, dims: readonly number[]): Uint8Array {
-  const shape = cat(...dims.map((d) => bytes(1, int(1, d))));
-  return cat(str(1, name), bytes(2, bytes(1, cat(int(1, 1), bytes(2, shape)))));
-}
-
 /** Anchors [cx, cy, w, h, score] in 640×640 input pixels → a model writing them as [1, 5, N]. */
-function writeDetector(file: string, anchors: number[][]): void {
-  const dims = [1, 5, anchors.length];
-  const skeleton = cat(
-    int(1, 8),
-    bytes(8, cat(str(1, ''), int(2, 17))),
-    bytes(
-      7,
-      cat(str(2, 'detector'), bytes(11, valueInfo('images', [1, 3, 640, 640])), bytes(12, valueInfo('output0', dims))),
-    ),
-  );
-  const model = OnnxModel.parse(skeleton);
-  const data = Float32Array.from([0, 1, 2, 3, 4].flatMap((c) => anchors.map((a) => a[c] as number)));
-  model.nodes.push(constantNode('output0', { dims, data }));
-  fs.writeFileSync(file, model.serialize());
+function writeDetectorRows(file: string, anchors: number[][]): void {
+  writeDetector(file, [1, 5, anchors.length], channelsFirst(anchors));
 }
