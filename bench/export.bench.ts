@@ -11,61 +11,16 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 import type { Action } from '../src/core/actions.js';
 import { Library, sha256 } from '../src/library/library.js';
 import { EXPORT_FORMATS, type ExportFormat, exportRecordings } from '../src/pipeline/export/index.js';
 import { report } from './report.js';
+import { makeFrame, rng } from './synthetic-frames.js';
 
 const RECORDINGS = 20;
 const STEPS = 25;
 const SMALL = 5;
 const POOL = 8;
-
-function rng(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s * 1103515245 + 12345) & 0x7fffffff;
-    return s / 0x7fffffff;
-  };
-}
-
-/** A screen-like 1920×1080 frame: flat UI blocks and glyph-sized marks; photo-like ones add noise. */
-async function makeFrame(i: number, photo: boolean): Promise<Buffer> {
-  const r = rng(i + 1);
-  const c = () => `rgb(${Math.floor(r() * 255)},${Math.floor(r() * 255)},${Math.floor(r() * 255)})`;
-  const shapes: string[] = [];
-  for (let k = 0; k < 120; k++) {
-    shapes.push(
-      `<rect x="${Math.floor(r() * 1800)}" y="${Math.floor(r() * 1000)}" width="${Math.floor(20 + r() * 300)}" height="${Math.floor(8 + r() * 60)}" fill="${c()}"/>`,
-    );
-  }
-  for (let k = 0; k < 4000; k++) {
-    shapes.push(
-      `<rect x="${Math.floor(r() * 1900)}" y="${Math.floor(r() * 1070)}" width="${Math.floor(2 + r() * 8)}" height="${Math.floor(6 + r() * 6)}" fill="#222"/>`,
-    );
-  }
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="1920" height="1080"><rect width="1920" height="1080" fill="#f3f3f3"/>${shapes.join('')}</svg>`;
-  const base = await sharp(Buffer.from(svg)).png().toBuffer();
-  if (!photo) return sharp(base).removeAlpha().png().toBuffer();
-  const noise = await sharp({
-    create: {
-      width: 1100,
-      height: 620,
-      channels: 3,
-      background: '#808080',
-      noise: { type: 'gaussian', mean: 128, sigma: 30 },
-    },
-  })
-    .blur(1.2)
-    .png()
-    .toBuffer();
-  return sharp(base)
-    .composite([{ input: noise, left: 400, top: 200 }])
-    .removeAlpha()
-    .png()
-    .toBuffer();
-}
 
 function actionAt(i: number, r: () => number): Action {
   const at = { x: Math.floor(50 + r() * 1800), y: Math.floor(50 + r() * 980) };

@@ -158,21 +158,21 @@ export class OcrEngine {
     const useCache = this.cache.capacity > 0;
     const probes = useCache ? boxes.map((box) => this.cache.probe(image, box)) : [];
     const read = boxes.map((_, i) => probes[i]?.line);
-    const todo = boxes.flatMap((_, i) => (read[i] === undefined ? [i] : []));
+    const pending = boxes.flatMap((_, i) => (read[i] === undefined ? [i] : []));
     const fresh = await recognizeBoxes(
       this.rec.session,
       this.charset,
       image,
-      todo.map((i) => boxes[i] as Box),
+      pending.map((i) => boxes[i] as Box),
       this.recognizeParams,
     );
-    todo.forEach((boxIndex, j) => {
+    pending.forEach((boxIndex, j) => {
       const line = fresh[j] ?? null;
       read[boxIndex] = line;
       const probe = probes[boxIndex];
       if (probe) this.cache.store(probe, line);
     });
-    return { read: read.map((l) => l ?? null), cached: boxes.length - todo.length };
+    return { read: read.map((l) => l ?? null), cached: boxes.length - pending.length };
   }
 
   /** Text boxes in frame pixels. */

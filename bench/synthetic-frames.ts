@@ -1,0 +1,50 @@
+import sharp from 'sharp';
+
+/** A deterministic pseudo-random sequence in [0, 1), so runs compare like with like. */
+export function rng(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (s * 1103515245 + 12345) & 0x7fffffff;
+    return s / 0x7fffffff;
+  };
+}
+
+/** A screen-like frame: flat UI blocks and glyph-sized marks; photo-like ones add a noisy picture. */
+export async function makeFrame(i: number, photo: boolean): Promise<Buffer> {
+  const r = rng(i + 1);
+  const shapes: string[] = [];
+  const c = () => `rgb(${Math.floor(r() * 255)},${Math.floor(r() * 255)},${Math.floor(r() * 255)})`;
+  for (let k = 0; k < 120; k++) {
+    shapes.push(
+      `<rect x="${Math.floor(r() * 1800)}" y="${Math.floor(r() * 1000)}" width="${Math.floor(20 + r() * 300)}" height="${Math.floor(8 + r() * 60)}" fill="${c()}"/>`,
+    );
+  }
+  for (let k = 0; k < 4000; k++) {
+    shapes.push(
+      `<rect x="${Math.floor(r() * 1900)}" y="${Math.floor(r() * 1070)}" width="${Math.floor(2 + r() * 8)}" height="${Math.floor(6 + r() * 6)}" fill="#222"/>`,
+    );
+  }
+  const svg =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="1920" height="1080"><defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1">` +
+    `<stop offset="0" stop-color="${c()}"/><stop offset="1" stop-color="#f0f0f0"/></linearGradient></defs>` +
+    `<rect width="1920" height="1080" fill="${photo ? 'url(#g)' : '#f3f3f3'}"/>${shapes.join('')}</svg>`;
+  const base = await sharp(Buffer.from(svg)).png().toBuffer();
+  if (!photo) return sharp(base).removeAlpha().png().toBuffer();
+  const noise = await sharp({
+    create: {
+      width: 1100,
+      height: 620,
+      channels: 3,
+      background: '#808080',
+      noise: { type: 'gaussian', mean: 128, sigma: 30 },
+    },
+  })
+    .blur(1.2)
+    .png()
+    .toBuffer();
+  return sharp(base)
+    .composite([{ input: noise, left: 400, top: 200 }])
+    .removeAlpha()
+    .png()
+    .toBuffer();
+}
