@@ -569,27 +569,7 @@ export class Library {
          window_title, app_name, frame_id, marked_frame_id, action_description, description_source,
          check_result, check_source, thought, thought_source, extra)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      recordingId,
-      seq,
-      input.time,
-      input.action.kind,
-      JSON.stringify(input.action),
-      input.element?.name ?? null,
-      input.element?.role ?? null,
-      input.element?.rect ? JSON.stringify(input.element.rect) : null,
-      input.windowTitle ?? null,
-      input.appName ?? null,
-      input.frameId ?? null,
-      input.markedFrameId ?? null,
-      input.description?.text ?? null,
-      input.description?.source ?? null,
-      input.check?.text ?? null,
-      input.check?.source ?? null,
-      input.thought?.text ?? null,
-      input.thought?.source ?? null,
-      input.extra && Object.keys(input.extra).length ? JSON.stringify(input.extra) : '{}',
-    );
+    ).run(recordingId, seq, ...actionColumns(input));
     return {
       id: Number(info.lastInsertRowid),
       recordingId,
@@ -622,26 +602,7 @@ export class Library {
          window_title = ?, app_name = ?, frame_id = ?, marked_frame_id = ?, action_description = ?,
          description_source = ?, check_result = ?, check_source = ?, thought = ?, thought_source = ?, extra = ?
        WHERE id = ?`,
-    ).run(
-      n.time,
-      n.action.kind,
-      JSON.stringify(n.action),
-      n.element?.name ?? null,
-      n.element?.role ?? null,
-      n.element?.rect ? JSON.stringify(n.element.rect) : null,
-      n.windowTitle ?? null,
-      n.appName ?? null,
-      n.frameId ?? null,
-      n.markedFrameId ?? null,
-      n.description?.text ?? null,
-      n.description?.source ?? null,
-      n.check?.text ?? null,
-      n.check?.source ?? null,
-      n.thought?.text ?? null,
-      n.thought?.source ?? null,
-      JSON.stringify(n.extra ?? {}),
-      id,
-    );
+    ).run(...actionColumns(n), id);
     return this.getAction(id);
   }
 
@@ -698,6 +659,32 @@ function readVersion(db: Database.Database, file: string): number {
   } catch (err) {
     throw new LibraryError('corrupt', `${file} is damaged (${(err as Error).message}); it was left untouched`);
   }
+}
+
+/**
+ * The values of the `actions` columns from `time` to `extra`, in the order both the INSERT and
+ * the UPDATE statements list them.
+ */
+function actionColumns(a: Omit<NewAction, 'seq'>): unknown[] {
+  return [
+    a.time,
+    a.action.kind,
+    JSON.stringify(a.action),
+    a.element?.name ?? null,
+    a.element?.role ?? null,
+    a.element?.rect ? JSON.stringify(a.element.rect) : null,
+    a.windowTitle ?? null,
+    a.appName ?? null,
+    a.frameId ?? null,
+    a.markedFrameId ?? null,
+    a.description?.text ?? null,
+    a.description?.source ?? null,
+    a.check?.text ?? null,
+    a.check?.source ?? null,
+    a.thought?.text ?? null,
+    a.thought?.source ?? null,
+    a.extra && Object.keys(a.extra).length ? JSON.stringify(a.extra) : '{}',
+  ];
 }
 
 function parseJson<T>(text: unknown, fallback: T): T {
