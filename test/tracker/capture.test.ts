@@ -105,6 +105,22 @@ afterAll(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
+/** Every frame the capture delivers from now on, appended as it arrives. */
+function collectFrames(capture: FrameCapture): CapturedFrame[] {
+  const frames: CapturedFrame[] = [];
+  const next = (): void => {
+    capture.nextFrame().then(
+      (f) => {
+        frames.push(f);
+        next();
+      },
+      () => undefined,
+    );
+  };
+  next();
+  return frames;
+}
+
 describe('capture backends', () => {
   it('x11: GetImage over the socket returns the root window as BGRA', async () => {
     const backend = await openX11Backend({ display: session.display });
@@ -361,17 +377,7 @@ describe('FrameCapture', () => {
 
       // An unchanged screen: polling at 20 fps would grab ~20 frames a second; with damage the
       // only grab due is the safety grab, SAFETY_GRAB_MS (5 s) after the last.
-      const frames: CapturedFrame[] = [];
-      const collect = (): void => {
-        capture.nextFrame().then(
-          (f) => {
-            frames.push(f);
-            collect();
-          },
-          () => undefined,
-        );
-      };
-      collect();
+      const frames = collectFrames(capture);
       await new Promise((r) => setTimeout(r, 1500));
       expect(frames.length).toBeLessThanOrEqual(1);
 
@@ -406,17 +412,7 @@ describe('FrameCapture', () => {
     const capture = new FrameCapture({ display: session.display, fps: 5 });
     try {
       await capture.start();
-      const frames: CapturedFrame[] = [];
-      const collect = (): void => {
-        capture.nextFrame().then(
-          (f) => {
-            frames.push(f);
-            collect();
-          },
-          () => undefined,
-        );
-      };
-      collect();
+      const frames = collectFrames(capture);
       // Ninety changes as fast as xsetroot goes.
       await exec(session, 'sh', ['-c', 'for i in $(seq 10 99); do xsetroot -solid "#0000$i"; done']);
       let last: CapturedFrame;
