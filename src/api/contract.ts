@@ -88,10 +88,42 @@ export interface TrackerStateDto {
   recent: RecordingDto[];
 }
 
+/** An OpenAI-compatible model server; the API key is write-only (only whether one is stored). */
+export interface EndpointDto {
+  endpoint: string | null;
+  model: string | null;
+  hasApiKey: boolean;
+}
+
+export type GrounderName = 'ocr' | 'vlm' | 'omniparser';
+
 export interface SettingsDto {
   /** The data directory this back end uses. */
   home: string;
-  completion: { endpoint: string | null; model: string | null; hasApiKey: boolean };
+  /** The cognition-completion model (`pcagent complete`). */
+  completion: EndpointDto;
+  /** The agent's planner (`pcagent run`). */
+  planner: EndpointDto;
+  /** The agent's default grounder; `vlm` uses the grounding endpoint. */
+  grounder: { name: GrounderName; vlm: EndpointDto };
+  /** What the tracker never stores: frames of these applications / window titles are blacked out. */
+  privacy: { excludedApps: string[]; excludedTitles: string[] };
+  /** Global shortcuts, in Electron accelerator form (e.g. `CommandOrControl+Shift+F12`). */
+  hotkeys: { stopRecording: string; abortAgent: string };
+}
+
+export interface ConnectionTestDto {
+  ok: boolean;
+  /** One line: what was reached (models listed, latency) or why it failed. */
+  message: string;
+  latencyMs: number | null;
+  models: string[];
+}
+
+export interface ModelsDto {
+  /** The ONNX Runtime execution provider local models run on (cuda, webgpu, cpu), and why. */
+  provider: { name: string; detail: string } | null;
+  models: { name: string; task: string; installed: boolean; bytes: number | null; path: string | null }[];
 }
 
 export interface ImportReportDto {
@@ -100,10 +132,74 @@ export interface ImportReportDto {
   tasks: { added: number; skipped: number };
 }
 
+export type JobKind = 'refine' | 'complete' | 'export';
+export type JobStatus = 'running' | 'done' | 'failed' | 'cancelled';
+
+/** A long pipeline operation started from the library; progress arrives as `job` events. */
+export interface JobDto {
+  id: number;
+  kind: JobKind;
+  /** The recordings it works on. */
+  recordingIds: number[];
+  status: JobStatus;
+  /** Units done / in all (frames, steps or recordings), and what they are. */
+  done: number;
+  total: number | null;
+  unit: string;
+  /** One line: what it is doing now, the result, or the error. */
+  message: string;
+  startedAt: number;
+  endedAt: number | null;
+  /** Where the output went (export), or the new recording (refine). */
+  output: string | null;
+}
+
+export type AgentRunStatus = 'starting' | 'running' | 'paused' | 'finished' | 'failed' | 'stopped';
+
+export interface AgentStepDto {
+  index: number;
+  thought: string;
+  /** The planner form of the action, e.g. `click element: the 'Insert' tab`. */
+  action: string;
+  grounding: {
+    grounder: string;
+    target: string;
+    found: boolean;
+    point: { x: number; y: number } | null;
+    score: number | null;
+    /** The text of the winning candidate (OCR). */
+    text: string | null;
+  } | null;
+  /** Targets not found before the plan that was executed. */
+  notFound: string[];
+  frame: FrameDto | null;
+  markedFrame: FrameDto | null;
+  timings: { screenshotMs: number; planMs: number; groundMs: number; executeMs: number };
+}
+
+export interface AgentRunDto {
+  /** Which kind of run: a new task, or the replay of a recording. */
+  kind: 'run' | 'replay';
+  task: string;
+  status: AgentRunStatus;
+  /** Why it ended (or null while it runs). */
+  reason: string | null;
+  /** The agent recording the run is stored in (null until it exists). */
+  recordingId: number | null;
+  planner: string | null;
+  grounder: string;
+  provider: string | null;
+  steps: AgentStepDto[];
+  startedAt: number;
+  endedAt: number | null;
+}
+
 export interface AgentStateDto {
   available: boolean;
-  /** Why the agent cannot run from the app (yet), in words. */
+  /** Why the agent cannot run here (no display, no planner configured), in words. */
   reason: string | null;
+  /** The current or last run of this session. */
+  run: AgentRunDto | null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -113,6 +209,30 @@ const Id = z.number({ error: 'expected a number' }).int('expected a whole number
 const Empty = z.object({}).strict();
 const Level = z.enum(['easy', 'medium', 'hard']);
 const Text = (max: number) => z.string().trim().min(1, 'cannot be empty').max(max, `at most ${max} characters`);
+const Url = z
+  .string()
+  .trim()
+  .max(2048)
+  .refine((s) => s === '' || /^https?:\/\/[^\s]+$/.test(s), 'expected an http(s) URL');
+/** An endpoint's settings; an empty string removes a field; the key is write-only. */
+const EndpointInput = z
+  .object({
+    endpoint: Url.optional(),
+    model: z.string().trim().max(256).optional(),
+    apiKey: z.string().trim().max(4096).optional(),
+  })
+  .strict();
+const Grounder = z.enum(['ocr', 'vlm', 'omniparser']);
+/** An Electron accelerator: modifiers and one key joined by `+`. */
+const Accelerator = z
+  .string()
+  .trim()
+  .max(100)
+  .regex(
+    /^((CommandOrControl|CmdOrCtrl|Command|Cmd|Control|Ctrl|Alt|Option|AltGr|Shift|Super|Meta)\+)+([A-Z0-9]|F([1-9]|1[0-9]|2[0-4])|Space|Tab|Escape|Esc|Backspace|Delete|Insert|Home|End|PageUp|PageDown|Up|Down|Left|Right|Enter|Return)$/,
+    'expected modifiers and a key, e.g. CommandOrControl+Shift+F12',
+  );
+const Milliseconds = (max: number) => z.number().int('expected a whole number').min(0).max(max);
 
 export const inputSchemas = {
   'library.listRecordings': z
@@ -134,30 +254,89 @@ export const inputSchemas = {
       taskId: Id.optional(),
     })
     .strict(),
+  'tracker.pause': Empty,
+  'tracker.resume': Empty,
   'tracker.finish': z.object({ outcome: z.enum(['finished', 'failed']) }).strict(),
   'tracker.describe': z.object({ id: Id, description: Text(4000), level: Level.optional() }).strict(),
   'tracker.discard': z.object({ id: Id }).strict(),
   'pipeline.importFolder': z.object({ dir: Text(4096) }).strict(),
+  'pipeline.refine': z.object({ id: Id }).strict(),
+  'pipeline.complete': z.object({ id: Id, offline: z.boolean().optional() }).strict(),
+  'pipeline.export': z
+    .object({
+      ids: z.array(Id).min(1, 'choose at least one recording').max(10_000),
+      format: z.enum(['pc-tracker', 'sharegpt', 'parquet', 'html']),
+      /** A folder (pc-tracker, sharegpt, html) or file (parquet); relative to the data directory. */
+      out: Text(4096),
+    })
+    .strict(),
+  'pipeline.jobs': Empty,
+  'pipeline.cancel': z.object({ jobId: Id }).strict(),
   'agent.state': Empty,
-  'agent.run': z.object({ task: Text(4000) }).strict(),
+  'agent.run': z
+    .object({
+      task: Text(4000),
+      grounder: Grounder.optional(),
+      /** Overrides the planner of the settings for this run. */
+      planner: z
+        .object({ endpoint: Url.optional(), model: z.string().trim().max(256).optional() })
+        .strict()
+        .optional(),
+      maxSteps: z.number().int('expected a whole number').min(1).max(1000).optional(),
+      settleMs: Milliseconds(600_000).optional(),
+    })
+    .strict(),
+  'agent.replay': z
+    .object({
+      id: Id,
+      grounder: Grounder.optional(),
+      mode: z.enum(['semantic', 'coordinates']).optional(),
+      settleMs: Milliseconds(600_000).optional(),
+    })
+    .strict(),
+  'agent.pause': Empty,
+  'agent.resume': Empty,
+  'agent.stop': Empty,
   'settings.get': Empty,
   'settings.set': z
     .object({
-      completion: z
+      completion: EndpointInput.optional(),
+      planner: EndpointInput.optional(),
+      grounder: z.object({ name: Grounder.optional(), vlm: EndpointInput.optional() }).strict().optional(),
+      privacy: z
         .object({
-          endpoint: z
-            .string()
-            .trim()
-            .max(2048)
-            .refine((s) => s === '' || /^https?:\/\/[^\s]+$/.test(s), 'expected an http(s) URL')
+          excludedApps: z.array(Text(200)).max(200).optional(),
+          excludedTitles: z
+            .array(
+              Text(500).refine((t) => {
+                try {
+                  new RegExp(t, 'i');
+                  return true;
+                } catch {
+                  return false;
+                }
+              }, 'not a valid regular expression'),
+            )
+            .max(200)
             .optional(),
-          model: z.string().trim().max(256).optional(),
-          /** Write-only: never returned. An empty string removes the stored key. */
-          apiKey: z.string().trim().max(4096).optional(),
         })
-        .strict(),
+        .strict()
+        .optional(),
+      hotkeys: z
+        .object({ stopRecording: Accelerator.optional(), abortAgent: Accelerator.optional() })
+        .strict()
+        .optional(),
     })
     .strict(),
+  'settings.testConnection': z
+    .object({
+      target: z.enum(['completion', 'planner', 'grounder']),
+      /** Test these values instead of the saved ones (the form before saving). */
+      endpoint: Url.optional(),
+      model: z.string().trim().max(256).optional(),
+    })
+    .strict(),
+  'settings.models': Empty,
 } as const;
 
 export type ApiMethod = keyof typeof inputSchemas;
@@ -176,14 +355,27 @@ export interface ApiOutputs {
   'tracker.previous': TrackerStateDto;
   'tracker.bad': TrackerStateDto;
   'tracker.start': TrackerStateDto;
+  'tracker.pause': TrackerStateDto;
+  'tracker.resume': TrackerStateDto;
   'tracker.finish': TrackerStateDto;
   'tracker.describe': RecordingDto;
   'tracker.discard': RecordingDto;
   'pipeline.importFolder': ImportReportDto;
+  'pipeline.refine': JobDto;
+  'pipeline.complete': JobDto;
+  'pipeline.export': JobDto;
+  'pipeline.jobs': JobDto[];
+  'pipeline.cancel': JobDto;
   'agent.state': AgentStateDto;
   'agent.run': AgentStateDto;
+  'agent.replay': AgentStateDto;
+  'agent.pause': AgentStateDto;
+  'agent.resume': AgentStateDto;
+  'agent.stop': AgentStateDto;
   'settings.get': SettingsDto;
   'settings.set': SettingsDto;
+  'settings.testConnection': ConnectionTestDto;
+  'settings.models': ModelsDto;
 }
 export type ApiOutput<M extends ApiMethod> = ApiOutputs[M];
 
@@ -200,9 +392,13 @@ export interface ApiEvents {
   library: { recordingId: number | null };
   /** Something the user should see that did not come from their own call (e.g. the stop hotkey). */
   notice: { level: 'info' | 'error'; message: string };
+  /** A pipeline job started, progressed or ended. */
+  job: JobDto;
+  /** The agent run changed: started, a step was done, paused, ended. */
+  agent: AgentRunDto;
 }
 export type ApiEventName = keyof ApiEvents;
-export const API_EVENTS: readonly ApiEventName[] = ['tracker', 'library', 'notice'];
+export const API_EVENTS: readonly ApiEventName[] = ['tracker', 'library', 'notice', 'job', 'agent'];
 
 // ---------------------------------------------------------------------------------------------
 // Validation.

@@ -11,7 +11,8 @@ import type { ApiEventName, ApiReply, ApiTransport } from '../api/contract.js';
 
 const { contextBridge, ipcRenderer } = electron;
 
-const EVENTS: readonly string[] = ['tracker', 'library', 'notice'];
+// The sandboxed preload cannot import runtime values: test/app/api-contract.test.ts keeps this equal to API_EVENTS.
+const EVENTS: readonly string[] = ['tracker', 'library', 'notice', 'job', 'agent'];
 
 function unwrap<T>(reply: ApiReply<T>): T {
   if (reply.ok) return reply.result;

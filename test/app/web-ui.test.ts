@@ -1,62 +1,25 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { launchChromium } from '../support/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Library } from '../../src/library/library.js';
 import { endRecording, startRecording } from '../../src/tracker/sessions.js';
 import { pcagent, ROOT } from '../support/cli.js';
+import { openPage, startUi, type UiPage, type UiServer } from '../support/ui-server.js';
 import { FIXTURE_DIR, FIXTURE_NAME, tempDir } from '../support/fixture.js';
 
 const SHOTS = path.join(ROOT, 'test-output', 'app');
 
 let home: string;
-let server: ChildProcess;
+let server: UiServer;
 let url: string;
 let origin: string;
 let token: string;
 let browser: Browser;
 
-/** Starts the real `pcagent ui --web` (built CLI) and resolves with the URL it prints. */
-function startUi(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const env = { ...process.env };
-  delete env.DISPLAY; // no X here: starting a recording must fail with a clear message
-  delete env.WAYLAND_DISPLAY;
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'pcagent.js'), '--home', dataDir, 'ui', '--web'], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`ui --web printed no URL: ${out}${err}`)), 30_000);
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /^PC Agent UI: (http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+)$/m.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1]! });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`ui --web exited ${code}: ${err}`));
-    });
-  });
-}
-
-async function newPage(hash: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  // Calls refused on purpose (400 bad input, 422 a service's refusal) log a failed load; nothing else may.
-  page.on('console', (m) => m.type() === 'error' && !/status of (400|422) /.test(m.text()) && errors.push(m.text()));
-  page.on('response', (r) => r.status() === 403 && errors.push(`403 for ${r.url()}`));
-  (page as Page & { errors?: string[] }).errors = errors;
-  await page.goto(`${url}#${hash}`);
-  return page;
+async function newPage(hash: string): Promise<UiPage> {
+  return openPage(browser, url, hash);
 }
 
 beforeAll(async () => {
@@ -64,9 +27,8 @@ beforeAll(async () => {
   home = tempDir('ui');
   const imported = pcagent(['--home', home, 'import', FIXTURE_DIR]);
   expect(imported.status, imported.stderr).toBe(0);
-  const started = await startUi(home);
-  server = started.child;
-  url = started.url;
+  server = await startUi(home);
+  url = server.url;
   origin = new URL(url).origin;
   token = new URL(url).searchParams.get('token')!;
   browser = await launchChromium();
@@ -74,11 +36,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server.once('exit', r));
-    server.kill('SIGINT');
-    await exited;
-  }
+  await server?.stop();
 });
 
 describe('pcagent ui --web', () => {
@@ -153,7 +111,7 @@ describe('pcagent ui --web', () => {
     await expect.poll(() => page.locator('#step-position').textContent()).toBe('Step 7 of 8');
     await expect.poll(natural).toBe(1920);
     await page.screenshot({ path: path.join(SHOTS, 'viewer-step7.png') });
-    expect((page as Page & { errors?: string[] }).errors).toEqual([]);
+    expect(page.errors).toEqual([]);
     await page.close();
   });
 
@@ -193,7 +151,7 @@ describe('pcagent ui --web', () => {
     await page.locator('#after-discard').click();
     await expect.poll(() => page.locator('#status').textContent()).toContain(`Recording ${rec.id} discarded.`);
     await expect.poll(() => page.locator(`#after-recording option[value="${rec.id}"]`).count()).toBe(0);
-    expect((page as Page & { errors?: string[] }).errors).toEqual([]);
+    expect(page.errors).toEqual([]);
     await page.close();
   });
 
@@ -213,7 +171,7 @@ describe('pcagent ui --web', () => {
     await page.locator('#task-bad').click();
     await expect.poll(() => text.textContent()).toMatch(/MacBook Air/);
     await expect.poll(() => page.locator('#counters').textContent()).toContain('1marked bad');
-    expect((page as Page & { errors?: string[] }).errors).toEqual([]);
+    expect(page.errors).toEqual([]);
     await page.close();
   });
 

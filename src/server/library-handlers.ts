@@ -1,0 +1,49 @@
+import type { Action } from '../core/actions.js';
+import { formatAction } from '../core/grammar.js';
+import { type BackendContext, frameDto, frameOrNull, type HandlersOf, recordingDto, taskDto } from './context.js';
+
+/** An action in its text form: recorded when it has one, else completed, else planner. */
+export function actionText(action: Action): string {
+  for (const form of ['recorded', 'completed', 'planner'] as const) {
+    try {
+      return formatAction(action, form);
+    } catch {
+      // try the next form
+    }
+  }
+  return action.kind;
+}
+
+/** Reading the library: recordings with filters, a recording's trajectory, the task list. */
+export function libraryHandlers({ lib }: BackendContext): HandlersOf<'library'> {
+  return {
+    'library.listRecordings': (input) =>
+      lib
+        .listRecordings({ kind: input.kind, status: input.status, stage: input.stage, includeDiscarded: true })
+        .filter((r) => input.status !== undefined || r.status !== 'discarded')
+        .map((r) => recordingDto(lib, r)),
+    'library.getTrajectory': ({ id }) => {
+      const recording = lib.getRecording(id);
+      // Frames of a refined recording may belong to its raw parent: look them up by id.
+      const frames = new Map(lib.listFrames(id).map((f) => [f.id, f]));
+      const frameOf = (fid: number | null) => (fid === null ? null : (frames.get(fid) ?? frameOrNull(lib, fid)));
+      return {
+        recording: recordingDto(lib, recording),
+        steps: lib.listActions(id).map((a) => ({
+          seq: a.seq,
+          time: a.time,
+          action: actionText(a.action),
+          kind: a.action.kind,
+          element: a.element && { name: a.element.name, ...(a.element.role ? { role: a.element.role } : {}) },
+          windowTitle: a.windowTitle,
+          appName: a.appName,
+          description: a.description?.text ?? null,
+          thought: a.thought?.text ?? null,
+          frame: frameDto(frameOf(a.frameId)),
+          markedFrame: frameDto(frameOf(a.markedFrameId)),
+        })),
+      };
+    },
+    'library.listTasks': ({ status }) => lib.listTasks(status).map(taskDto),
+  };
+}
