@@ -1,17 +1,254 @@
-import type { BackendContext, HandlersOf } from './context.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { AgentRunDto, AgentStateDto, AgentStepDto } from '../api/contract.js';
+import type { RunControl } from '../agents/loop/control.js';
+import type { AgentStep } from '../agents/loop/run-agent.js';
+import type { ReplayStep } from '../agents/replay/replay.js';
+import type { ActionRecord } from '../library/library.js';
+import { type BackendContext, frameDto, frameOrNull, type HandlersOf } from './context.js';
 
-/** The agent console: one run (or replay) at a time, its steps pushed as `agent` events. */
-export function agentHandlers(_ctx: BackendContext): HandlersOf<'agent'> {
-  const reason = 'the agent console cannot start runs yet: use `pcagent run TEXT` from a terminal';
-  const refuse = (): never => {
-    throw new Error(reason);
-  };
+/** Where the planner and grounder come from when the call does not say: settings.json, then the environment. */
+interface AgentDefaults {
+  planner: { endpoint?: string; model?: string; apiKey?: string };
+  grounder: string;
+  vlm: { endpoint?: string; model?: string; apiKey?: string };
+}
+
+function readDefaults(home: string, env: NodeJS.ProcessEnv): AgentDefaults {
+  let file: Record<string, Record<string, unknown>> = {};
+  try {
+    file = JSON.parse(fs.readFileSync(path.join(home, 'settings.json'), 'utf8')) as typeof file;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`${home}/settings.json is not valid JSON`);
+  }
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  const p = file.planner ?? {};
+  const g = file.grounder ?? {};
+  const vlm = (g.vlm ?? {}) as Record<string, unknown>;
   return {
-    'agent.state': () => ({ available: false, reason, run: null }),
-    'agent.run': refuse,
-    'agent.replay': refuse,
-    'agent.pause': refuse,
-    'agent.resume': refuse,
-    'agent.stop': refuse,
+    planner: {
+      endpoint: str(p.endpoint) ?? str(env.PCAGENT_PLANNER_URL),
+      model: str(p.model) ?? str(env.PCAGENT_PLANNER_MODEL),
+      apiKey: str(p.apiKey) ?? str(env.OPENAI_API_KEY),
+    },
+    grounder: str(g.name) ?? 'ocr',
+    vlm: { endpoint: str(vlm.endpoint), model: str(vlm.model), apiKey: str(vlm.apiKey) },
+  };
+}
+
+/** Why the agent cannot act on this machine's screen, or null when it can. */
+function noScreen(env: NodeJS.ProcessEnv): string | null {
+  if (process.platform === 'linux' && !env.DISPLAY) {
+    return env.WAYLAND_DISPLAY
+      ? 'the agent needs an X11 display (DISPLAY is not set; Wayland-only sessions are not supported)'
+      : 'the agent needs a display: DISPLAY is not set';
+  }
+  return null;
+}
+
+function stepFromRun(ctx: BackendContext, step: AgentStep): AgentStepDto {
+  const g = step.grounding;
+  return {
+    index: step.index,
+    thought: step.thought,
+    action: step.text,
+    grounding: g && {
+      grounder: g.grounder,
+      target: g.target,
+      found: g.found,
+      point: g.point ? { x: g.point.x, y: g.point.y } : null,
+      score: g.score ?? null,
+      text: g.candidates[0]?.text ?? null,
+    },
+    notFound: step.notFound.map((n) => n.target),
+    frame: frameDto(frameOrNull(ctx.lib, step.record.frameId)),
+    markedFrame: frameDto(frameOrNull(ctx.lib, step.record.markedFrameId)),
+    timings: {
+      screenshotMs: Math.round(step.timings.screenshotMs),
+      planMs: Math.round(step.timings.planMs),
+      groundMs: Math.round(step.timings.groundMs),
+      executeMs: Math.round(step.timings.executeMs),
+    },
+  };
+}
+
+function stepFromReplay(ctx: BackendContext, step: ReplayStep, record: ActionRecord, index: number): AgentStepDto {
+  const grounded = step.outcome === 'found' || step.outcome === 'not-found';
+  return {
+    index,
+    thought: step.error ? `${step.outcome}: ${step.error}` : step.outcome,
+    action: step.action,
+    grounding: grounded
+      ? {
+          grounder: 'replay',
+          target: step.description ?? '',
+          found: step.outcome === 'found',
+          point: step.point ? { x: step.point.x, y: step.point.y } : null,
+          score: step.score ?? null,
+          text: step.candidates?.[0]?.text ?? null,
+        }
+      : null,
+    notFound: step.outcome === 'not-found' && step.description ? [step.description] : [],
+    frame: frameDto(frameOrNull(ctx.lib, record.frameId)),
+    markedFrame: frameDto(frameOrNull(ctx.lib, record.markedFrameId)),
+    timings: { screenshotMs: 0, planMs: 0, groundMs: Math.round(step.ms), executeMs: 0 },
+  };
+}
+
+/**
+ * The agent console: one run (a task) or replay (a recording) at a time, on this screen, with
+ * pause / resume / stop. Every change of the run goes to the renderer as an `agent` event; the
+ * run itself is stored in the library as an agent recording by the agent loop.
+ */
+export function agentHandlers(ctx: BackendContext, env: NodeJS.ProcessEnv = process.env): HandlersOf<'agent'> {
+  let run: AgentRunDto | null = null;
+  let control: RunControl | null = null;
+  let finished: Promise<void> = Promise.resolve();
+
+  const active = () =>
+    run !== null && (run.status === 'starting' || run.status === 'running' || run.status === 'paused');
+  const state = (): AgentStateDto => {
+    const reason = noScreen(env);
+    return { available: reason === null, reason, run };
+  };
+  const update = (patch: Partial<AgentRunDto>) => {
+    if (!run) return;
+    run = { ...run, ...patch };
+    ctx.emit('agent', run);
+  };
+
+  /** Starts `body` in the background as the current run; the call returns the state at once. */
+  const launch = async (
+    kind: AgentRunDto['kind'],
+    task: string,
+    grounder: string,
+    planner: string | null,
+    body: (c: RunControl) => Promise<{ ok: boolean; reason: string }>,
+  ): Promise<AgentStateDto> => {
+    const why = noScreen(env);
+    if (why) throw new Error(why);
+    if (active()) throw new Error('an agent run is in progress: stop it first');
+    const release = ctx.claimScreen(kind === 'run' ? 'an agent run' : 'a replay');
+    const { RunControl } = await import('../agents/loop/control.js');
+    const c = new RunControl();
+    control = c;
+    run = {
+      kind,
+      task,
+      status: 'starting',
+      reason: null,
+      recordingId: null,
+      planner,
+      grounder,
+      provider: null,
+      steps: [],
+      startedAt: Date.now(),
+      endedAt: null,
+    };
+    ctx.emit('agent', run);
+    finished = body(c)
+      .then(
+        ({ ok, reason }) =>
+          update({ status: c.signal.aborted ? 'stopped' : ok ? 'finished' : 'failed', reason, endedAt: Date.now() }),
+        (err: unknown) =>
+          update({
+            status: c.signal.aborted ? 'stopped' : 'failed',
+            reason: (err as Error).message,
+            endedAt: Date.now(),
+          }),
+      )
+      .finally(() => {
+        release();
+        ctx.libraryChanged(run?.recordingId ?? null);
+      });
+    return state();
+  };
+
+  const running = () => {
+    if (!control || !active()) throw new Error('no agent run is in progress');
+    return control;
+  };
+
+  ctx.onClose(async () => {
+    control?.stop('the app closed');
+    await finished;
+  });
+
+  return {
+    'agent.state': () => state(),
+    'agent.run': async (input) => {
+      const d = readDefaults(ctx.lib.home, env);
+      const endpoint = input.planner?.endpoint || d.planner.endpoint;
+      const model = input.planner?.model || d.planner.model;
+      if (!endpoint) throw new Error('the planner needs an endpoint: set it in Settings → Planner or in the form');
+      if (!model) throw new Error('the planner needs a model name: set it in Settings → Planner or in the form');
+      const grounder = input.grounder ?? d.grounder;
+      const { runOnDesktop } = await import('../agents/desktop.js');
+      return launch('run', input.task, grounder, `${model} at ${endpoint}`, async (c) => {
+        const result = await runOnDesktop({
+          lib: ctx.lib,
+          task: input.task,
+          planner: { endpoint, model, apiKey: d.planner.apiKey },
+          grounder,
+          grounderOptions: { vlm: d.vlm },
+          maxSteps: input.maxSteps,
+          settleMs: input.settleMs,
+          control: c,
+          onReady: (i) =>
+            update({ status: c.paused ? 'paused' : 'running', provider: i.provider, grounder: i.grounder }),
+          onStart: (recording) => {
+            update({ recordingId: recording.id });
+            ctx.libraryChanged(recording.id);
+          },
+          onStep: (step) => update({ steps: [...(run?.steps ?? []), stepFromRun(ctx, step)] }),
+        });
+        return { ok: result.status === 'finished', reason: result.reason };
+      });
+    },
+    'agent.replay': async (input) => {
+      const d = readDefaults(ctx.lib.home, env);
+      const mode = input.mode ?? 'semantic';
+      const grounder = input.grounder ?? d.grounder;
+      const source = ctx.lib.getRecording(input.id);
+      const { replayOnDesktop } = await import('../agents/desktop.js');
+      return launch('replay', source.description ?? source.name, grounder, null, async (c) => {
+        const report = await replayOnDesktop({
+          lib: ctx.lib,
+          recordingId: input.id,
+          mode,
+          grounder,
+          settleMs: input.settleMs,
+          control: c,
+          onReady: (i) =>
+            update({ status: c.paused ? 'paused' : 'running', provider: i.provider, grounder: i.grounder }),
+          onStart: (replay) => {
+            update({ recordingId: replay.id });
+            ctx.libraryChanged(replay.id);
+          },
+          onStep: (step, record) => {
+            const steps = run?.steps ?? [];
+            update({ steps: [...steps, stepFromReplay(ctx, step, record, steps.length + 1)] });
+          },
+        });
+        const reason = report.completed
+          ? `replayed ${report.steps.length} steps, ${report.found} grounded, ${report.notFound} not found`
+          : `stopped after ${report.steps.length} steps (${report.notFound} not found)`;
+        return { ok: report.completed && report.notFound === 0, reason };
+      });
+    },
+    'agent.pause': () => {
+      running().pause();
+      update({ status: 'paused' });
+      return state();
+    },
+    'agent.resume': () => {
+      running().resume();
+      update({ status: 'running' });
+      return state();
+    },
+    'agent.stop': () => {
+      running().stop('stopped from the app');
+      return state();
+    },
   };
 }

@@ -22,6 +22,12 @@ export interface BackendContext {
   libraryChanged(recordingId: number | null): void;
   /** Run when the back end closes (stop a live recording, an agent run, jobs). */
   onClose(fn: () => Promise<void> | void): void;
+  /**
+   * Takes the screen and input for `owner` (a live recording, an agent run): a second owner
+   * would record the agent's input, or act while a person is recorded. Throws naming the
+   * current owner; returns the release.
+   */
+  claimScreen(owner: string): () => void;
 }
 
 export function taskDto(t: Task): TaskDto {

@@ -49,6 +49,7 @@ export function createBackend(lib: Library, options: BackendOptions = {}): Backe
   };
   // The tracker's state is part of "the library changed": counters and recent recordings move.
   let tracker: ReturnType<typeof trackerService> | null = null;
+  let screenOwner: string | null = null;
   const ctx: BackendContext = {
     lib,
     emit,
@@ -57,6 +58,13 @@ export function createBackend(lib: Library, options: BackendOptions = {}): Backe
       emit('library', { recordingId });
     },
     onClose: (fn) => void closers.push(fn),
+    claimScreen(owner) {
+      if (screenOwner !== null) throw new Error(`${screenOwner} is using the screen: end it first`);
+      screenOwner = owner;
+      return () => {
+        if (screenOwner === owner) screenOwner = null;
+      };
+    },
   };
   tracker = trackerService(ctx, options.startLive);
   const handlers: ApiHandlers = {

@@ -41,6 +41,7 @@ export function trackerService(ctx: BackendContext, startLive: StartLive = defau
   const { lib } = ctx;
   const cursor = new TaskCursor(lib);
   let live: LiveRecording | null = null;
+  let releaseScreen = () => {};
   let liveMode: TrackerMode = 'non-task';
   let paused = false;
 
@@ -76,8 +77,12 @@ export function trackerService(ctx: BackendContext, startLive: StartLive = defau
     const current = live;
     live = null;
     paused = false;
-    const saved = await current.stop(outcome);
-    changed(saved.id);
+    try {
+      const saved = await current.stop(outcome);
+      changed(saved.id);
+    } finally {
+      releaseScreen();
+    }
   };
 
   const setPaused = (pause: boolean) => {
@@ -107,6 +112,7 @@ export function trackerService(ctx: BackendContext, startLive: StartLive = defau
     'tracker.start': async ({ mode, taskId }) => {
       if (live) throw new Error(`recording ${live.recording.id} is still running: finish it first`);
       if (mode === 'given' && taskId === undefined) taskId = cursor.current()?.id;
+      const release = ctx.claimScreen('a live recording');
       let started: LiveRecording;
       try {
         started = await startLive(lib, mode, taskId, () => {
@@ -115,8 +121,10 @@ export function trackerService(ctx: BackendContext, startLive: StartLive = defau
           );
         });
       } catch (err) {
+        release();
         throw new Error(`cannot start recording: ${(err as Error).message}`);
       }
+      releaseScreen = release;
       live = started;
       liveMode = mode;
       paused = false;

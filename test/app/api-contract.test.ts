@@ -1,5 +1,14 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { API_METHODS, ApiValidationError, inputSchemas, isApiMethod, validate } from '../../src/api/contract.js';
+import {
+  API_EVENTS,
+  API_METHODS,
+  ApiValidationError,
+  inputSchemas,
+  isApiMethod,
+  validate,
+} from '../../src/api/contract.js';
 
 function refusal(method: string, input: unknown): string {
   try {
@@ -73,5 +82,39 @@ describe('API contract validation', () => {
     expect(refusal('settings.set', { completion: { apiKey: 'k', extra: 1 } })).toBe(
       'settings.set: completion: unknown field extra',
     );
+  });
+
+  it('agent, pipeline-job and settings inputs are checked field by field', () => {
+    expect(validate('agent.run', { task: ' t ', grounder: 'ocr', maxSteps: 5 })).toEqual({
+      task: 't',
+      grounder: 'ocr',
+      maxSteps: 5,
+    });
+    expect(refusal('agent.run', { task: 't', grounder: 'magic' })).toMatch(/^agent\.run: grounder: /);
+    expect(refusal('agent.run', { task: 't', maxSteps: 0 })).toMatch(/^agent\.run: maxSteps: /);
+    expect(refusal('agent.run', { task: 't', planner: { endpoint: 'ftp://x' } })).toBe(
+      'agent.run: planner.endpoint: expected an http(s) URL',
+    );
+    expect(refusal('agent.replay', { id: 1, mode: 'fast' })).toMatch(/^agent\.replay: mode: /);
+    expect(refusal('pipeline.export', { ids: [], format: 'html', out: 'x' })).toBe(
+      'pipeline.export: ids: choose at least one recording',
+    );
+    expect(refusal('pipeline.export', { ids: [1], format: 'csv', out: 'x' })).toMatch(/^pipeline\.export: format: /);
+    expect(validate('settings.set', { hotkeys: { stopRecording: 'CommandOrControl+Shift+F12' } })).toEqual({
+      hotkeys: { stopRecording: 'CommandOrControl+Shift+F12' },
+    });
+    expect(refusal('settings.set', { hotkeys: { abortAgent: 'F12' } })).toBe(
+      'settings.set: hotkeys.abortAgent: expected modifiers and a key, e.g. CommandOrControl+Shift+F12',
+    );
+    expect(refusal('settings.set', { privacy: { excludedTitles: ['(unclosed'] } })).toBe(
+      'settings.set: privacy.excludedTitles.0: not a valid regular expression',
+    );
+  });
+
+  it("the sandboxed preload's event list is the contract's", () => {
+    // The preload cannot import runtime values (sandbox): its copy must not drift.
+    const preload = fs.readFileSync(path.join(import.meta.dirname, '../../src/main/preload.cts'), 'utf8');
+    const list = /const EVENTS: readonly string\[\] = \[([^\]]*)\]/.exec(preload)?.[1];
+    expect(list?.split(',').map((e) => e.trim().replace(/'/g, ''))).toEqual([...API_EVENTS]);
   });
 });

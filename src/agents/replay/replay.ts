@@ -35,7 +35,12 @@ export interface ReplayOptions {
   /** How long a recorded `wait` waits (SPEC: 3 s). */
   readonly waitMs?: number;
   readonly signal?: AbortSignal;
-  readonly onStep?: (step: ReplayStep) => void;
+  /** Checked before each step: while paused the replay waits (a RunControl). */
+  readonly pause?: { whenRunning(): Promise<void> };
+  /** Called once the replay's agent recording exists (before the first step). */
+  readonly onStart?: (replay: Recording) => void;
+  /** Called after each step is stored, with its row (frame id) in the replay recording. */
+  readonly onStep?: (step: ReplayStep, record: ActionRecord) => void;
 }
 
 export type StepOutcome = 'done' | 'found' | 'not-found' | 'no-description' | 'failed';
@@ -121,10 +126,13 @@ export async function replayRecording(o: ReplayOptions): Promise<ReplayReport> {
     meta: { mode, grounder: o.grounder?.name ?? null },
   });
 
+  o.onStart?.(replay);
+
   const steps: ReplayStep[] = [];
   let stopped = false;
   let shot: ScreenShot | null = first;
   for (const a of actions) {
+    await o.pause?.whenRunning();
     if (o.signal?.aborted) break;
     const t0 = performance.now();
     const text = formatAction(a.action, isClick(a.action) && !a.action.at ? 'completed' : 'recorded');
@@ -195,7 +203,6 @@ export async function replayRecording(o: ReplayOptions): Promise<ReplayReport> {
       step = { seq: a.seq, action: text, outcome: 'failed', error: (err as Error).message, ms: performance.now() - t0 };
     }
     steps.push(step);
-    o.onStep?.(step);
     // The replay is itself a trajectory: each step with the screen it acted on.
     const frame = frameShot
       ? lib.saveFrame(replay.id, `${a.seq}.png`, frameShot.png, {
@@ -204,7 +211,7 @@ export async function replayRecording(o: ReplayOptions): Promise<ReplayReport> {
           height: frameShot.height,
         })
       : null;
-    lib.appendAction(replay.id, {
+    const record = lib.appendAction(replay.id, {
       time: Date.now(),
       action: step.outcome === 'found' || step.outcome === 'done' ? performed : a.action,
       frameId: frame?.id ?? null,
@@ -216,6 +223,7 @@ export async function replayRecording(o: ReplayOptions): Promise<ReplayReport> {
         },
       },
     });
+    o.onStep?.(step, record);
     if (step.outcome === 'failed' || (step.outcome !== 'done' && step.outcome !== 'found' && !o.keepGoing)) {
       stopped = true;
       break;

@@ -26,34 +26,23 @@ export function registerReplayCommands(program: Command): void {
         const settleMs = Number(opts.settleMs);
         if (!(settleMs >= 0))
           throw new UsageError(`--settle-ms must be a number of milliseconds, not "${opts.settleMs}"`);
-        const [{ replayRecording }, { openScreen }, { createExecutor }] = await Promise.all([
-          import('../../agents/replay/replay.js'),
-          import('../../agents/screen.js'),
-          import('../../agents/executor/nut-executor.js'),
+        const [{ replayOnDesktop }, { RunControl }] = await Promise.all([
+          import('../../agents/desktop.js'),
+          import('../../agents/loop/control.js'),
         ]);
-        const grounder = opts.coordinates
-          ? null
-          : (
-              await (
-                await import('../../agents/grounding/select.js')
-              ).selectGrounder(opts.grounder, { device: opts.device, dataDir: lib.home })
-            ).grounder;
-        const screen = await openScreen();
-        const executor = await createExecutor({ frameSize: { width: screen.width, height: screen.height } });
-        const abort = new AbortController();
-        const onSignal = () => abort.abort();
+        const control = new RunControl();
+        const onSignal = () => control.stop('stopped by a signal');
         process.once('SIGINT', onSignal);
         try {
-          const report = await replayRecording({
+          const report = await replayOnDesktop({
             lib,
             recordingId: id,
-            executor,
-            grounder,
-            screenshot: () => screen.shot(),
             mode: opts.coordinates ? 'coordinates' : 'semantic',
+            grounder: opts.grounder,
+            device: opts.device,
             keepGoing: opts.keepGoing,
             settleMs,
-            signal: abort.signal,
+            control,
             onStep: (s) => {
               if (cmd.optsWithGlobals<{ json?: boolean }>().json) return;
               const where = s.point ? ` at (${s.point.x}, ${s.point.y})` : '';
@@ -70,8 +59,6 @@ export function registerReplayCommands(program: Command): void {
           if (!report.completed) process.exitCode = 1;
         } finally {
           process.off('SIGINT', onSignal);
-          await executor.close();
-          screen.close();
         }
       }),
     );

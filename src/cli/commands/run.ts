@@ -81,69 +81,32 @@ export function registerRunCommands(program: Command): void {
       };
 
       await withLibrary(cmd, async (lib) => {
-        const [
-          { Planner },
-          { selectGrounder },
-          { openScreenshotter },
-          { createExecutor },
-          { runAgent },
-          { RunControl },
-          { resolveHome },
-        ] = await Promise.all([
-          import('../../agents/planner/planner.js'),
-          import('../../agents/grounding/select.js'),
-          import('../../agents/loop/screenshot.js'),
-          import('../../agents/executor/nut-executor.js'),
-          import('../../agents/loop/run-agent.js'),
+        const [{ runOnDesktop }, { RunControl }] = await Promise.all([
+          import('../../agents/desktop.js'),
           import('../../agents/loop/control.js'),
-          import('../../library/home.js'),
         ]);
-        const planner = new Planner({ endpoint, model });
-        const { grounder, provider } = await selectGrounder(opts.grounder, {
-          device: opts.device,
-          dataDir: resolveHome(globalOptions(cmd).home),
-        });
-        const screenshots = await openScreenshotter({ backend: opts.capture });
-        const executor = await createExecutor({
-          frameSize: { width: screenshots.region.width, height: screenshots.region.height },
-        });
         const control = new RunControl();
         const onSignal = () => control.stop('stopped by a signal');
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
         try {
-          const { screen } = executor;
-          process.stderr.write(
-            `planner: ${model} at ${planner.endpoint}; grounder: ${grounder.name} on ${provider}; capture: ${screenshots.backend} ` +
-              `${screenshots.region.width}x${screenshots.region.height}; input: ${executor.name} ${screen.logical.width}x${screen.logical.height}\n`,
-          );
-          const result = await runAgent({
-            task,
-            planner,
-            grounder,
-            executor,
-            screenshot: () => screenshots.take(),
+          const result = await runOnDesktop({
             lib,
+            task,
+            planner: { endpoint, model },
+            grounder: opts.grounder,
+            device: opts.device,
+            capture: opts.capture,
             maxSteps,
             settleMs,
             waitMs,
-            signal: control.signal,
-            pause: control,
+            control,
             confirm: opts.confirm ? (_action, text) => askYesNo(`pcagent: perform "${text}"?`) : undefined,
-            screen: {
-              logicalWidth: screen.logical.width,
-              logicalHeight: screen.logical.height,
-              physicalWidth: screen.physical.width,
-              physicalHeight: screen.physical.height,
-              scaleFactor: screen.scaleFactor,
-              originX: screenshots.region.x,
-              originY: screenshots.region.y,
-            },
-            meta: {
-              planner: { endpoint: planner.endpoint, model },
-              provider,
-              capture: screenshots.backend,
-            },
+            onReady: (i) =>
+              process.stderr.write(
+                `planner: ${i.planner}; grounder: ${i.grounder} on ${i.provider}; capture: ${i.capture} ` +
+                  `${i.size.width}x${i.size.height}; input: ${i.input} ${i.size.width}x${i.size.height}\n`,
+              ),
             onStart: (recording) => say(`recording ${recording.id}`),
             onNotFound: (n) =>
               say(
@@ -173,8 +136,6 @@ export function registerRunCommands(program: Command): void {
         } finally {
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);
-          await executor.close();
-          screenshots.close();
         }
       });
     });

@@ -1,0 +1,172 @@
+/**
+ * The agent on this desktop: wires a planner, a grounder, screen capture and real input into a
+ * run of the agent loop, or a replay of a recording — the one place both `pcagent run` /
+ * `pcagent replay` and the app's agent console set them up. Everything opened here is closed
+ * when the run ends, however it ends.
+ */
+import type { ActionRecord, Library, Recording } from '../library/library.js';
+import type { Device } from './runtime/session.js';
+import type { RunControl } from './loop/control.js';
+import type { AgentStep, NotFoundInfo, RunResult } from './loop/run-agent.js';
+import type { Action } from '../core/actions.js';
+import type { SelectOptions } from './grounding/select.js';
+import type { ReplayMode, ReplayReport, ReplayStep } from './replay/replay.js';
+import type { BackendPreference } from '../tracker/capture/capture-types.js';
+
+/** What was set up for a run: printed by the CLI, shown by the app. */
+export interface DesktopInfo {
+  readonly planner: string | null;
+  readonly grounder: string;
+  /** What runs the grounder's models (`cpu`, `cuda`, …, or `remote`). */
+  readonly provider: string;
+  readonly capture: string;
+  readonly input: string;
+  readonly size: { readonly width: number; readonly height: number };
+}
+
+export interface DesktopRunOptions {
+  readonly lib: Library;
+  readonly task: string;
+  readonly planner: { readonly endpoint: string; readonly model: string; readonly apiKey?: string };
+  readonly grounder: string;
+  readonly grounderOptions?: Omit<SelectOptions, 'device' | 'dataDir'>;
+  readonly device?: Device;
+  readonly capture?: BackendPreference;
+  readonly maxSteps?: number;
+  readonly settleMs?: number;
+  readonly waitMs?: number;
+  readonly control: RunControl;
+  readonly confirm?: (action: Action, text: string) => Promise<boolean>;
+  /** Everything is set up; the run starts next. */
+  readonly onReady?: (info: DesktopInfo) => void;
+  readonly onStart?: (recording: Recording) => void;
+  readonly onStep?: (step: AgentStep) => void;
+  readonly onNotFound?: (info: NotFoundInfo) => void;
+}
+
+/** Runs the agent loop for a task on this screen (SPEC §2.5); the run is an agent recording. */
+export async function runOnDesktop(o: DesktopRunOptions): Promise<RunResult> {
+  const [{ Planner }, { selectGrounder }, { openScreenshotter }, { createExecutor }, { runAgent }] = await Promise.all([
+    import('./planner/planner.js'),
+    import('./grounding/select.js'),
+    import('./loop/screenshot.js'),
+    import('./executor/nut-executor.js'),
+    import('./loop/run-agent.js'),
+  ]);
+  const planner = new Planner(o.planner);
+  const { grounder, provider } = await selectGrounder(o.grounder, {
+    ...o.grounderOptions,
+    device: o.device,
+    dataDir: o.lib.home,
+  });
+  const screenshots = await openScreenshotter({ backend: o.capture ?? 'auto' });
+  try {
+    const executor = await createExecutor({
+      frameSize: { width: screenshots.region.width, height: screenshots.region.height },
+    });
+    try {
+      const { screen } = executor;
+      o.onReady?.({
+        planner: `${o.planner.model} at ${planner.endpoint}`,
+        grounder: grounder.name,
+        provider,
+        capture: screenshots.backend,
+        input: executor.name,
+        size: { width: screen.logical.width, height: screen.logical.height },
+      });
+      return await runAgent({
+        task: o.task,
+        planner,
+        grounder,
+        executor,
+        screenshot: () => screenshots.take(),
+        lib: o.lib,
+        maxSteps: o.maxSteps,
+        settleMs: o.settleMs,
+        waitMs: o.waitMs,
+        signal: o.control.signal,
+        pause: o.control,
+        confirm: o.confirm,
+        screen: {
+          logicalWidth: screen.logical.width,
+          logicalHeight: screen.logical.height,
+          physicalWidth: screen.physical.width,
+          physicalHeight: screen.physical.height,
+          scaleFactor: screen.scaleFactor,
+          originX: screenshots.region.x,
+          originY: screenshots.region.y,
+        },
+        meta: {
+          planner: { endpoint: planner.endpoint, model: o.planner.model },
+          provider,
+          capture: screenshots.backend,
+        },
+        onStart: o.onStart,
+        onNotFound: o.onNotFound,
+        onStep: o.onStep,
+      });
+    } finally {
+      await executor.close();
+    }
+  } finally {
+    screenshots.close();
+  }
+}
+
+export interface DesktopReplayOptions {
+  readonly lib: Library;
+  readonly recordingId: number;
+  readonly mode: ReplayMode;
+  readonly grounder: string;
+  readonly device?: Device;
+  readonly keepGoing?: boolean;
+  readonly settleMs?: number;
+  readonly control: RunControl;
+  readonly onReady?: (info: DesktopInfo) => void;
+  readonly onStart?: (replay: Recording) => void;
+  readonly onStep?: (step: ReplayStep, record: ActionRecord) => void;
+}
+
+/** Replays a recording on this screen (semantic: clicks grounded again; or coordinates). */
+export async function replayOnDesktop(o: DesktopReplayOptions): Promise<ReplayReport> {
+  const [{ replayRecording }, { openScreen }, { createExecutor }, { selectGrounder }] = await Promise.all([
+    import('./replay/replay.js'),
+    import('./screen.js'),
+    import('./executor/nut-executor.js'),
+    import('./grounding/select.js'),
+  ]);
+  const selected =
+    o.mode === 'coordinates' ? null : await selectGrounder(o.grounder, { device: o.device, dataDir: o.lib.home });
+  const screen = await openScreen();
+  try {
+    const executor = await createExecutor({ frameSize: { width: screen.width, height: screen.height } });
+    try {
+      o.onReady?.({
+        planner: null,
+        grounder: selected?.grounder.name ?? 'none (coordinates)',
+        provider: selected?.provider ?? 'none',
+        capture: screen.backend,
+        input: executor.name,
+        size: { width: screen.width, height: screen.height },
+      });
+      return await replayRecording({
+        lib: o.lib,
+        recordingId: o.recordingId,
+        executor,
+        grounder: selected?.grounder ?? null,
+        screenshot: () => screen.shot(),
+        mode: o.mode,
+        keepGoing: o.keepGoing,
+        settleMs: o.settleMs,
+        signal: o.control.signal,
+        pause: o.control,
+        onStart: o.onStart,
+        onStep: o.onStep,
+      });
+    } finally {
+      await executor.close();
+    }
+  } finally {
+    screen.close();
+  }
+}
