@@ -134,6 +134,27 @@ describe('agent console (ui --web on Xvfb; real OCR grounder and XTEST input; FA
     await page.close();
   }, 180_000);
 
+  it('replays the stored run on the reset form: clicks grounded again, steps shown in the console', async () => {
+    const lib = Library.open(home, { readonly: true });
+    const run = lib.listRecordings({ kind: 'agent' }).find((r) => r.mode === 'run' && r.status === 'finished')!;
+    lib.close();
+    await form.setContent(FORM);
+    const page = await consolePage();
+    const { status } = await ui.call('agent.replay', { id: run.id, settleMs: 500 });
+    expect(status).toBe(200);
+    await expect.poll(() => page.locator('#agent-status .badge').textContent(), { timeout: 120_000 }).toBe('finished');
+    await expect.poll(() => form.locator('#result').textContent()).toBe('Order sent: 3');
+    const items = page.locator('#agent-steps li.agent-step');
+    await expect.poll(() => items.count()).toBe(4);
+    expect(await items.nth(2).locator('.step-grounding').textContent()).toMatch(
+      /^replay: the 'Submit order' button → \(\d+, \d+\) "Submit order"/,
+    );
+    expect(await page.locator('#agent-status').textContent()).toContain('Replay: Order 3 items with the order form');
+    await page.screenshot({ path: path.join(SHOTS, 'agent-console-replay.png'), fullPage: true });
+    expect(page.errors).toEqual([]);
+    await page.close();
+  }, 180_000);
+
   it('pause holds the run between steps, resume goes on, stop ends it as stopped', async () => {
     let requests = 0;
     planner.reset().setFallback(() => {
