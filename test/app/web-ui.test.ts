@@ -198,4 +198,38 @@ describe('pcagent ui --web', () => {
     expect(await page.locator('#settings-key').inputValue()).toBe('');
     await page.close();
   });
+
+  it('every screen is keyboard operable, labelled, and fits 1080p on a HiDPI display', async () => {
+    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 }, deviceScaleFactor: 2 });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${url}#tracker`);
+    await page.locator('#live-panel button').first().waitFor();
+    for (const view of ['tracker', 'library', 'agent', 'settings']) {
+      // Reach the section's button with Tab alone, open it with Enter.
+      await page.locator('body').focus();
+      let reached = false;
+      for (let i = 0; i < 10 && !reached; i++) {
+        await page.keyboard.press('Tab');
+        reached = await page.evaluate((v) => (document.activeElement as HTMLElement | null)?.dataset.view === v, view);
+      }
+      expect(reached, `Tab reaches the ${view} button`).toBe(true);
+      await page.keyboard.press('Enter');
+      await expect
+        .poll(() => page.locator(`nav button[data-view="${view}"]`).getAttribute('aria-current'))
+        .toBe('page');
+      await page.waitForLoadState('networkidle');
+      await page.screenshot({ path: path.join(SHOTS, `hidpi-1080p-${view}.png`) });
+      // Nothing wider than the window; every form control has a visible label or an aria-label.
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1920);
+      const unlabelled = await page.evaluate(() =>
+        [...document.querySelectorAll<HTMLInputElement>('main input, main select, main textarea')]
+          .filter((el) => el.type !== 'hidden' && el.labels?.length === 0 && !el.getAttribute('aria-label'))
+          .map((el) => el.id || el.outerHTML.slice(0, 80)),
+      );
+      expect(unlabelled, `unlabelled controls on ${view}`).toEqual([]);
+    }
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });
