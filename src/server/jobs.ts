@@ -112,7 +112,13 @@ export class JobRegistry {
       endedAt: null,
       output: spec.output ?? null,
     };
-    const job: Job = { dto, controller: new AbortController(), timer: null, lastEmit: this.now(), ended: Promise.resolve() };
+    const job: Job = {
+      dto,
+      controller: new AbortController(),
+      timer: null,
+      lastEmit: this.now(),
+      ended: Promise.resolve(),
+    };
     this.jobs.set(dto.id, job);
     this.emit(snapshot(dto));
     job.ended = this.run(job, spec);
@@ -122,7 +128,7 @@ export class JobRegistry {
 
   /** Every job of this session, newest first. */
   list(): JobDto[] {
-    return [...this.jobs.values()].reverse().map((j) => (snapshot(j.dto)));
+    return [...this.jobs.values()].reverse().map((j) => snapshot(j.dto));
   }
 
   /**

@@ -105,7 +105,8 @@ export function pipelineHandlers(ctx: BackendContext): HandlersOf<'pipeline'> {
       total,
       message: `${moved}loading the OCR models`,
       run: async (job) => {
-        if (total === 0) return { status: 'done', message: 'nothing to describe: every click already has a description' };
+        if (total === 0)
+          return { status: 'done', message: 'nothing to describe: every click already has a description' };
         const reader = await createOcrReader({ dataDir: lib.home });
         job.signal.throwIfAborted();
         let done = 0;

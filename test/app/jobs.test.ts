@@ -55,7 +55,10 @@ async function gatedServer(): Promise<{ server: FakeModelServer; release: () => 
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
   const server = await FakeModelServer.start({ fallback: async (r) => (await gate, modelReply(r)) });
-  fs.writeFileSync(path.join(home, 'settings.json'), JSON.stringify({ completion: { endpoint: server.url, model: 'fake' } }));
+  fs.writeFileSync(
+    path.join(home, 'settings.json'),
+    JSON.stringify({ completion: { endpoint: server.url, model: 'fake' } }),
+  );
   return { server, release };
 }
 
@@ -84,7 +87,9 @@ describe('pipeline jobs', () => {
     expect(last.total).toBeGreaterThan(0);
     expect(last.done).toBe(last.total);
     // The end event comes after the library was told about the new recording.
-    const libraryAt = events.findIndex((e) => e.event === 'library' && (e.payload as { recordingId: number }).recordingId === refinedId);
+    const libraryAt = events.findIndex(
+      (e) => e.event === 'library' && (e.payload as { recordingId: number }).recordingId === refinedId,
+    );
     expect(libraryAt).toBeGreaterThan(-1);
     expect(libraryAt).toBeLessThan(events.findIndex((e) => e.payload === last));
     expect(await backend.call('pipeline.jobs', {})).toEqual([last]);
@@ -94,7 +99,10 @@ describe('pipeline jobs', () => {
     expect((await ended(again.id)).message).toMatch(/^already refined: recording/);
     // A refined recording is not refined again: the job fails and says why.
     const refineRefined = await start('pipeline.refine', { id: refinedId });
-    expect(await ended(refineRefined.id)).toMatchObject({ status: 'failed', message: expect.stringMatching(/already a refined recording/) });
+    expect(await ended(refineRefined.id)).toMatchObject({
+      status: 'failed',
+      message: expect.stringMatching(/already a refined recording/),
+    });
     await expect(start('pipeline.refine', { id: 999 })).rejects.toThrow(/999/);
   });
 
@@ -118,7 +126,7 @@ describe('pipeline jobs', () => {
       const job = await start('pipeline.complete', { id: rawId });
       expect(job).toMatchObject({ kind: 'complete', status: 'running', unit: 'fields' });
       expect(job.total).toBeGreaterThan(0);
-      await expect.poll(() => server.requests.length).toBeGreaterThan(0);
+      await expect.poll(() => server.requests.length, { timeout: 30_000 }).toBeGreaterThan(0);
       await backend.call('pipeline.cancel', { jobId: job.id });
       release();
       const last = await ended(job.id);
@@ -173,7 +181,7 @@ describe('pipeline jobs', () => {
     const { server, release } = await gatedServer();
     try {
       const job = await start('pipeline.complete', { id: rawId });
-      await expect.poll(() => server.requests.length).toBeGreaterThan(0);
+      await expect.poll(() => server.requests.length, { timeout: 30_000 }).toBeGreaterThan(0);
       const closing = backend.close();
       release();
       await closing;

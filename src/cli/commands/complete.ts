@@ -178,13 +178,14 @@ async function runBatch(lib: Library, cmd: Command, targets: readonly Target[], 
 }
 
 async function runOnline(lib: Library, cmd: Command, targets: readonly Target[], opts: CompleteOptions): Promise<void> {
-  const [{ ModelClient }, { completeOnline, recordingSummary }, { pendingTotals }, settingsModule, pricing] = await Promise.all([
-    import('../../pipeline/complete/client.js'),
-    import('../../pipeline/complete/online.js'),
-    import('../../pipeline/complete/plan.js'),
-    import('../../pipeline/complete/settings.js'),
-    import('../../pipeline/complete/pricing.js'),
-  ]);
+  const [{ ModelClient }, { completeOnline, recordingSummary }, { pendingTotals }, settingsModule, pricing] =
+    await Promise.all([
+      import('../../pipeline/complete/client.js'),
+      import('../../pipeline/complete/online.js'),
+      import('../../pipeline/complete/plan.js'),
+      import('../../pipeline/complete/settings.js'),
+      import('../../pipeline/complete/pricing.js'),
+    ]);
   const resolved = settingsModule.resolveEndpoint(opts, settingsModule.readCompletionSettings(lib.home));
   if (!resolved.endpoint) {
     throw new UsageError(
