@@ -150,7 +150,7 @@ export interface JobDto {
   message: string;
   startedAt: number;
   endedAt: number | null;
-  /** Where the output went (export), or the new recording (refine). */
+  /** Where the output went (export: the folder), or the refined recording's id as text (refine). */
   output: string | null;
 }
 
@@ -266,7 +266,7 @@ export const inputSchemas = {
     .object({
       ids: z.array(Id).min(1, 'choose at least one recording').max(10_000),
       format: z.enum(['pc-tracker', 'sharegpt', 'parquet', 'html']),
-      /** A folder (pc-tracker, sharegpt, html) or file (parquet); relative to the data directory. */
+      /** A new or empty folder (parquet writes pcagent.parquet in it); relative to the data directory. */
       out: Text(4096),
     })
     .strict(),

@@ -93,11 +93,11 @@ function plural(n: number, word: string, many = `${word}s`): string {
 }
 
 async function runOffline(lib: Library, cmd: Command, targets: readonly Target[]): Promise<void> {
-  const [{ completeOffline, createOcrReader }, { pendingCounts }] = await Promise.all([
+  const [{ completeOffline, createOcrReader }, { pendingTotals }] = await Promise.all([
     import('../../pipeline/complete/offline.js'),
     import('../../pipeline/complete/plan.js'),
   ]);
-  const total = targets.reduce((n, t) => n + pendingCounts(lib.listActions(t.recording.id)).desc, 0);
+  const total = pendingTotals(lib, targets).desc;
   const reader = total > 0 ? await createOcrReader({ dataDir: lib.home }) : null;
   const bar = progressBar('complete --offline', total);
   const report = reader
@@ -178,13 +178,14 @@ async function runBatch(lib: Library, cmd: Command, targets: readonly Target[], 
 }
 
 async function runOnline(lib: Library, cmd: Command, targets: readonly Target[], opts: CompleteOptions): Promise<void> {
-  const [{ ModelClient }, { completeOnline }, { pendingCounts }, settingsModule, pricing] = await Promise.all([
-    import('../../pipeline/complete/client.js'),
-    import('../../pipeline/complete/online.js'),
-    import('../../pipeline/complete/plan.js'),
-    import('../../pipeline/complete/settings.js'),
-    import('../../pipeline/complete/pricing.js'),
-  ]);
+  const [{ ModelClient }, { completeOnline, recordingSummary }, { pendingTotals }, settingsModule, pricing] =
+    await Promise.all([
+      import('../../pipeline/complete/client.js'),
+      import('../../pipeline/complete/online.js'),
+      import('../../pipeline/complete/plan.js'),
+      import('../../pipeline/complete/settings.js'),
+      import('../../pipeline/complete/pricing.js'),
+    ]);
   const resolved = settingsModule.resolveEndpoint(opts, settingsModule.readCompletionSettings(lib.home));
   if (!resolved.endpoint) {
     throw new UsageError(
@@ -203,10 +204,8 @@ async function runOnline(lib: Library, cmd: Command, targets: readonly Target[],
     backoffMs: opts.backoffMs,
   });
   const redact = (text: string) => settingsModule.redact(text, resolved.apiKey);
-  const total = targets.reduce((n, t) => {
-    const p = pendingCounts(lib.listActions(t.recording.id));
-    return n + p.desc + p.check + p.thought;
-  }, 0);
+  const before = pendingTotals(lib, targets);
+  const total = before.desc + before.check + before.thought;
   const started = performance.now();
   const bar = progressBar('complete', total);
   const report = await completeOnline(lib, targets, { client, onField: () => bar.increment() });
@@ -235,19 +234,10 @@ async function runOnline(lib: Library, cmd: Command, targets: readonly Target[],
     redact(
       [
         ...moved(targets),
-        ...report.recordings.flatMap((r) => {
-          const left = r.pending;
-          const rest = [
-            left.desc && plural(left.desc, 'description'),
-            left.check && plural(left.check, 'check'),
-            left.thought && plural(left.thought, 'thought'),
-          ].filter(Boolean);
-          return [
-            `recording ${r.id}: ${plural(r.described, 'description')}, ${plural(r.checked, 'check')} (${r.corrected} corrected), ${plural(r.thoughts, 'thought')}; ` +
-              (rest.length ? `still missing: ${rest.join(', ')}` : 'complete'),
-            ...[...r.unresolved, ...r.failures].map((f) => `  step ${f.seq} ${f.pass}: ${f.message}`),
-          ];
-        }),
+        ...report.recordings.flatMap((r) => [
+          recordingSummary(r),
+          ...[...r.unresolved, ...r.failures].map((f) => `  step ${f.seq} ${f.pass}: ${f.message}`),
+        ]),
         `requests: ${s.requests} (${plural(s.retries, 'retry', 'retries')}) in ${seconds.toFixed(1)} s; tokens: ${s.promptTokens} prompt + ${s.completionTokens} completion` +
           (costUsd === null
             ? ''

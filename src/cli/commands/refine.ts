@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Recording } from '../../library/library.js';
 import type { StepCounts } from '../../pipeline/refine/model.js';
-import type { Outcome, RefineReport } from '../../pipeline/refine/refine.js';
+import type { RefineReport } from '../../pipeline/refine/refine.js';
 import { output, parseId, UsageError, withLibrary } from '../context.js';
 import { progressBar } from '../progress.js';
 
@@ -33,25 +33,7 @@ const STEP_LABELS: Record<keyof StepCounts, string> = {
   rescaledFrames: 'frames rescaled',
 };
 
-function outcomeLine(o: Outcome): string {
-  switch (o.status) {
-    case 'refined':
-      return (
-        `refined recording ${o.id} → ${o.refinedId} ${o.name}: ${o.actionsIn} → ${o.actionsOut} actions, ` +
-        `${o.counts.markedFrames} marked frames${o.redone.length ? ` (redone after an interrupted run)` : ''}`
-      );
-    case 'already refined':
-      return `already refined: recording ${o.id} ${o.name} (refined recording ${o.refinedId}, ${o.actions} actions)`;
-    case 'dropped':
-      return `dropped recording ${o.id} ${o.name}: ${o.reason}`;
-    case 'skipped':
-      return `skipped recording ${o.id} ${o.name}: ${o.reason}; nothing to refine`;
-    case 'error':
-      return `failed recording ${o.id} ${o.name}: ${o.reason}`;
-  }
-}
-
-function humanReport(r: RefineReport): string {
+function humanReport(r: RefineReport, outcomeLine: (o: RefineReport['recordings'][number]) => string): string {
   const s = r.statistics;
   const steps = (Object.keys(STEP_LABELS) as (keyof StepCounts)[])
     .filter((k) => s.steps[k] > 0)
@@ -108,7 +90,7 @@ export function registerRefineCommands(program: Command): void {
         if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
           throw new UsageError(`--concurrency must be a whole number from 1 to 64, got "${opts.concurrency}"`);
         }
-        const { refinableRecordings, refineRecordings } = await import('../../pipeline/refine/refine.js');
+        const { outcomeLine, refinableRecordings, refineRecordings } = await import('../../pipeline/refine/refine.js');
         // Every id is checked before any work starts.
         const recordings: Recording[] = opts.all
           ? refinableRecordings(lib)
@@ -127,7 +109,7 @@ export function registerRefineCommands(program: Command): void {
           bar.stop();
         }
         output(cmd, report, () =>
-          recordings.length === 0 ? 'no finished raw recordings to refine' : humanReport(report),
+          recordings.length === 0 ? 'no finished raw recordings to refine' : humanReport(report, outcomeLine),
         );
         const failed = report.recordings.filter((o) => o.status === 'error');
         if (failed.length > 0) {

@@ -262,7 +262,12 @@ export interface OfflineReport {
 export async function completeOffline(
   lib: Library,
   targets: readonly Target[],
-  options: { reader: WordReader; onField?: (a: ActionRecord) => void },
+  options: {
+    reader: WordReader;
+    onField?: (a: ActionRecord) => void;
+    /** Stops before the next click (the promise rejects); descriptions written so far stay. */
+    signal?: AbortSignal;
+  },
 ): Promise<OfflineReport> {
   const report: OfflineReport = { recordings: [] };
   for (const { recording, refinedFrom } of targets) {
@@ -275,6 +280,7 @@ export async function completeOffline(
     report.recordings.push(entry);
     for (const a of lib.listActions(recording.id)) {
       if (!needsDescription(a) || !isClick(a.action) || !a.action.at) continue;
+      options.signal?.throwIfAborted();
       const frameId = a.frameId ?? a.markedFrameId!;
       try {
         const frame = lib.getFrame(frameId);

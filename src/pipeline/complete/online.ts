@@ -92,6 +92,24 @@ export async function completeOnline(
   return { recordings, stopped: options.client.stopped };
 }
 
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** One line per recording: what this run wrote and what is still missing. */
+export function recordingSummary(r: RecordingReport): string {
+  const left = r.pending;
+  const rest = [
+    left.desc && plural(left.desc, 'description'),
+    left.check && plural(left.check, 'check'),
+    left.thought && plural(left.thought, 'thought'),
+  ].filter(Boolean);
+  return (
+    `recording ${r.id}: ${plural(r.described, 'description')}, ${plural(r.checked, 'check')} (${r.corrected} corrected), ${plural(r.thoughts, 'thought')}; ` +
+    (rest.length ? `still missing: ${rest.join(', ')}` : 'complete')
+  );
+}
+
 type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
 
 /** A request whose answer must parse; malformed answers are asked again in the same conversation. */

@@ -94,6 +94,18 @@ export function pendingCounts(actions: readonly ActionRecord[]): PendingCounts {
   return { desc, check, thought };
 }
 
+/** Fields still missing over every target (a progress bar's total). */
+export function pendingTotals(lib: Library, targets: readonly Target[]): PendingCounts {
+  const sum: PendingCounts = { desc: 0, check: 0, thought: 0 };
+  for (const t of targets) {
+    const p = pendingCounts(lib.listActions(t.recording.id));
+    sum.desc += p.desc;
+    sum.check += p.check;
+    sum.thought += p.thought;
+  }
+  return sum;
+}
+
 /**
  * Batch rounds this recording still needs: descriptions, then checks, then thoughts (all
  * thoughts of a recording go in one round, see batch.ts).

@@ -18,6 +18,11 @@ export interface ExportOptions extends StepOptions {
   readonly lossless?: boolean;
   /** Called after each step written (progress). */
   readonly onStep?: () => void;
+  /**
+   * Stops between steps (the promise rejects with the abort reason); the writer's temporary
+   * files are removed, files of recordings already written stay.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface ExportTotals {
@@ -103,10 +108,14 @@ export async function exportRecordings(
   fs.mkdirSync(out, { recursive: true });
   const writer = await writerFor(format, path.resolve(out), options);
   const results: RecordingResult[] = [];
-  const onStep = options.onStep ?? (() => {});
+  const onStep = () => {
+    options.onStep?.();
+    options.signal?.throwIfAborted();
+  };
   let shared: string[];
   try {
     for (const recording of recordings) {
+      options.signal?.throwIfAborted();
       const steps = recordingSteps(lib, recording, { marked: options.marked });
       results.push(await writer.add(lib, recording, steps, onStep));
     }

@@ -54,6 +54,16 @@ export interface RunOptions {
   readonly concurrency?: number;
   /** Called after each recording, with its raw action count (for a progress bar). */
   readonly onRecording?: (rawId: number, rawActions: number) => void;
+  /**
+   * Called as a recording's new frames (rescaled, marked) are written: first with done = 0 once
+   * the steps are decided and the count is known, then after each source frame.
+   */
+  readonly onFrames?: (rawId: number, done: number, total: number) => void;
+  /**
+   * Stops the run between frames and between recordings (the promise rejects with the abort
+   * reason). The unfinished refined recording is deleted; the raw one is never touched.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export type Outcome =
@@ -125,9 +135,12 @@ export async function refineRecordings(
   const options = resolveOptions(partial);
   const outcomes: Outcome[] = [];
   for (const raw of recordings) {
+    run.signal?.throwIfAborted();
     try {
       outcomes.push(await refineRecording(lib, raw, options, run));
     } catch (err) {
+      // A stop is not a bad recording: it ends the whole run.
+      if (run.signal?.aborted) throw err;
       // One bad recording does not stop a dataset; a re-run retries it and skips the rest.
       outcomes.push({ status: 'error', id: raw.id, name: raw.name, reason: (err as Error).message.split('\n')[0]! });
     }
@@ -138,6 +151,25 @@ export async function refineRecordings(
     recordings: outcomes,
     statistics: statistics(outcomes),
   };
+}
+
+/** One line that says what happened to a recording (the CLI's report, the app's job message). */
+export function outcomeLine(o: Outcome): string {
+  switch (o.status) {
+    case 'refined':
+      return (
+        `refined recording ${o.id} → ${o.refinedId} ${o.name}: ${o.actionsIn} → ${o.actionsOut} actions, ` +
+        `${o.counts.markedFrames} marked frames${o.redone.length ? ` (redone after an interrupted run)` : ''}`
+      );
+    case 'already refined':
+      return `already refined: recording ${o.id} ${o.name} (refined recording ${o.refinedId}, ${o.actions} actions)`;
+    case 'dropped':
+      return `dropped recording ${o.id} ${o.name}: ${o.reason}`;
+    case 'skipped':
+      return `skipped recording ${o.id} ${o.name}: ${o.reason}; nothing to refine`;
+    case 'error':
+      return `failed recording ${o.id} ${o.name}: ${o.reason}`;
+  }
 }
 
 export function statistics(outcomes: readonly Outcome[]): RefineStatistics {
@@ -246,9 +278,10 @@ export async function refineRecording(
   );
 
   // 9 (and the frames of 7), then commit. The child exists from here on; on an error it goes.
+  run.signal?.throwIfAborted();
   const child = createChild(lib, raw, options);
   try {
-    const childSteps = await writeFrames(lib, child.id, steps, options.size, counts, run.concurrency ?? 2);
+    const childSteps = await writeFrames(lib, raw.id, child.id, steps, options.size, counts, run);
     commitChild(lib, child, childSteps, counts, raw.endedAt);
   } catch (err) {
     lib.deleteRecording(child.id);
@@ -305,11 +338,12 @@ interface Job {
  */
 async function writeFrames(
   lib: Library,
+  rawId: number,
   childId: number,
   steps: readonly RefineStep[],
   target: Size,
   counts: StepCounts,
-  concurrency: number,
+  run: RunOptions,
 ): Promise<ChildStep[]> {
   const jobs = new Map<number, Job>();
   steps.forEach((s, index) => {
@@ -327,7 +361,10 @@ async function writeFrames(
 
   const screenIds = new Map<number, number>();
   const markedIds = new Map<number, number>();
-  await mapLimit([...jobs.values()], concurrency, async (job) => {
+  let framesDone = 0;
+  run.onFrames?.(rawId, 0, jobs.size);
+  await mapLimit([...jobs.values()], run.concurrency ?? 2, async (job) => {
+    run.signal?.throwIfAborted();
     const frameJob: FrameJob = {
       file: lib.absolutePath(job.frame.path),
       format: job.frame.format,
@@ -347,6 +384,7 @@ async function writeFrames(
       markedIds.set(index, (await saveChildFrame(lib, childId, `${index + 1}_marked`, m, 'marked')).id);
       counts.markedFrames++;
     }
+    run.onFrames?.(rawId, ++framesDone, jobs.size);
   });
   return steps.map((step, index) => {
     const frameId = step.frame ? (screenIds.get(step.frame.id) ?? step.frame.id) : null;
