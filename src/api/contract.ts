@@ -178,6 +178,11 @@ export interface AgentStepDto {
 }
 
 export interface AgentRunDto {
+  /**
+   * Grows with every change of the run: a reply and an event can arrive in either order, and
+   * the renderer keeps the newest.
+   */
+  revision: number;
   /** Which kind of run: a new task, or the replay of a recording. */
   kind: 'run' | 'replay';
   task: string;

@@ -113,7 +113,7 @@ export function agentHandlers(ctx: BackendContext, env: NodeJS.ProcessEnv = proc
   };
   const update = (patch: Partial<AgentRunDto>) => {
     if (!run) return;
-    run = { ...run, ...patch };
+    run = { ...run, ...patch, revision: run.revision + 1 };
     ctx.emit('agent', run);
   };
 
@@ -133,6 +133,7 @@ export function agentHandlers(ctx: BackendContext, env: NodeJS.ProcessEnv = proc
     const c = new RunControl();
     control = c;
     run = {
+      revision: (run?.revision ?? 0) + 1,
       kind,
       task,
       status: 'starting',

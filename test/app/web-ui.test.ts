@@ -223,7 +223,7 @@ describe('pcagent ui --web', () => {
       // Nothing wider than the window; every form control has a visible label or an aria-label.
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1920);
       const unlabelled = await page.evaluate(() =>
-        [...document.querySelectorAll<HTMLInputElement>('main input, main select, main textarea')]
+        Array.from(document.querySelectorAll<HTMLInputElement>('main input, main select, main textarea'))
           .filter((el) => el.type !== 'hidden' && el.labels?.length === 0 && !el.getAttribute('aria-label'))
           .map((el) => el.id || el.outerHTML.slice(0, 80)),
       );

@@ -86,6 +86,8 @@ export function agentView(root: HTMLElement, api: ApiTransport): () => void {
   };
 
   const draw = (run: AgentRunDto | null) => {
+    // A reply older than an event already shown (e.g. stop's reply after the "stopped" event).
+    if (run && shown && run.revision < shown.revision) return;
     const live = run !== null && (run.status === 'starting' || run.status === 'running' || run.status === 'paused');
     start.disabled = !available || live;
     pause.disabled = !live || run?.status === 'starting';

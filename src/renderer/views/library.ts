@@ -161,7 +161,10 @@ export function libraryView(root: HTMLElement, api: ApiTransport): () => void {
   };
   const replay = async (r: RecordingDto) => {
     const state = await attempt(() => api.call('agent.replay', { id: r.id }));
-    if (state) notify(`Replaying recording ${r.id}: follow it on the Agent screen.`);
+    if (!state) return;
+    notify(`Replaying recording ${r.id}.`);
+    // Follow the replay live on the agent console.
+    document.querySelector<HTMLButtonElement>('nav button[data-view="agent"]')?.click();
   };
 
   const body = h('tbody');
