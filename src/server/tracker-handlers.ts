@@ -123,16 +123,19 @@ export function trackerService(ctx: BackendContext, options: TrackerOptions = {}
   };
 
   // Idempotent: the recorder's hooks, Electron's global shortcut, the tray and the page may all
-  // ask to stop the same recording; the first call takes it, later ones find nothing running.
-  const stopLive = async (outcome: 'finished' | 'failed' = 'finished') => {
-    if (!live) return;
+  // ask to stop the same recording; the first call takes it (and its outcome), later ones wait
+  // for that stop to be saved — so quitting right after the hotkey never closes the library
+  // under a recording still being flushed.
+  let stopping: Promise<void> = Promise.resolve();
+  const stopLive = (outcome: 'finished' | 'failed' = 'finished'): Promise<void> => {
+    if (!live) return stopping;
     const current = live;
     live = null;
     paused = false;
     if (countTimer) clearTimeout(countTimer);
     countTimer = null;
-    const saved = await current.stop(outcome);
-    changed(saved.id);
+    stopping = current.stop(outcome).then((saved) => void changed(saved.id));
+    return stopping;
   };
 
   const setOwnWindow = (id: number, rect: Rect | null) => {

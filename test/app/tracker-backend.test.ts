@@ -124,13 +124,16 @@ describe('tracker back end with a live recording', () => {
     // The global shortcut fires while the chord is still held: its modifiers are not recorded.
     t.key('keydown', 'ctrl');
     t.key('keydown', 'shift');
+    let savedWhenSecondReturned: string | undefined;
     const results = await Promise.allSettled([
       t.backend.stopLive('finished'),
-      t.backend.stopLive('failed'),
+      // A later stop (quitting) waits until the first one is saved, then changes nothing.
+      t.backend.stopLive('failed').then(() => void (savedWhenSecondReturned = t.lib.getRecording(id).status)),
       t.backend.call('tracker.finish', { outcome: 'failed' }),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
     expect((results[2] as PromiseRejectedResult).reason).toHaveProperty('message', 'no recording is running');
+    expect(savedWhenSecondReturned).toBe('finished');
     // The recorder's own hooks then see the chord's last key: nothing more happens.
     t.key('keydown', 'f12');
     expect(t.started).toHaveLength(1);
