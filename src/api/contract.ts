@@ -82,8 +82,8 @@ export interface TrackerStateDto {
   task: TaskDto | null;
   openTasks: number;
   counters: CountersDto;
-  /** The live recording, when one runs. */
-  live: { id: number; mode: TrackerMode; status: 'recording' | 'paused'; startedAt: number } | null;
+  /** The live recording, when one runs; `actions` counts the rows committed so far. */
+  live: { id: number; mode: TrackerMode; status: 'recording' | 'paused'; startedAt: number; actions: number } | null;
   /** Human recordings that ended recently (newest first): to describe, edit or discard. */
   recent: RecordingDto[];
 }
@@ -391,7 +391,7 @@ export type ApiHandlers = { [M in ApiMethod]: (input: ApiParsedInput<M>) => Prom
 // Events pushed from the back end (IPC events in Electron, server-sent events on the web).
 
 export interface ApiEvents {
-  /** The tracker's state changed (recording started/stopped, tasks, counters). */
+  /** The tracker's state changed (recording started/paused/stopped, tasks, counters; while recording, at most a few times a second as actions are committed). */
   tracker: TrackerStateDto;
   /** The library changed (a recording was added, described or discarded). */
   library: { recordingId: number | null };

@@ -1,7 +1,11 @@
 /**
- * Electron main process, kept thin: windows, tray, global shortcut, single instance, the data
+ * Electron main process, kept thin: windows, tray, global shortcuts, single instance, the data
  * directory, and IPC handlers that validate every input against the API contract before calling
  * the same back end as `pcagent ui --web`. The only module (with the preload) that imports electron.
+ *
+ * While a recording runs the window is hidden (and, whenever it is shown, its rectangle is
+ * excluded from the recording); the tray icon shows idle / recording / paused and pauses,
+ * finishes or fails it; global shortcuts stop the recording and abort the agent from any program.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,21 +18,39 @@ import {
   Menu,
   nativeImage,
   protocol,
+  screen,
   session,
   Tray,
 } from 'electron';
-import type { ApiReply } from '../api/contract.js';
+import type { ApiReply, SettingsDto, TrackerStateDto } from '../api/contract.js';
+import type { Rect } from '../core/actions.js';
+import { APP_DIR_NAME } from '../library/home.js';
 import { Library } from '../library/library.js';
 import { createBackend, errorKind, type Backend } from '../server/handlers.js';
 import { loadRendererBundle, RENDERER_CSP } from '../server/renderer-bundle.js';
+import { TRAY_ICONS, type TrayState } from './tray-icons.js';
 
 const SCHEME = 'app';
 const ORIGIN = `${SCHEME}://pcagent`;
-const STOP_SHORTCUT = 'CommandOrControl+Shift+F12';
-const TRAY_ICON =
-  'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAACAAAAAgCAYAAABzenr0AAAACXBIWXMAAAsTAAALEwEAmpwYAAAB/ElEQVRYhe1Xu05CQRC9hdrrP6iRyC6+KgsqP4HCWYmdlaVG/0Bt1Virv2DlOzGxs5AZVHwU2tArAjZ4zVwSfMSdu8BSmHiSSW7Yxzk7OzM7BME//hKSJjeoAZc00JE2dKOBXiOrfx/xGM/xTjySxXENeKwNhS6mAM810GTbxGNzF93a4JY2+O5K/mn4rgxu8h4tkScy+T4FeNo88Q9vGDxJAvY2fXJl8KRd8oYBnSUy+R5nATpyuyfyRlzQhhN5ytBEa3ceHxNJwLFYASrG9ROz+XBttxjiQyWsvNUi4+/VnWI0JscDHYrkI1kakjaYmi+Et0/V0IbCYzWaI+0h1gllcFk6uUT+VUSMJxatAnS9wv26kN3uipXtohSMB5IH7mwL6aHiLCB3X5ZSsmD3gMGSbWG5WnMWwHOFbCgJV4AvPgS8VuwCFOCzFAO3Hb8CQzdCDNChbSHnuZ8gxH3pCpakNOQUiwPPGRfSUAEtWAWkpq/64wqRJMKlEKns5YBVACOu8eDTsYv5njkw2XJ35eg36eROpZihIZ/SgDVpo44+RgzuZLwLAFoPmmrFwL0H9N6QMLiN8tIVAR433ZJ9a82ANlpqUDiOgNbT6dOuoF2omcthbXDPlZyjPWlyo4FvpOp1YpGf1OjPSPR4YUkBXnOF4zGe4534H0EH8QFre8ph7Y0sMQAAAABJRU5ErkJggg==';
+/**
+ * The global shortcuts when the settings name none (or cannot be read): the defaults of the
+ * settings' `hotkeys`. Ctrl+Shift+F12 is also the chord the recorder's own input hooks stop on
+ * (`STOP_CHORD`), so it works in `pcagent ui --web` too; stopping twice is harmless.
+ */
+const DEFAULT_HOTKEYS: SettingsDto['hotkeys'] = {
+  stopRecording: 'CommandOrControl+Shift+F12',
+  abortAgent: 'CommandOrControl+Shift+F11',
+};
 
 const MIME: Record<string, string> = { png: 'image/png', webp: 'image/webp', jpeg: 'image/jpeg' };
+
+/**
+ * Electron's user-data folder is `<appData>/<app name>`, and a packaged app's name is its
+ * productName ("PC Agent"): pin it to the CLI's folder name so both open the same library.
+ */
+function pinUserData(): void {
+  app.setPath('userData', path.join(app.getPath('appData'), APP_DIR_NAME));
+}
 
 /** The data directory: PCAGENT_HOME when set, else Electron's user-data folder (same as the CLI's default). */
 function dataDirectory(): string {
@@ -130,10 +152,47 @@ function createWindow(): BrowserWindow {
   return win;
 }
 
+/**
+ * A window's rectangle in the pixels the input hooks report: physical pixels on X11 and
+ * Windows, points on macOS (Electron's bounds are in points everywhere).
+ */
+function hookRect(win: BrowserWindow): Rect {
+  const b = win.getBounds();
+  if (process.platform === 'darwin') return { left: b.x, top: b.y, right: b.x + b.width, bottom: b.y + b.height };
+  const topLeft = screen.dipToScreenPoint({ x: b.x, y: b.y });
+  const bottomRight = screen.dipToScreenPoint({ x: b.x + b.width, y: b.y + b.height });
+  return { left: topLeft.x, top: topLeft.y, right: bottomRight.x, bottom: bottomRight.y };
+}
+
+/** Keeps the back end told where the window is while it is visible, so a recording never sees clicks on it. */
+function excludeFromRecordings(win: BrowserWindow, backend: Backend): void {
+  const id = win.id;
+  const visible = () => backend.setOwnWindow(id, hookRect(win));
+  const hidden = () => backend.setOwnWindow(id, null);
+  win.on('show', visible);
+  win.on('restore', visible);
+  win.on('move', visible);
+  win.on('resize', visible);
+  win.on('hide', hidden);
+  win.on('minimize', hidden);
+  win.on('closed', hidden);
+}
+
+/** The settings' hotkeys, or the defaults when they cannot be read. */
+async function hotkeys(backend: Backend): Promise<SettingsDto['hotkeys']> {
+  try {
+    const settings = (await backend.call('settings.get', {})) as SettingsDto;
+    return { ...DEFAULT_HOTKEYS, ...settings.hotkeys };
+  } catch {
+    return DEFAULT_HOTKEYS;
+  }
+}
+
 async function main(): Promise<void> {
   protocol.registerSchemesAsPrivileged([
     { scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
   ]);
+  pinUserData();
   if (!app.requestSingleInstanceLock()) {
     app.quit();
     return;
@@ -145,39 +204,89 @@ async function main(): Promise<void> {
   registerProtocol();
   registerIpc(backend);
 
-  let win: BrowserWindow | null = createWindow();
+  let win: BrowserWindow | null = null;
+  const open = (): BrowserWindow => {
+    if (!win || win.isDestroyed()) {
+      win = createWindow();
+      excludeFromRecordings(win, backend);
+    }
+    return win;
+  };
   const show = () => {
-    if (!win || win.isDestroyed()) win = createWindow();
-    if (win.isMinimized()) win.restore();
-    win.show();
-    win.focus();
+    const w = open();
+    if (w.isMinimized()) w.restore();
+    w.show();
+    w.focus();
   };
+  open();
   app.on('second-instance', show);
-  backend.on((event, payload) => {
-    if (win && !win.isDestroyed()) win.webContents.send('pcagent:event', event, payload);
-  });
-
-  const stop = () => {
-    backend.stopLive('finished').catch((err: unknown) => {
-      if (win && !win.isDestroyed())
-        win.webContents.send('pcagent:event', 'notice', { level: 'error', message: (err as Error).message });
-    });
+  const notice = (message: string) => {
+    if (win && !win.isDestroyed()) win.webContents.send('pcagent:event', 'notice', { level: 'error', message });
   };
-  if (!globalShortcut.register(STOP_SHORTCUT, stop)) {
-    process.stderr.write(`pcagent: the stop shortcut ${STOP_SHORTCUT} is taken by another program\n`);
+
+  const stopRecording = (outcome: 'finished' | 'failed') => {
+    backend.stopLive(outcome).catch((err: unknown) => notice((err as Error).message));
+  };
+  const abortAgent = () => {
+    backend.call('agent.stop', {}).catch((err: unknown) => notice(`agent: ${(err as Error).message}`));
+  };
+  // Read once at start-up: a changed shortcut applies from the next start.
+  const keys = await hotkeys(backend);
+  for (const [accelerator, what, fn] of [
+    [keys.stopRecording, 'stop-recording', () => stopRecording('finished')],
+    [keys.abortAgent, 'abort-agent', abortAgent],
+  ] as const) {
+    if (!globalShortcut.register(accelerator, fn)) {
+      process.stderr.write(`pcagent: the ${what} shortcut ${accelerator} is taken by another program\n`);
+    }
   }
 
-  const tray = new Tray(nativeImage.createFromDataURL(TRAY_ICON));
-  tray.setToolTip('PC Agent');
-  tray.setContextMenu(
-    Menu.buildFromTemplate([
-      { label: 'Show PC Agent', click: show },
-      { label: 'Stop recording', click: stop },
-      { type: 'separator' },
-      { label: 'Quit', click: () => app.quit() },
-    ]),
-  );
+  const tray = new Tray(nativeImage.createFromDataURL(TRAY_ICONS.idle));
   tray.on('click', show);
+  let trayKey = '';
+  /** The tray follows the tracker: icon, tooltip and which items are enabled. */
+  const updateTray = (s: TrackerStateDto) => {
+    const live = s.live;
+    const state: TrayState = live ? live.status : 'idle';
+    const what = live ? `${state === 'paused' ? 'paused' : 'recording'} #${live.id}` : 'idle';
+    tray.setToolTip(`PC Agent — ${what}${live ? ` · ${live.actions} actions` : ''}`);
+    // The menu is rebuilt only when it changes (live counts arrive several times a second).
+    const key = `${state}:${live?.id ?? ''}`;
+    if (key === trayKey) return;
+    trayKey = key;
+    tray.setImage(nativeImage.createFromDataURL(TRAY_ICONS[state]));
+    tray.setContextMenu(
+      Menu.buildFromTemplate([
+        { label: `PC Agent — ${what}`, enabled: false },
+        { type: 'separator' },
+        state === 'paused'
+          ? { label: 'Resume recording', click: () => backend.setRecordingPaused(false) }
+          : { label: 'Pause recording', enabled: state === 'recording', click: () => backend.setRecordingPaused(true) },
+        { label: `Finish (${keys.stopRecording})`, enabled: !!live, click: () => stopRecording('finished') },
+        { label: 'Fail', enabled: !!live, click: () => stopRecording('failed') },
+        { type: 'separator' },
+        { label: 'Show PC Agent', click: show },
+        { label: 'Quit', click: () => app.quit() },
+      ]),
+    );
+  };
+
+  // Out of the way while recording (the person works in other programs), back when it ends to
+  // describe the recording; the window itself never appears in a recording's clicks.
+  let liveId: number | null = null;
+  const followTracker = (s: TrackerStateDto) => {
+    updateTray(s);
+    const now = s.live?.id ?? null;
+    if (now === liveId) return;
+    if (now !== null && win && !win.isDestroyed()) win.hide();
+    if (now === null) show();
+    liveId = now;
+  };
+  backend.on((event, payload) => {
+    if (win && !win.isDestroyed()) win.webContents.send('pcagent:event', event, payload);
+    if (event === 'tracker') followTracker(payload as TrackerStateDto);
+  });
+  followTracker((await backend.call('tracker.state', {})) as TrackerStateDto);
 
   // Closing the window keeps the tray (a recording may be running); Quit ends the app.
   app.on('window-all-closed', () => {});
@@ -187,6 +296,7 @@ async function main(): Promise<void> {
     closing = true;
     event.preventDefault();
     globalShortcut.unregisterAll();
+    // Closing the back end finishes a running recording (stopLive is idempotent).
     void backend.close().finally(() => {
       lib.close();
       tray.destroy();

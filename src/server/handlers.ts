@@ -1,5 +1,6 @@
 import type { ApiEventName, ApiEvents, ApiHandlers, ApiMethod, ApiOutput } from '../api/contract.js';
 import { ApiValidationError, validate } from '../api/contract.js';
+import type { Rect } from '../core/actions.js';
 import type { Library } from '../library/library.js';
 import { agentHandlers } from './agent-handlers.js';
 import type { BackendContext, EventListener } from './context.js';
@@ -24,13 +25,26 @@ export interface Backend {
   stopLive(outcome?: 'finished' | 'failed'): Promise<void>;
   /** Pauses or resumes a live recording (the tray). */
   setRecordingPaused(paused: boolean): void;
+  /** The app's own window `id` is visible at `rect` (input-hook pixels) or hidden (null): never recorded. */
+  setOwnWindow(id: number, rect: Rect | null): void;
   close(): Promise<void>;
 }
 
 export interface BackendOptions {
   /** Starts the live recorder; default: the real one (needs X11 with RECORD, or Windows/macOS). */
   startLive?: StartLive;
+  /**
+   * Window titles of the app itself where it has no window of its own to exclude by id: the
+   * browser tab of `pcagent ui --web` (see `APP_WINDOW_TITLE`).
+   */
+  ownWindowTitles?: readonly RegExp[];
 }
+
+/**
+ * A browser window showing the app's page: the page's title "PC Agent", alone (Electron) or
+ * followed by the browser's name ("PC Agent - Chromium", "PC Agent — Mozilla Firefox").
+ */
+export const APP_WINDOW_TITLE = /^PC Agent( [-–—] .*)?$/;
 
 /** Errors a handler raises that the user should see as they are (not as an internal failure). */
 export function errorKind(err: unknown): string {
@@ -66,7 +80,7 @@ export function createBackend(lib: Library, options: BackendOptions = {}): Backe
       };
     },
   };
-  tracker = trackerService(ctx, options.startLive);
+  tracker = trackerService(ctx, { startLive: options.startLive, ownWindowTitles: options.ownWindowTitles });
   const handlers: ApiHandlers = {
     ...libraryHandlers(ctx),
     ...tracker.handlers,
@@ -93,6 +107,7 @@ export function createBackend(lib: Library, options: BackendOptions = {}): Backe
     },
     stopLive: (outcome) => t.stopLive(outcome),
     setRecordingPaused: (paused) => t.setPaused(paused),
+    setOwnWindow: (id, rect) => t.setOwnWindow(id, rect),
     async close() {
       for (const fn of closers.reverse()) await fn();
       listeners.clear();

@@ -8,44 +8,106 @@ export interface RendererBundle {
   css: string;
 }
 
+/** The checkout (or the packaged app's root): two levels up from `src/server` and `dist/server` alike. */
+export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+/** Where `npm run build` writes the renderer (`tools/build-renderer.mjs`); packaged with the app. */
+export const BUILT_RENDERER_DIR = path.join(PROJECT_ROOT, 'dist', 'renderer');
+
+/** The renderer's own files (not node_modules) the build read, relative to the root: to tell a stale build. */
+const INPUTS_FILE = 'inputs.json';
+
+/** The renderer's sources, `src/renderer` of the checkout; null in a packaged app (only dist/ ships). */
+function sourcesDir(root: string): string | null {
+  const dir = path.join(root, 'src', 'renderer');
+  return fs.existsSync(path.join(dir, 'main.ts')) ? dir : null;
+}
+
+/** The renderer's sources, for bundling; an error when they are not there. */
+export function rendererDir(root = PROJECT_ROOT): string {
+  const dir = sourcesDir(root);
+  if (!dir) throw new Error(`cannot find the renderer sources (src/renderer/main.ts) under ${root}`);
+  return dir;
+}
+
+/** Bundles the renderer's TypeScript with esbuild (imported lazily: a packaged app does not need it). */
+async function bundleRenderer(root: string): Promise<RendererBundle & { inputs: string[] }> {
+  const dir = rendererDir(root);
+  const { build } = await import('esbuild');
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: [path.join(dir, 'main.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'chrome120',
+    write: false,
+    metafile: true,
+    minify: false,
+    sourcemap: false,
+    legalComments: 'none',
+    logLevel: 'silent',
+  });
+  const js = result.outputFiles[0]?.text;
+  if (js === undefined) throw new Error('bundling the renderer produced no output');
+  const pages = ['index.html', 'styles.css'].map((f) => path.relative(root, path.join(dir, f)));
+  const inputs = [...Object.keys(result.metafile.inputs).filter((f) => !f.includes('node_modules')), ...pages];
+  return {
+    html: fs.readFileSync(path.join(dir, 'index.html'), 'utf8'),
+    js,
+    css: fs.readFileSync(path.join(dir, 'styles.css'), 'utf8'),
+    inputs: inputs.map((f) => f.split(path.sep).join('/')),
+  };
+}
+
+/** Writes the renderer to `outDir` (index.html, app.js, styles.css, inputs.json): `npm run build`. */
+export async function buildRenderer(outDir = BUILT_RENDERER_DIR, root = PROJECT_ROOT): Promise<void> {
+  const { html, js, css, inputs } = await bundleRenderer(root);
+  fs.mkdirSync(outDir, { recursive: true });
+  // app.js last: its time is the build's time, which the sources are compared with.
+  fs.writeFileSync(path.join(outDir, 'index.html'), html);
+  fs.writeFileSync(path.join(outDir, 'styles.css'), css);
+  fs.writeFileSync(path.join(outDir, INPUTS_FILE), `${JSON.stringify(inputs, null, 2)}\n`);
+  fs.writeFileSync(path.join(outDir, 'app.js'), js);
+}
+
 /**
- * The renderer's sources: `src/renderer` next to this module when run from the sources (tsx),
- * or `../../src/renderer` from the compiled `dist/server`.
+ * The renderer built by `npm run build`, or null when there is none or when it is older than
+ * the sources it was built from (a checkout edited since: the caller bundles in memory). In a
+ * packaged app there are no sources and the build is always used.
  */
-export function rendererDir(): string {
-  const here = import.meta.dirname;
-  for (const dir of [path.resolve(here, '..', 'renderer'), path.resolve(here, '..', '..', 'src', 'renderer')]) {
-    if (fs.existsSync(path.join(dir, 'main.ts'))) return dir;
+export function readPrebuiltRenderer(dir = BUILT_RENDERER_DIR, root = PROJECT_ROOT): RendererBundle | null {
+  let builtAt: number;
+  let inputs: unknown;
+  try {
+    builtAt = fs.statSync(path.join(dir, 'app.js')).mtimeMs;
+    inputs = JSON.parse(fs.readFileSync(path.join(dir, INPUTS_FILE), 'utf8'));
+  } catch {
+    return null;
   }
-  throw new Error(`cannot find the renderer sources (src/renderer/main.ts) near ${here}`);
+  if (!Array.isArray(inputs)) return null;
+  if (sourcesDir(root) !== null) {
+    for (const input of inputs) {
+      const stat = typeof input === 'string' ? fs.statSync(path.join(root, input), { throwIfNoEntry: false }) : null;
+      if (!stat || stat.mtimeMs > builtAt) return null;
+    }
+  }
+  return {
+    html: fs.readFileSync(path.join(dir, 'index.html'), 'utf8'),
+    js: fs.readFileSync(path.join(dir, 'app.js'), 'utf8'),
+    css: fs.readFileSync(path.join(dir, 'styles.css'), 'utf8'),
+  };
 }
 
 let cached: Promise<RendererBundle> | null = null;
 
-/** Bundles the renderer's TypeScript with esbuild once per process (kept in memory). */
+/** The renderer, once per process: the build when it is current, else bundled in memory (development). */
 export function loadRendererBundle(): Promise<RendererBundle> {
   cached ??= (async () => {
-    const dir = rendererDir();
-    const { build } = await import('esbuild');
-    const result = await build({
-      entryPoints: [path.join(dir, 'main.ts')],
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      target: 'chrome120',
-      write: false,
-      minify: false,
-      sourcemap: false,
-      legalComments: 'none',
-      logLevel: 'silent',
-    });
-    const js = result.outputFiles[0]?.text;
-    if (js === undefined) throw new Error('bundling the renderer produced no output');
-    return {
-      html: fs.readFileSync(path.join(dir, 'index.html'), 'utf8'),
-      js,
-      css: fs.readFileSync(path.join(dir, 'styles.css'), 'utf8'),
-    };
+    const built = readPrebuiltRenderer();
+    if (built) return built;
+    const { html, js, css } = await bundleRenderer(PROJECT_ROOT);
+    return { html, js, css };
   })();
   cached.catch(() => (cached = null));
   return cached;

@@ -1,4 +1,5 @@
 import type { TrackerStateDto } from '../api/contract.js';
+import type { Rect } from '../core/actions.js';
 import type { Library } from '../library/library.js';
 import type { LiveRecording } from '../tracker/live-recording.js';
 import { counters, describeRecording, discardRecording, TaskCursor } from '../tracker/sessions.js';
@@ -6,23 +7,53 @@ import { type BackendContext, type HandlersOf, recordingDto, taskDto } from './c
 
 export type TrackerMode = 'given' | 'free' | 'non-task';
 
-/** Starts the live recorder; the default is the real one (X11 with RECORD, or Windows/macOS). */
-export type StartLive = (
-  lib: Library,
-  mode: TrackerMode,
-  taskId: number | undefined,
-  onStopHotkey: () => void,
-) => Promise<LiveRecording>;
+/** What the tracker asks of the live recorder it starts. */
+export interface LiveStart {
+  mode: TrackerMode;
+  taskId: number | undefined;
+  /** The recorder's own hooks saw the stop chord. */
+  onStopHotkey: () => void;
+  /** A row was committed (drives the live action counter). */
+  onCommitted: () => void;
+  /** Window titles of the app itself (`pcagent ui --web`): see `RecorderOptions.ownWindowTitles`. */
+  ownWindowTitles: readonly RegExp[];
+}
 
-const defaultStartLive: StartLive = async (lib, mode, taskId, onStopHotkey) => {
+/** What the tracker uses of a live recording (`startLiveRecording` returns all of it and more). */
+export type LiveSession = Pick<LiveRecording, 'recording' | 'pause' | 'resume' | 'stop'> & {
+  readonly recorder: Pick<LiveRecording['recorder'], 'setOwnWindow'>;
+};
+
+/** Starts the live recorder; the default is the real one (X11 with RECORD, or Windows/macOS). */
+export type StartLive = (lib: Library, start: LiveStart) => Promise<LiveSession>;
+
+/**
+ * The stop chord the recorder's own hooks watch for (it works with no Electron, in `ui --web`),
+ * in the recorder's key names. Electron registers the same chord as a global shortcut (so the
+ * focused program does not get it); stopping is idempotent, whichever sees it first wins.
+ * Kept equal to the default of the settings' `hotkeys.stopRecording` (CommandOrControl+Shift+F12).
+ */
+export const STOP_CHORD = ['ctrl', 'shift', 'f12'] as const;
+
+const defaultStartLive: StartLive = async (lib, start) => {
   const { startLiveRecording } = await import('../tracker/live-recording.js');
   return startLiveRecording({
     lib,
-    start: { mode, taskId },
-    stopHotkey: ['ctrl', 'shift', 'f12'],
-    onStopHotkey,
+    start: { mode: start.mode, taskId: start.taskId },
+    stopHotkey: STOP_CHORD,
+    onStopHotkey: start.onStopHotkey,
+    onCommitted: start.onCommitted,
+    ownWindowTitles: start.ownWindowTitles,
   });
 };
+
+/** At most this often a `tracker` event carries a new live action count. */
+const LIVE_COUNT_INTERVAL_MS = 250;
+
+export interface TrackerOptions {
+  startLive?: StartLive;
+  ownWindowTitles?: readonly RegExp[];
+}
 
 export interface TrackerService {
   readonly handlers: HandlersOf<'tracker'>;
@@ -31,19 +62,28 @@ export interface TrackerService {
   stopLive(outcome?: 'finished' | 'failed'): Promise<void>;
   /** Pauses or resumes the live recording (the tray); nothing when none runs. */
   setPaused(paused: boolean): void;
+  /**
+   * One of the app's own windows (Electron's id) is visible at `rect` (screen pixels, as the
+   * input hooks report them), or hidden (null): clicks there are never recorded. Kept across
+   * recordings, so a window shown before a recording starts is excluded from it too.
+   */
+  setOwnWindow(id: number, rect: Rect | null): void;
 }
 
 /**
  * The annotator's flow (SPEC §2.1): the given-task cursor, one live recording at a time, and
  * what happens to a recording after it ends (describe, edit, discard).
  */
-export function trackerService(ctx: BackendContext, startLive: StartLive = defaultStartLive): TrackerService {
+export function trackerService(ctx: BackendContext, options: TrackerOptions = {}): TrackerService {
   const { lib } = ctx;
+  const startLive = options.startLive ?? defaultStartLive;
   const cursor = new TaskCursor(lib);
-  let live: LiveRecording | null = null;
+  const ownWindows = new Map<number, Rect>();
+  let live: LiveSession | null = null;
   let releaseScreen = () => {};
   let liveMode: TrackerMode = 'non-task';
   let paused = false;
+  let countTimer: NodeJS.Timeout | null = null;
 
   const state = (): TrackerStateDto => {
     const task = cursor.current();
@@ -62,6 +102,7 @@ export function trackerService(ctx: BackendContext, startLive: StartLive = defau
         mode: liveMode,
         status: paused ? 'paused' : 'recording',
         startedAt: live.recording.startedAt,
+        actions: lib.countActions(live.recording.id),
       },
       recent,
     };
@@ -72,17 +113,39 @@ export function trackerService(ctx: BackendContext, startLive: StartLive = defau
     return state();
   };
 
-  const stopLive = async (outcome: 'finished' | 'failed' = 'finished') => {
-    if (!live) return;
+  /** Throttled: a burst of typing gives a few events, not one per row. */
+  const actionCommitted = () => {
+    if (countTimer || !live) return;
+    countTimer = setTimeout(() => {
+      countTimer = null;
+      if (live) ctx.emit('tracker', state());
+    }, LIVE_COUNT_INTERVAL_MS);
+    countTimer.unref();
+  };
+
+  // Idempotent: the recorder's hooks, Electron's global shortcut, the tray and the page may all
+  // ask to stop the same recording; the first call takes it (and its outcome), later ones wait
+  // for that stop to be saved — so quitting right after the hotkey never closes the library
+  // under a recording still being flushed.
+  let stopping: Promise<void> = Promise.resolve();
+  const stopLive = (outcome: 'finished' | 'failed' = 'finished'): Promise<void> => {
+    if (!live) return stopping;
     const current = live;
     live = null;
     paused = false;
-    try {
-      const saved = await current.stop(outcome);
-      changed(saved.id);
-    } finally {
-      releaseScreen();
-    }
+    if (countTimer) clearTimeout(countTimer);
+    countTimer = null;
+    stopping = current
+      .stop(outcome)
+      .then((saved) => void changed(saved.id))
+      .finally(releaseScreen);
+    return stopping;
+  };
+
+  const setOwnWindow = (id: number, rect: Rect | null) => {
+    if (rect) ownWindows.set(id, rect);
+    else if (!ownWindows.delete(id)) return;
+    live?.recorder.setOwnWindow(id, rect);
   };
 
   const setPaused = (pause: boolean) => {
@@ -113,12 +176,18 @@ export function trackerService(ctx: BackendContext, startLive: StartLive = defau
       if (live) throw new Error(`recording ${live.recording.id} is still running: finish it first`);
       if (mode === 'given' && taskId === undefined) taskId = cursor.current()?.id;
       const release = ctx.claimScreen('a live recording');
-      let started: LiveRecording;
+      let started: LiveSession;
       try {
-        started = await startLive(lib, mode, taskId, () => {
-          stopLive('finished').catch((err: unknown) =>
-            ctx.emit('notice', { level: 'error', message: (err as Error).message }),
-          );
+        started = await startLive(lib, {
+          mode,
+          taskId,
+          onStopHotkey: () => {
+            stopLive('finished').catch((err: unknown) =>
+              ctx.emit('notice', { level: 'error', message: (err as Error).message }),
+            );
+          },
+          onCommitted: actionCommitted,
+          ownWindowTitles: options.ownWindowTitles ?? [],
         });
       } catch (err) {
         release();
@@ -128,6 +197,7 @@ export function trackerService(ctx: BackendContext, startLive: StartLive = defau
       live = started;
       liveMode = mode;
       paused = false;
+      for (const [id, rect] of ownWindows) started.recorder.setOwnWindow(id, rect);
       return changed(started.recording.id);
     },
     'tracker.pause': () => {
@@ -157,5 +227,5 @@ export function trackerService(ctx: BackendContext, startLive: StartLive = defau
       return r;
     },
   };
-  return { handlers, state, stopLive, setPaused };
+  return { handlers, state, stopLive, setPaused, setOwnWindow };
 }

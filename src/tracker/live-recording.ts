@@ -23,6 +23,8 @@ export interface LiveRecordingOptions {
   monitor?: string | number;
   frameFormat?: FrameFormat;
   privacy?: PrivacyRules;
+  /** Window titles of the app itself (its browser tab): see `RecorderOptions.ownWindowTitles`. */
+  ownWindowTitles?: readonly RegExp[];
   stopHotkey?: readonly string[];
   onStopHotkey?: () => void;
   onCommitted?: (rowId: number, action: Action, latencyMs: number) => void;
@@ -114,6 +116,7 @@ export async function startLiveRecording(o: LiveRecordingOptions): Promise<LiveR
     a11y,
     frameFormat: o.frameFormat,
     privacy: o.privacy,
+    ownWindowTitles: o.ownWindowTitles,
     stopHotkey: o.stopHotkey,
     onStopHotkey: o.onStopHotkey,
     onCommitted: o.onCommitted,

@@ -51,6 +51,13 @@ export interface RecorderOptions<F extends LiveFrame> {
   a11yDeadlineMs?: number;
   frameFormat?: FrameFormat;
   privacy?: PrivacyRules;
+  /**
+   * Window titles of the app itself when it is not one of our own windows by id (`pcagent ui
+   * --web` in a browser tab): an action in such a window is stored without its frame and marked
+   * `extra.ownWindow`, which refinement drops (SPEC §2.3). Like privacy rules, these make each
+   * commit wait for the accessibility answer.
+   */
+  ownWindowTitles?: readonly RegExp[];
   /** Key names of the stop chord, e.g. ['ctrl', 'shift', 'f12']; the chord is never recorded. */
   stopHotkey?: readonly string[];
   onStopHotkey?: () => void;
@@ -157,6 +164,12 @@ export class Recorder<F extends LiveFrame> {
   async stop(outcome: 'finished' | 'failed'): Promise<void> {
     if (this.ended) return this.drain();
     if (this.paused) this.resume();
+    // Stopped from outside while the stop chord is being pressed (the app's global shortcut
+    // fired before the hooks saw its last key): its modifier presses go, as when we see it.
+    if (this.chordAdds.length > 0) {
+      this.apply(this.chordAdds.map((id) => ({ op: 'remove', id }) as const));
+      this.chordAdds = [];
+    }
     const frame = this.o.frames.latest();
     this.apply(
       outcome === 'finished' ? this.aggregator.finish(this.now(), frame) : this.aggregator.fail(this.now(), frame),
@@ -328,14 +341,18 @@ export class Recorder<F extends LiveFrame> {
     element: Promise<ElementAtPoint | null> | null,
   ): Promise<number> {
     const { lib, recordingId } = this.o;
-    const privacy = (this.o.privacy?.excludedApps?.length ?? 0) + (this.o.privacy?.excludedTitles?.length ?? 0) > 0;
+    const ownTitles = this.o.ownWindowTitles ?? [];
+    const privacy =
+      (this.o.privacy?.excludedApps?.length ?? 0) + (this.o.privacy?.excludedTitles?.length ?? 0) + ownTitles.length >
+      0;
     // Only privacy decisions wait for accessibility: whether the frame may be stored (excluded
-    // applications) and whether typed text goes into a password field. Otherwise the row is
-    // committed as soon as its frame is on disk and the element is filled in later.
+    // applications, the app's own window) and whether typed text goes into a password field.
+    // Otherwise the row is committed as soon as its frame is on disk and the element is filled in later.
     const context = privacy || action.kind === 'type' ? await (element ?? this.context) : this.lastContext;
+    const ownWindow = context !== null && ownTitles.some((t) => t.test(context.windowTitle));
     let frameId: number | null = null;
     if (frame) {
-      if (this.isRedacted(context)) {
+      if (ownWindow || this.isRedacted(context)) {
         // The encoded frame may already be on disk; it simply gets no row.
         const live = this.o.frames.latest();
         frameId = await this.writeRedactedFrame(live?.width ?? 1, live?.height ?? 1, time);
@@ -350,6 +367,7 @@ export class Recorder<F extends LiveFrame> {
       frameId,
       windowTitle: context?.windowTitle ?? null,
       appName: context?.appName ?? null,
+      ...(ownWindow ? { extra: { ownWindow: true } } : {}),
     });
     this.o.onCommitted?.(row.id, row.action, this.now() - time);
     if (element) {

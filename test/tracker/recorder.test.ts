@@ -183,6 +183,41 @@ describe('recorder', () => {
     ]);
   });
 
+  it("marks actions in the app's own browser tab (by window title) and stores no frame for them", async () => {
+    const t = setup(
+      (x) => ({
+        name: x < 100 ? 'Finish' : 'Title',
+        role: x < 100 ? 'push button' : 'paragraph',
+        rect: null,
+        windowTitle: x < 100 ? 'PC Agent - Chromium' : 'Deck - Impress',
+        appName: x < 100 ? 'chromium' : 'soffice',
+      }),
+      { ownWindowTitles: [/^PC Agent( [-–—] .*)?$/] },
+    );
+    t.show(99);
+    t.send({ type: 'mousedown', button: 'left', x: 300, y: 5 });
+    t.send({ type: 'mouseup', button: 'left', x: 300, y: 5 });
+    t.send({ type: 'mousedown', button: 'left', x: 5, y: 5 });
+    t.send({ type: 'mouseup', button: 'left', x: 5, y: 5 });
+    await t.recorder.stop('finished');
+    const [own, other] = [lib.listActions(t.rec.id)[1]!, lib.listActions(t.rec.id)[0]!];
+    expect(other.extra).toEqual({});
+    expect(lib.getFrame(other.frameId!).redacted).toBe(false);
+    expect(own.extra).toEqual({ ownWindow: true });
+    expect(lib.getFrame(own.frameId!).redacted).toBe(true);
+  });
+
+  it("stopped from outside while the stop chord is held (the app's global shortcut), the chord leaves no trace", async () => {
+    const t = setup(() => null, { stopHotkey: ['ctrl', 'shift', 'f12'], onStopHotkey: () => {} });
+    t.show(1);
+    t.send({ type: 'keydown', key: 'enter' });
+    t.send({ type: 'keyup', key: 'enter' });
+    t.send({ type: 'keydown', key: 'ctrl' });
+    t.send({ type: 'keydown', key: 'shift' });
+    await t.recorder.stop('finished');
+    expect(texts(t.rec.id)).toEqual(['press key enter', 'finish']);
+  });
+
   it('the stop hotkey ends the recording and is not recorded', async () => {
     let stopped = 0;
     const t = setup(() => null, { stopHotkey: ['ctrl', 'shift', 'f12'], onStopHotkey: () => stopped++ });

@@ -29,11 +29,13 @@ export function registerUiCommands(program: Command): void {
     .action(async (opts: UiOptions, cmd: Command) => {
       if (!opts.web) throw new UsageError('the desktop app starts with `npm start`; use `pcagent ui --web` here');
       const lib = await openLibrary(cmd);
-      const [{ createBackend }, { startWebServer }] = await Promise.all([
+      const [{ createBackend, APP_WINDOW_TITLE }, { startWebServer }] = await Promise.all([
         import('../../server/handlers.js'),
         import('../../server/web.js'),
       ]);
-      const backend = createBackend(lib);
+      // The page is a tab of some browser, a window we cannot exclude by id as Electron's: actions
+      // in a window titled like the page are stored without frames and dropped by refinement.
+      const backend = createBackend(lib, { ownWindowTitles: [APP_WINDOW_TITLE] });
       let server;
       try {
         server = await startWebServer(backend, { port: opts.port });

@@ -31,8 +31,15 @@ export function trackerView(root: HTMLElement, api: ApiTransport): () => void {
   const countersPanel = h('section', { class: 'panel', 'aria-labelledby': 'counters-title', id: 'counters' });
   const afterPanel = h('section', { class: 'panel', 'aria-labelledby': 'after-title', id: 'after-panel' });
 
+  /** Descriptions being typed, by recording: a state event while typing must not wipe them. */
+  const drafts = new Map<number, { description: string; level: string }>();
+
   const apply = (s: TrackerStateDto | undefined) => {
     if (!s) return;
+    // A recording that just ended is the one to describe next.
+    if (state?.live && !s.live) selected = state.live.id;
+    // A recording started elsewhere (the other window, before a reload) shows its own mode.
+    if (s.live) mode = s.live.mode;
     state = s;
     draw();
   };
@@ -118,18 +125,56 @@ export function trackerView(root: HTMLElement, api: ApiTransport): () => void {
 
   const drawLive = (s: TrackerStateDto) => {
     if (s.live) {
+      const live = s.live;
+      const isPaused = live.status === 'paused';
       replace(
         livePanel,
         h(
           'h2',
           {},
-          h('span', { class: 'badge recording' }, '● recording'),
-          ` #${s.live.id} · ${MODE_LABELS[s.live.mode]}`,
+          h(
+            'span',
+            { class: `badge ${isPaused ? 'paused' : 'recording'}`, id: 'live-status' },
+            isPaused ? '❚❚ paused' : '● recording',
+          ),
+          ` #${live.id} · ${MODE_LABELS[live.mode]}`,
         ),
-        h('p', { class: 'muted' }, `Started ${time(s.live.startedAt)}. Stop hotkey: Ctrl+Shift+F12.`),
+        h(
+          'p',
+          {},
+          h('strong', { id: 'live-actions' }, live.actions),
+          live.actions === 1 ? ' action recorded' : ' actions recorded',
+          isPaused ? ' — nothing is recorded while paused.' : '.',
+        ),
+        h(
+          'p',
+          { class: 'muted' },
+          `Started ${time(live.startedAt)}. Ctrl+Shift+F12 finishes from any program; the tray icon pauses, finishes or fails.`,
+        ),
         h(
           'div',
           { class: 'row' },
+          isPaused
+            ? h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'btn',
+                  id: 'resume',
+                  onclick: () => void call(() => api.call('tracker.resume', {})).then(apply),
+                },
+                '▶ Resume',
+              )
+            : h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'btn',
+                  id: 'pause',
+                  onclick: () => void call(() => api.call('tracker.pause', {})).then(apply),
+                },
+                '❚❚ Pause',
+              ),
           h(
             'button',
             {
@@ -222,14 +267,19 @@ export function trackerView(root: HTMLElement, api: ApiTransport): () => void {
       selected = Number(picker.value);
       draw();
     });
+    const draft = drafts.get(rec.id);
     const text = h('textarea', { id: 'after-description', 'aria-describedby': 'after-help' });
-    text.value = rec.description ?? '';
+    text.value = draft?.description ?? rec.description ?? '';
+    const chosenLevel = draft?.level ?? rec.level ?? '';
     const level = h(
       'select',
       { id: 'after-level' },
       h('option', { value: '' }, '—'),
-      ...['easy', 'medium', 'hard'].map((l) => h('option', { value: l, selected: rec.level === l }, l)),
+      ...['easy', 'medium', 'hard'].map((l) => h('option', { value: l, selected: chosenLevel === l }, l)),
     );
+    const keepDraft = () => drafts.set(rec.id, { description: text.value, level: level.value });
+    text.addEventListener('input', keepDraft);
+    level.addEventListener('change', keepDraft);
     const save = async () => {
       const r = await call(() =>
         api.call('tracker.describe', {
@@ -238,12 +288,18 @@ export function trackerView(root: HTMLElement, api: ApiTransport): () => void {
           ...(level.value ? { level: level.value as 'easy' | 'medium' | 'hard' } : {}),
         }),
       );
-      if (r) notify(`Recording ${r.id} saved.`);
+      if (r) {
+        drafts.delete(r.id);
+        notify(`Recording ${r.id} saved.`);
+      }
     };
     const discard = async () => {
       if (!confirm(`Discard recording ${rec.id}? Its actions and frames are deleted.`)) return;
       const r = await call(() => api.call('tracker.discard', { id: rec.id }));
-      if (r) notify(`Recording ${r.id} discarded.`);
+      if (r) {
+        drafts.delete(r.id);
+        notify(`Recording ${r.id} discarded.`);
+      }
     };
     const help =
       rec.mode === 'free'
@@ -277,7 +333,8 @@ export function trackerView(root: HTMLElement, api: ApiTransport): () => void {
                 type: 'button',
                 class: 'btn primary',
                 id: 'after-save',
-                onclick: () => notify(`Recording ${rec.id} kept.`),
+                // A non-task recording is complete as it is: saving only confirms it stays.
+                onclick: () => notify(`Recording ${rec.id} kept in the library.`),
               },
               'Save',
             )
@@ -298,7 +355,10 @@ export function trackerView(root: HTMLElement, api: ApiTransport): () => void {
   const draw = () => {
     if (!state) return;
     const live = state.live !== null;
-    modeBox.querySelectorAll('input').forEach((input) => (input.disabled = live));
+    modeBox.querySelectorAll('input').forEach((input) => {
+      input.disabled = live;
+      input.checked = input.value === mode;
+    });
     drawTask(state);
     drawLive(state);
     drawCounters(state);
