@@ -19,12 +19,12 @@ import {
 } from 'electron';
 import type { ApiReply } from '../api/contract.js';
 import { Library } from '../library/library.js';
+import { DEFAULT_HOTKEYS, readSettings } from '../library/settings.js';
 import { createBackend, errorKind, type Backend } from '../server/handlers.js';
 import { loadRendererBundle, RENDERER_CSP } from '../server/renderer-bundle.js';
 
 const SCHEME = 'app';
 const ORIGIN = `${SCHEME}://pcagent`;
-const STOP_SHORTCUT = 'CommandOrControl+Shift+F12';
 const TRAY_ICON =
   'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAACAAAAAgCAYAAABzenr0AAAACXBIWXMAAAsTAAALEwEAmpwYAAAB/ElEQVRYhe1Xu05CQRC9hdrrP6iRyC6+KgsqP4HCWYmdlaVG/0Bt1Virv2DlOzGxs5AZVHwU2tArAjZ4zVwSfMSdu8BSmHiSSW7Yxzk7OzM7BME//hKSJjeoAZc00JE2dKOBXiOrfx/xGM/xTjySxXENeKwNhS6mAM810GTbxGNzF93a4JY2+O5K/mn4rgxu8h4tkScy+T4FeNo88Q9vGDxJAvY2fXJl8KRd8oYBnSUy+R5nATpyuyfyRlzQhhN5ytBEa3ceHxNJwLFYASrG9ROz+XBttxjiQyWsvNUi4+/VnWI0JscDHYrkI1kakjaYmi+Et0/V0IbCYzWaI+0h1gllcFk6uUT+VUSMJxatAnS9wv26kN3uipXtohSMB5IH7mwL6aHiLCB3X5ZSsmD3gMGSbWG5WnMWwHOFbCgJV4AvPgS8VuwCFOCzFAO3Hb8CQzdCDNChbSHnuZ8gxH3pCpakNOQUiwPPGRfSUAEtWAWkpq/64wqRJMKlEKns5YBVACOu8eDTsYv5njkw2XJ35eg36eROpZihIZ/SgDVpo44+RgzuZLwLAFoPmmrFwL0H9N6QMLiN8tIVAR433ZJ9a82ANlpqUDiOgNbT6dOuoF2omcthbXDPlZyjPWlyo4FvpOp1YpGf1OjPSPR4YUkBXnOF4zGe4534H0EH8QFre8ph7Y0sMQAAAABJRU5ErkJggg==';
 
@@ -163,8 +163,16 @@ async function main(): Promise<void> {
         win.webContents.send('pcagent:event', 'notice', { level: 'error', message: (err as Error).message });
     });
   };
-  if (!globalShortcut.register(STOP_SHORTCUT, stop)) {
-    process.stderr.write(`pcagent: the stop shortcut ${STOP_SHORTCUT} is taken by another program\n`);
+  // The Settings screen's stop shortcut, registered at start-up (the recorder's own chord,
+  // read at each recording's start, follows a change at once).
+  let stopShortcut: string = DEFAULT_HOTKEYS.stopRecording;
+  try {
+    stopShortcut = readSettings(lib.home).hotkeys.stopRecording;
+  } catch (err) {
+    process.stderr.write(`pcagent: ${(err as Error).message}; using ${stopShortcut}\n`);
+  }
+  if (!globalShortcut.register(stopShortcut, stop)) {
+    process.stderr.write(`pcagent: the stop shortcut ${stopShortcut} is taken by another program\n`);
   }
 
   const tray = new Tray(nativeImage.createFromDataURL(TRAY_ICON));

@@ -15,13 +15,13 @@ export type StartLive = (
 ) => Promise<LiveRecording>;
 
 const defaultStartLive: StartLive = async (lib, mode, taskId, onStopHotkey) => {
-  const { startLiveRecording } = await import('../tracker/live-recording.js');
-  return startLiveRecording({
-    lib,
-    start: { mode, taskId },
-    stopHotkey: ['ctrl', 'shift', 'f12'],
-    onStopHotkey,
-  });
+  const [{ startLiveRecording }, { readSettings, recordingRules }] = await Promise.all([
+    import('../tracker/live-recording.js'),
+    import('../library/settings.js'),
+  ]);
+  // Read at each start, so a change on the Settings screen applies to the next recording.
+  const { privacy, stopHotkey } = recordingRules(readSettings(lib.home));
+  return startLiveRecording({ lib, start: { mode, taskId }, privacy, stopHotkey, onStopHotkey });
 };
 
 export interface TrackerService {
