@@ -6,11 +6,17 @@ import path from 'node:path';
  * temporary file in the same folder, fsync, rename. The row that points at the file is
  * committed only after this returns, so a frame row never points at a missing file.
  */
-export function writeFileAtomic(target: string, data: Uint8Array, options: { fsync?: boolean } = {}): void {
+export function writeFileAtomic(
+  target: string,
+  data: Uint8Array,
+  options: { fsync?: boolean; mode?: number } = {},
+): void {
   fs.mkdirSync(path.dirname(target), { recursive: true });
   const tmp = `${target}.tmp-${process.pid}`;
-  const fd = fs.openSync(tmp, 'w');
+  const fd = fs.openSync(tmp, 'w', options.mode);
   try {
+    // A temporary file left by a crash keeps its old mode on open: set it (secrets are 0600).
+    if (options.mode !== undefined) fs.fchmodSync(fd, options.mode);
     fs.writeSync(fd, data);
     if (options.fsync !== false) fs.fsyncSync(fd);
   } finally {

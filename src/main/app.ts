@@ -26,21 +26,13 @@ import type { ApiReply, SettingsDto, TrackerStateDto } from '../api/contract.js'
 import type { Rect } from '../core/actions.js';
 import { APP_DIR_NAME } from '../library/home.js';
 import { Library } from '../library/library.js';
+import { DEFAULT_HOTKEYS } from '../library/settings.js';
 import { createBackend, errorKind, type Backend } from '../server/handlers.js';
 import { loadRendererBundle, RENDERER_CSP } from '../server/renderer-bundle.js';
 import { TRAY_ICONS, type TrayState } from './tray-icons.js';
 
 const SCHEME = 'app';
 const ORIGIN = `${SCHEME}://pcagent`;
-/**
- * The global shortcuts when the settings name none (or cannot be read): the defaults of the
- * settings' `hotkeys`. Ctrl+Shift+F12 is also the chord the recorder's own input hooks stop on
- * (`STOP_CHORD`), so it works in `pcagent ui --web` too; stopping twice is harmless.
- */
-const DEFAULT_HOTKEYS: SettingsDto['hotkeys'] = {
-  stopRecording: 'CommandOrControl+Shift+F12',
-  abortAgent: 'CommandOrControl+Shift+F11',
-};
 
 const MIME: Record<string, string> = { png: 'image/png', webp: 'image/webp', jpeg: 'image/jpeg' };
 

@@ -27,20 +27,18 @@ export type LiveSession = Pick<LiveRecording, 'recording' | 'pause' | 'resume' |
 /** Starts the live recorder; the default is the real one (X11 with RECORD, or Windows/macOS). */
 export type StartLive = (lib: Library, start: LiveStart) => Promise<LiveSession>;
 
-/**
- * The stop chord the recorder's own hooks watch for (it works with no Electron, in `ui --web`),
- * in the recorder's key names. Electron registers the same chord as a global shortcut (so the
- * focused program does not get it); stopping is idempotent, whichever sees it first wins.
- * Kept equal to the default of the settings' `hotkeys.stopRecording` (CommandOrControl+Shift+F12).
- */
-export const STOP_CHORD = ['ctrl', 'shift', 'f12'] as const;
-
 const defaultStartLive: StartLive = async (lib, start) => {
-  const { startLiveRecording } = await import('../tracker/live-recording.js');
+  const [{ startLiveRecording }, { readSettings, recordingRules }] = await Promise.all([
+    import('../tracker/live-recording.js'),
+    import('../library/settings.js'),
+  ]);
+  // Read at each start, so a change on the Settings screen applies to the next recording.
+  const { privacy, stopHotkey } = recordingRules(readSettings(lib.home));
   return startLiveRecording({
     lib,
     start: { mode: start.mode, taskId: start.taskId },
-    stopHotkey: STOP_CHORD,
+    privacy,
+    stopHotkey,
     onStopHotkey: start.onStopHotkey,
     onCommitted: start.onCommitted,
     ownWindowTitles: start.ownWindowTitles,

@@ -11,6 +11,7 @@
  *   as Retry-After), a raw JSON body, a delay, a hang (never answers: for timeout tests), or a
  *   dropped connection.
  * - `GET /v1/models` lists `models`.
+ * - With `apiKey`, every request without that bearer key is refused with 401.
  * - Every request is logged in `requests` (parsed body, text parts, image URLs) for assertions.
  *
  *   const server = await FakeModelServer.start({ latencyMs: 50 });
@@ -88,6 +89,8 @@ export interface FakeServerOptions {
   readonly models?: readonly string[];
   /** Port to listen on (default: any free port). */
   readonly port?: number;
+  /** When set, a request without `Authorization: Bearer <apiKey>` gets 401, as OpenAI answers. */
+  readonly apiKey?: string;
 }
 
 /** Text of a chat message's content: a string or its text parts. */
@@ -243,6 +246,11 @@ export class FakeModelServer {
     };
     this.requests.push(request);
 
+    if (this.options.apiKey !== undefined && request.headers.authorization !== `Bearer ${this.options.apiKey}`) {
+      return this.send(res, 401, {
+        error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' },
+      });
+    }
     if (request.method === 'GET' && request.path.endsWith('/models')) {
       const data = (this.options.models ?? ['fake-model']).map((id) => ({
         id,

@@ -8,7 +8,7 @@ interface RecordOptions {
   level?: TaskLevel;
   given?: string;
   failOnStop?: boolean;
-  stopHotkey: string;
+  stopHotkey?: string;
   fps: string;
   capture: 'auto' | 'x11' | 'nutjs' | 'screenshot-desktop';
   monitor?: string;
@@ -19,8 +19,6 @@ interface RecordOptions {
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
-
-export const DEFAULT_STOP_HOTKEY = 'ctrl+shift+f12';
 
 export function registerRecordCommands(program: Command): void {
   program
@@ -39,7 +37,10 @@ export function registerRecordCommands(program: Command): void {
     .addOption(new Option('--level <level>', 'task level').choices(['easy', 'medium', 'hard']))
     .option('--given <id>', 'record this given task (see `pcagent tasks list`)')
     .option('--fail-on-stop', 'save as failed instead of finished when stopped')
-    .option('--stop-hotkey <keys>', 'global stop chord, never recorded', DEFAULT_STOP_HOTKEY)
+    .option(
+      '--stop-hotkey <keys>',
+      'global stop chord, never recorded, e.g. ctrl+shift+f12 (default: hotkeys.stopRecording in settings.json, else CommandOrControl+Shift+F12)',
+    )
     .option('--fps <n>', 'screen frames per second kept in memory', '10')
     .addOption(
       new Option('--capture <backend>', 'screen capture backend')
@@ -50,8 +51,18 @@ export function registerRecordCommands(program: Command): void {
     .addOption(
       new Option('--frame-format <format>', 'frame file format').choices(['png', 'webp', 'jpeg']).default('png'),
     )
-    .option('--exclude-app <name>', 'never store frames while this application is used (repeatable)', collect, [])
-    .option('--exclude-title <regex>', 'never store frames for windows whose title matches (repeatable)', collect, [])
+    .option(
+      '--exclude-app <name>',
+      'never store frames while this application is used (repeatable; adds to privacy.excludedApps in settings.json)',
+      collect,
+      [],
+    )
+    .option(
+      '--exclude-title <regex>',
+      'never store frames for windows whose title matches, without case (repeatable; adds to privacy.excludedTitles)',
+      collect,
+      [],
+    )
     .option('--verbose', 'report the capture backend, accessibility provider and each action on stderr')
     .action(async (opts: RecordOptions, cmd: Command) =>
       withLibrary(cmd, async (lib) => {
@@ -61,19 +72,11 @@ export function registerRecordCommands(program: Command): void {
         const taskId = opts.given === undefined ? undefined : Number(opts.given);
         if (taskId !== undefined && !Number.isSafeInteger(taskId))
           throw new UsageError(`"${opts.given}" is not a task id`);
-        const excludedTitles = opts.excludeTitle.map((t) => {
-          try {
-            return new RegExp(t, 'i');
-          } catch {
-            throw new UsageError(`--exclude-title "${t}" is not a valid regular expression`);
-          }
-        });
-        const { normalizeKeyName } = await import('../../core/keys.js');
-        const stopHotkey = opts.stopHotkey.split('+').map((k) => {
-          const name = normalizeKeyName(k.trim());
-          if (!name) throw new UsageError(`--stop-hotkey: unknown key "${k}"`);
-          return name;
-        });
+        const [{ readSettings }, { recordChoices }] = await Promise.all([
+          import('../../library/settings.js'),
+          import('../settings-defaults.js'),
+        ]);
+        const { privacy, stopHotkey } = recordChoices(opts, readSettings(lib.home), process.platform);
         const { startLiveRecording } = await import('../../tracker/live-recording.js');
         const verbose = (line: string) => opts.verbose && process.stderr.write(`${line}\n`);
         let requestStop: () => void = () => {};
@@ -85,7 +88,7 @@ export function registerRecordCommands(program: Command): void {
           capture: opts.capture,
           monitor: opts.monitor,
           frameFormat: opts.frameFormat,
-          privacy: { excludedApps: opts.excludeApp, excludedTitles },
+          privacy,
           stopHotkey,
           onStopHotkey: () => requestStop(),
           onCommitted: (rowId, _action, latencyMs) => verbose(`action ${rowId} recorded (${latencyMs} ms)`),
@@ -95,7 +98,8 @@ export function registerRecordCommands(program: Command): void {
         process.once('SIGTERM', onSignal);
         verbose(
           `capture: ${live.capture.backend}${live.capture.skipped.map((s) => ` (skipped ${s.name}: ${s.error})`).join('')}, ` +
-            `${live.capture.region.width}x${live.capture.region.height}; accessibility: ${live.a11y}; stop hotkey: ${stopHotkey.join('+')}`,
+            `${live.capture.region.width}x${live.capture.region.height}; accessibility: ${live.a11y}; stop hotkey: ${stopHotkey.join('+')}; ` +
+            `excluded: ${privacy.excludedApps.length} applications, ${privacy.excludedTitles.length} window-title patterns`,
         );
         process.stdout.write(`recording ${live.recording.id}\n`);
         await stopRequested;

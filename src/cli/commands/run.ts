@@ -12,7 +12,7 @@ import { globalOptions, output, UsageError, withLibrary } from '../context.js';
 interface RunOptions {
   planner?: string;
   plannerModel?: string;
-  grounder: string;
+  grounder?: 'ocr' | 'vlm' | 'omniparser';
   maxSteps: string;
   settleMs: string;
   waitMs: string;
@@ -44,12 +44,19 @@ export function registerRunCommands(program: Command): void {
     .command('run')
     .description('run the desktop agent on this screen for a task; prints "recording <id>" and each step')
     .argument('<text>', 'the task, e.g. "Create a title slide that says Quarterly Review"')
-    .option('--planner <url>', 'planner: OpenAI-compatible base URL (default $PCAGENT_PLANNER_URL)')
-    .option('--planner-model <name>', 'planner: model name (default $PCAGENT_PLANNER_MODEL); key from $OPENAI_API_KEY')
+    .option(
+      '--planner <url>',
+      'planner: OpenAI-compatible base URL (default $PCAGENT_PLANNER_URL, else planner.endpoint in settings.json)',
+    )
+    .option(
+      '--planner-model <name>',
+      'planner: model name (default $PCAGENT_PLANNER_MODEL, else planner.model in settings.json)',
+    )
     .addOption(
-      new Option('--grounder <name>', 'grounder for click targets')
-        .choices(['ocr', 'vlm', 'omniparser'])
-        .default('ocr'),
+      new Option(
+        '--grounder <name>',
+        'grounder for click targets (default: grounder.name in settings.json, else ocr)',
+      ).choices(['ocr', 'vlm', 'omniparser']),
     )
     .option('--max-steps <n>', 'actions at most', '50')
     .option('--settle-ms <n>', 'pause before each screenshot', '2000')
@@ -66,14 +73,17 @@ export function registerRunCommands(program: Command): void {
         .default('auto'),
     )
     .option('--confirm', 'ask on the terminal before destructive hotkeys (Alt+F4, Ctrl+W, Ctrl+Q, Shift+Delete)')
+    .addHelpText(
+      'after',
+      '\nA flag wins over the environment, which wins over <data dir>/settings.json: the planner from\n' +
+        '{"planner": {"endpoint", "model", "apiKey"}}, the grounder from {"grounder": {"name", "vlm": {"endpoint",\n' +
+        '"model", "apiKey"}}} (or PCAGENT_VLM_ENDPOINT, PCAGENT_VLM_MODEL, PCAGENT_VLM_API_KEY). OPENAI_API_KEY wins\n' +
+        "over the planner's stored key, which is only sent to the endpoint it was saved with.",
+    )
     .action(async (task: string, opts: RunOptions, cmd: Command) => {
       const maxSteps = count('--max-steps', opts.maxSteps, 1, 1000);
       const settleMs = count('--settle-ms', opts.settleMs, 0, 600_000);
       const waitMs = count('--wait-ms', opts.waitMs, 0, 600_000);
-      const endpoint = opts.planner ?? process.env.PCAGENT_PLANNER_URL;
-      const model = opts.plannerModel ?? process.env.PCAGENT_PLANNER_MODEL;
-      if (!endpoint) throw new UsageError('the planner needs an endpoint: --planner URL or PCAGENT_PLANNER_URL');
-      if (!model) throw new UsageError('the planner needs a model name: --planner-model NAME or PCAGENT_PLANNER_MODEL');
       if (task.trim() === '') throw new UsageError('the task is empty');
       const json = globalOptions(cmd).json;
       const say = (line: string) => {
@@ -81,10 +91,26 @@ export function registerRunCommands(program: Command): void {
       };
 
       await withLibrary(cmd, async (lib) => {
-        const [{ runOnDesktop }, { RunControl }] = await Promise.all([
+        const [{ readSettings }, { runChoices }, { runOnDesktop }, { RunControl }] = await Promise.all([
+          import('../../library/settings.js'),
+          import('../settings-defaults.js'),
           import('../../agents/desktop.js'),
           import('../../agents/loop/control.js'),
         ]);
+        const chosen = runChoices(opts, process.env, readSettings(lib.home));
+        const { endpoint, model, apiKey } = chosen.planner;
+        if (!endpoint)
+          throw new UsageError(
+            'the planner needs an endpoint: --planner URL, PCAGENT_PLANNER_URL or planner.endpoint in settings.json',
+          );
+        if (!model)
+          throw new UsageError(
+            'the planner needs a model name: --planner-model NAME, PCAGENT_PLANNER_MODEL or planner.model in settings.json',
+          );
+        if (chosen.grounder === 'vlm' && (!chosen.vlm.endpoint || !chosen.vlm.model))
+          throw new UsageError(
+            'the vlm grounder needs an endpoint and a model: PCAGENT_VLM_ENDPOINT and PCAGENT_VLM_MODEL, or grounder.vlm in settings.json',
+          );
         const control = new RunControl();
         const onSignal = () => control.stop('stopped by a signal');
         process.once('SIGINT', onSignal);
@@ -93,8 +119,9 @@ export function registerRunCommands(program: Command): void {
           const result = await runOnDesktop({
             lib,
             task,
-            planner: { endpoint, model },
-            grounder: opts.grounder,
+            planner: { endpoint, model, apiKey },
+            grounder: chosen.grounder,
+            grounderOptions: { vlm: chosen.vlm },
             device: opts.device,
             capture: opts.capture,
             maxSteps,

@@ -1,61 +1,17 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { z } from 'zod';
+import { type EndpointSettings, readSettings, SettingsError, storedKeyFor } from '../../library/settings.js';
 
 /**
  * Where completion finds its model: `--endpoint` / `--model` flags, else the `completion`
- * section of `<data dir>/settings.json`; the API key from `OPENAI_API_KEY`, else the settings
- * file. The settings file is only read here. The key is a secret: it goes to the HTTP client
- * and nowhere else (not the library, batch files, logs or error messages).
+ * section of `<data dir>/settings.json` (read by the library's settings module, the file's one
+ * reader); the API key from `OPENAI_API_KEY`, else the settings file. The key is a secret: it
+ * goes to the HTTP client and nowhere else (not the library, batch files, logs or error messages).
  */
 
-export const SETTINGS_FILE = 'settings.json';
-
-const SettingsSchema = z.looseObject({
-  completion: z
-    .looseObject({
-      endpoint: z.string().min(1).optional(),
-      model: z.string().min(1).optional(),
-      apiKey: z.string().min(1).optional(),
-    })
-    .optional(),
-});
-
-export interface CompletionSettings {
-  endpoint?: string;
-  model?: string;
-  apiKey?: string;
-}
-
-export class SettingsError extends Error {
-  override readonly name = 'SettingsError';
-}
+export type CompletionSettings = EndpointSettings;
 
 /** The `completion` section of the settings file; an absent file is an empty section. */
 export function readCompletionSettings(home: string): CompletionSettings {
-  const file = path.join(home, SETTINGS_FILE);
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new SettingsError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'unknown error'}`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    // The parser's message quotes the file's text, which may hold the key: say less.
-    throw new SettingsError(`${file} is not valid JSON`);
-  }
-  const parsed = SettingsSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new SettingsError(
-      `${file}: ${issue ? `${issue.path.join('.') || 'settings'}: ${issue.message}` : 'invalid settings'}`,
-    );
-  }
-  return { ...parsed.data.completion };
+  return readSettings(home).completion;
 }
 
 export interface ResolvedEndpoint {
@@ -75,21 +31,11 @@ export function resolveEndpoint(
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedEndpoint {
   const endpoint = flags.endpoint ?? settings.endpoint;
-  const sameServer =
-    settings.endpoint === undefined || endpoint === undefined || origin(endpoint) === origin(settings.endpoint);
   return {
     endpoint,
     model: flags.model ?? settings.model,
-    apiKey: env.OPENAI_API_KEY?.trim() || (sameServer ? settings.apiKey : undefined),
+    apiKey: env.OPENAI_API_KEY?.trim() || storedKeyFor(settings, endpoint),
   };
-}
-
-function origin(url: string): string {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return url;
-  }
 }
 
 /**
