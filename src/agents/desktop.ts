@@ -118,6 +118,7 @@ export interface DesktopReplayOptions {
   readonly recordingId: number;
   readonly mode: ReplayMode;
   readonly grounder: string;
+  readonly grounderOptions?: Omit<SelectOptions, 'device' | 'dataDir'>;
   readonly device?: Device;
   readonly keepGoing?: boolean;
   readonly settleMs?: number;
@@ -136,7 +137,9 @@ export async function replayOnDesktop(o: DesktopReplayOptions): Promise<ReplayRe
     import('./grounding/select.js'),
   ]);
   const selected =
-    o.mode === 'coordinates' ? null : await selectGrounder(o.grounder, { device: o.device, dataDir: o.lib.home });
+    o.mode === 'coordinates'
+      ? null
+      : await selectGrounder(o.grounder, { ...o.grounderOptions, device: o.device, dataDir: o.lib.home });
   const screen = await openScreen();
   try {
     const executor = await createExecutor({ frameSize: { width: screen.width, height: screen.height } });

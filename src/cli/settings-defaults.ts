@@ -1,78 +1,12 @@
 import { HotkeyError, hotkeyKeys } from '../core/accelerator.js';
-import {
-  type EndpointSettings,
-  type RecordingRules,
-  recordingRules,
-  type Settings,
-  type SettingsGrounder,
-  storedKeyFor,
-} from '../library/settings.js';
+import { type RecordingRules, recordingRules, type Settings } from '../library/settings.js';
 import { UsageError } from './context.js';
 
 /**
- * How `pcagent run` and `pcagent record` combine their flags, the environment and the data
- * directory's settings.json: a flag wins over an environment variable, which wins over the
- * settings file. Pure functions, so the precedence is tested without starting a recorder or
- * an agent.
+ * How `pcagent record` combines its flags with the data directory's settings.json (the agent's
+ * layering, shared with the app, is `runChoices` in library/settings.ts). Pure, so the
+ * precedence is tested without starting a recorder.
  */
-
-export interface EndpointChoice {
-  endpoint: string | undefined;
-  model: string | undefined;
-  apiKey: string | undefined;
-}
-
-export interface RunChoices {
-  planner: EndpointChoice;
-  grounder: SettingsGrounder;
-  /** The grounding model, used when `grounder` is `vlm`. */
-  vlm: EndpointChoice;
-}
-
-export interface RunFlags {
-  planner?: string;
-  plannerModel?: string;
-  grounder?: SettingsGrounder;
-}
-
-/** An endpoint from the first layer that sets it; the stored key only goes to its own server. */
-function layered(
-  flagOrEnv: { endpoint?: string; model?: string },
-  envKey: string | undefined,
-  section: EndpointSettings,
-): EndpointChoice {
-  const endpoint = flagOrEnv.endpoint || section.endpoint;
-  return {
-    endpoint,
-    model: flagOrEnv.model || section.model,
-    apiKey: envKey?.trim() || storedKeyFor(section, endpoint),
-  };
-}
-
-/**
- * The planner: `--planner` / `--planner-model`, else `PCAGENT_PLANNER_URL` /
- * `PCAGENT_PLANNER_MODEL`, else the `planner` section; key `OPENAI_API_KEY`, else the section's.
- * The grounder: `--grounder`, else `grounder.name` (default ocr); its VLM endpoint
- * `PCAGENT_VLM_ENDPOINT` / `PCAGENT_VLM_MODEL` / `PCAGENT_VLM_API_KEY`, else `grounder.vlm`.
- */
-export function runChoices(flags: RunFlags, env: NodeJS.ProcessEnv, settings: Settings): RunChoices {
-  return {
-    planner: layered(
-      {
-        endpoint: flags.planner ?? env.PCAGENT_PLANNER_URL,
-        model: flags.plannerModel ?? env.PCAGENT_PLANNER_MODEL,
-      },
-      env.OPENAI_API_KEY,
-      settings.planner,
-    ),
-    grounder: flags.grounder ?? settings.grounder.name,
-    vlm: layered(
-      { endpoint: env.PCAGENT_VLM_ENDPOINT, model: env.PCAGENT_VLM_MODEL },
-      env.PCAGENT_VLM_API_KEY,
-      settings.grounder.vlm,
-    ),
-  };
-}
 
 export interface RecordFlags {
   stopHotkey?: string;

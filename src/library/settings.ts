@@ -246,3 +246,65 @@ export function recordingRules(settings: Settings, platform: string = process.pl
     stopHotkey: hotkeyKeys(settings.hotkeys.stopRecording, platform),
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// The agent's planner and grounder: a flag (or the app's form) wins over the environment, which
+// wins over the settings file. Used by `pcagent run` and the app's agent console.
+
+export interface EndpointChoice {
+  endpoint: string | undefined;
+  model: string | undefined;
+  apiKey: string | undefined;
+}
+
+export interface RunChoices {
+  planner: EndpointChoice;
+  grounder: SettingsGrounder;
+  /** The grounding model, used when `grounder` is `vlm`. */
+  vlm: EndpointChoice;
+}
+
+export interface RunFlags {
+  planner?: string;
+  plannerModel?: string;
+  grounder?: SettingsGrounder;
+}
+
+/** An endpoint from the first layer that sets it; the stored key only goes to its own server. */
+function layered(
+  flagOrEnv: { endpoint?: string; model?: string },
+  envKey: string | undefined,
+  section: EndpointSettings,
+): EndpointChoice {
+  const endpoint = flagOrEnv.endpoint || section.endpoint;
+  return {
+    endpoint,
+    model: flagOrEnv.model || section.model,
+    apiKey: envKey?.trim() || storedKeyFor(section, endpoint),
+  };
+}
+
+/**
+ * The planner: `--planner` / `--planner-model`, else `PCAGENT_PLANNER_URL` /
+ * `PCAGENT_PLANNER_MODEL`, else the `planner` section; key `OPENAI_API_KEY`, else the section's.
+ * The grounder: `--grounder`, else `grounder.name` (default ocr); its VLM endpoint
+ * `PCAGENT_VLM_ENDPOINT` / `PCAGENT_VLM_MODEL` / `PCAGENT_VLM_API_KEY`, else `grounder.vlm`.
+ */
+export function runChoices(flags: RunFlags, env: NodeJS.ProcessEnv, settings: Settings): RunChoices {
+  return {
+    planner: layered(
+      {
+        endpoint: flags.planner ?? env.PCAGENT_PLANNER_URL,
+        model: flags.plannerModel ?? env.PCAGENT_PLANNER_MODEL,
+      },
+      env.OPENAI_API_KEY,
+      settings.planner,
+    ),
+    grounder: flags.grounder ?? settings.grounder.name,
+    vlm: layered(
+      { endpoint: env.PCAGENT_VLM_ENDPOINT, model: env.PCAGENT_VLM_MODEL },
+      env.PCAGENT_VLM_API_KEY,
+      settings.grounder.vlm,
+    ),
+  };
+}

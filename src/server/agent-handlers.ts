@@ -1,40 +1,10 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { AgentRunDto, AgentStateDto, AgentStepDto } from '../api/contract.js';
 import type { RunControl } from '../agents/loop/control.js';
 import type { AgentStep } from '../agents/loop/run-agent.js';
 import type { ReplayStep } from '../agents/replay/replay.js';
 import type { ActionRecord } from '../library/library.js';
+import { readSettings, runChoices } from '../library/settings.js';
 import { type BackendContext, frameDto, frameOrNull, type HandlersOf } from './context.js';
-
-/** Where the planner and grounder come from when the call does not say: settings.json, then the environment. */
-interface AgentDefaults {
-  planner: { endpoint?: string; model?: string; apiKey?: string };
-  grounder: string;
-  vlm: { endpoint?: string; model?: string; apiKey?: string };
-}
-
-function readDefaults(home: string, env: NodeJS.ProcessEnv): AgentDefaults {
-  let file: Record<string, Record<string, unknown>> = {};
-  try {
-    file = JSON.parse(fs.readFileSync(path.join(home, 'settings.json'), 'utf8')) as typeof file;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`${home}/settings.json is not valid JSON`);
-  }
-  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
-  const p = file.planner ?? {};
-  const g = file.grounder ?? {};
-  const vlm = (g.vlm ?? {}) as Record<string, unknown>;
-  return {
-    planner: {
-      endpoint: str(p.endpoint) ?? str(env.PCAGENT_PLANNER_URL),
-      model: str(p.model) ?? str(env.PCAGENT_PLANNER_MODEL),
-      apiKey: str(p.apiKey) ?? str(env.OPENAI_API_KEY),
-    },
-    grounder: str(g.name) ?? 'ocr',
-    vlm: { endpoint: str(vlm.endpoint), model: str(vlm.model), apiKey: str(vlm.apiKey) },
-  };
-}
 
 /** Why the agent cannot act on this machine's screen, or null when it can. */
 function noScreen(env: NodeJS.ProcessEnv): string | null {
@@ -178,20 +148,28 @@ export function agentHandlers(ctx: BackendContext, env: NodeJS.ProcessEnv = proc
   return {
     'agent.state': () => state(),
     'agent.run': async (input) => {
-      const d = readDefaults(ctx.lib.home, env);
-      const endpoint = input.planner?.endpoint || d.planner.endpoint;
-      const model = input.planner?.model || d.planner.model;
+      // The form wins over the environment, which wins over the settings (as for `pcagent run`).
+      const chosen = runChoices(
+        {
+          planner: input.planner?.endpoint || undefined,
+          plannerModel: input.planner?.model || undefined,
+          grounder: input.grounder,
+        },
+        env,
+        readSettings(ctx.lib.home),
+      );
+      const { endpoint, model, apiKey } = chosen.planner;
       if (!endpoint) throw new Error('the planner needs an endpoint: set it in Settings → Planner or in the form');
       if (!model) throw new Error('the planner needs a model name: set it in Settings → Planner or in the form');
-      const grounder = input.grounder ?? d.grounder;
+      const grounder = chosen.grounder;
       const { runOnDesktop } = await import('../agents/desktop.js');
       return launch('run', input.task, grounder, `${model} at ${endpoint}`, async (c) => {
         const result = await runOnDesktop({
           lib: ctx.lib,
           task: input.task,
-          planner: { endpoint, model, apiKey: d.planner.apiKey },
+          planner: { endpoint, model, apiKey },
           grounder,
-          grounderOptions: { vlm: d.vlm },
+          grounderOptions: { vlm: chosen.vlm },
           maxSteps: input.maxSteps,
           settleMs: input.settleMs,
           control: c,
@@ -207,9 +185,9 @@ export function agentHandlers(ctx: BackendContext, env: NodeJS.ProcessEnv = proc
       });
     },
     'agent.replay': async (input) => {
-      const d = readDefaults(ctx.lib.home, env);
       const mode = input.mode ?? 'semantic';
-      const grounder = input.grounder ?? d.grounder;
+      const chosen = runChoices({ grounder: input.grounder }, env, readSettings(ctx.lib.home));
+      const grounder = chosen.grounder;
       const source = ctx.lib.getRecording(input.id);
       const { replayOnDesktop } = await import('../agents/desktop.js');
       return launch('replay', source.description ?? source.name, grounder, null, async (c) => {
@@ -218,6 +196,7 @@ export function agentHandlers(ctx: BackendContext, env: NodeJS.ProcessEnv = proc
           recordingId: input.id,
           mode,
           grounder,
+          grounderOptions: { vlm: chosen.vlm },
           settleMs: input.settleMs,
           control: c,
           onReady: (i) =>

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { recordChoices, runChoices } from '../../src/cli/settings-defaults.js';
-import { readSettings, type Settings, updateSettings } from '../../src/library/settings.js';
+import { recordChoices } from '../../src/cli/settings-defaults.js';
+import { readSettings, runChoices, type Settings, updateSettings } from '../../src/library/settings.js';
 import { pcagent } from '../support/cli.js';
 import { tempDir } from '../support/fixture.js';
 

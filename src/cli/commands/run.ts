@@ -91,9 +91,8 @@ export function registerRunCommands(program: Command): void {
       };
 
       await withLibrary(cmd, async (lib) => {
-        const [{ readSettings }, { runChoices }, { runOnDesktop }, { RunControl }] = await Promise.all([
+        const [{ readSettings, runChoices }, { runOnDesktop }, { RunControl }] = await Promise.all([
           import('../../library/settings.js'),
-          import('../settings-defaults.js'),
           import('../../agents/desktop.js'),
           import('../../agents/loop/control.js'),
         ]);
