@@ -22,14 +22,15 @@ import {
   session,
   Tray,
 } from 'electron';
-import type { ApiReply, SettingsDto, TrackerStateDto } from '../api/contract.js';
+import type { AgentRunDto, ApiReply, SettingsDto, TrackerStateDto } from '../api/contract.js';
 import type { Rect } from '../core/actions.js';
 import { APP_DIR_NAME } from '../library/home.js';
 import { Library } from '../library/library.js';
 import { DEFAULT_HOTKEYS } from '../library/settings.js';
 import { createBackend, errorKind, type Backend } from '../server/handlers.js';
 import { loadRendererBundle, RENDERER_CSP } from '../server/renderer-bundle.js';
-import { TRAY_ICONS, type TrayState } from './tray-icons.js';
+import { menuKey, type ShellCommand, shellView } from './shell.js';
+import { TRAY_ICONS } from './tray-icons.js';
 
 const SCHEME = 'app';
 const ORIGIN = `${SCHEME}://pcagent`;
@@ -235,50 +236,52 @@ async function main(): Promise<void> {
 
   const tray = new Tray(nativeImage.createFromDataURL(TRAY_ICONS.idle));
   tray.on('click', show);
-  let trayKey = '';
-  /** The tray follows the tracker: icon, tooltip and which items are enabled. */
-  const updateTray = (s: TrackerStateDto) => {
-    const live = s.live;
-    const state: TrayState = live ? live.status : 'idle';
-    const what = live ? `${state === 'paused' ? 'paused' : 'recording'} #${live.id}` : 'idle';
-    tray.setToolTip(`PC Agent — ${what}${live ? ` · ${live.actions} actions` : ''}`);
-    // The menu is rebuilt only when it changes (live counts arrive several times a second).
-    const key = `${state}:${live?.id ?? ''}`;
-    if (key === trayKey) return;
-    trayKey = key;
-    tray.setImage(nativeImage.createFromDataURL(TRAY_ICONS[state]));
-    tray.setContextMenu(
-      Menu.buildFromTemplate([
-        { label: `PC Agent — ${what}`, enabled: false },
-        { type: 'separator' },
-        state === 'paused'
-          ? { label: 'Resume recording', click: () => backend.setRecordingPaused(false) }
-          : { label: 'Pause recording', enabled: state === 'recording', click: () => backend.setRecordingPaused(true) },
-        { label: `Finish (${keys.stopRecording})`, enabled: !!live, click: () => stopRecording('finished') },
-        { label: 'Fail', enabled: !!live, click: () => stopRecording('failed') },
-        { type: 'separator' },
-        { label: 'Show PC Agent', click: show },
-        { label: 'Quit', click: () => app.quit() },
-      ]),
-    );
+  // The shell follows the back end's state (policy in shell.ts): window hidden or not, tray.
+  const commands: Record<ShellCommand, () => void> = {
+    pause: () => backend.setRecordingPaused(true),
+    resume: () => backend.setRecordingPaused(false),
+    finish: () => stopRecording('finished'),
+    fail: () => stopRecording('failed'),
+    'stop-agent': abortAgent,
+    show,
+    quit: () => app.quit(),
   };
-
-  // Out of the way while recording (the person works in other programs), back when it ends to
-  // describe the recording; the window itself never appears in a recording's clicks.
-  let liveId: number | null = null;
-  const followTracker = (s: TrackerStateDto) => {
-    updateTray(s);
-    const now = s.live?.id ?? null;
-    if (now === liveId) return;
-    if (now !== null && win && !win.isDestroyed()) win.hide();
-    if (now === null) show();
-    liveId = now;
+  let tracker: TrackerStateDto | null = null;
+  let agent: AgentRunDto | null = null;
+  let hidden = false;
+  let shownMenu = '';
+  const follow = () => {
+    const view = shellView(tracker, agent, keys);
+    tray.setToolTip(view.tooltip);
+    // The menu is rebuilt only when it changes (live counts arrive several times a second).
+    const key = menuKey(view);
+    if (key !== shownMenu) {
+      shownMenu = key;
+      tray.setImage(nativeImage.createFromDataURL(TRAY_ICONS[view.tray]));
+      tray.setContextMenu(
+        Menu.buildFromTemplate(
+          view.menu.map((m) =>
+            m.type === 'separator'
+              ? { type: 'separator' as const }
+              : { label: m.label, enabled: m.enabled, ...(m.command ? { click: commands[m.command] } : {}) },
+          ),
+        ),
+      );
+    }
+    if (view.windowHidden === hidden) return;
+    hidden = view.windowHidden;
+    if (hidden && win && !win.isDestroyed()) win.hide();
+    else if (!hidden) show();
   };
   backend.on((event, payload) => {
     if (win && !win.isDestroyed()) win.webContents.send('pcagent:event', event, payload);
-    if (event === 'tracker') followTracker(payload as TrackerStateDto);
+    if (event === 'tracker') tracker = payload as TrackerStateDto;
+    else if (event === 'agent') agent = payload as AgentRunDto;
+    else return;
+    follow();
   });
-  followTracker((await backend.call('tracker.state', {})) as TrackerStateDto);
+  tracker = (await backend.call('tracker.state', {})) as TrackerStateDto;
+  follow();
 
   // Closing the window keeps the tray (a recording may be running); Quit ends the app.
   app.on('window-all-closed', () => {});
