@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { ModelEntry } from '../../agents/runtime/manifest.js';
+import { formatBytes } from '../../core/bytes.js';
 import { globalOptions, output, table, UsageError } from '../context.js';
 import { progressBar, type Progress } from '../progress.js';
 
@@ -13,18 +14,6 @@ import { progressBar, type Progress } from '../progress.js';
 interface ModelsGlobal {
   home?: string;
   manifest?: string;
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v >= 100 ? 0 : 1)} ${units[i]}`;
 }
 
 async function lookupFor(cmd: Command): Promise<{ dataDir: string; manifest: ModelEntry[] }> {

@@ -7,6 +7,7 @@ import type {
   ModelsDto,
   SettingsDto,
 } from '../../api/contract.js';
+import { formatBytes } from '../../core/bytes.js';
 import { attempt, h, notify, replace } from '../dom.js';
 
 type EndpointTarget = 'completion' | 'planner' | 'grounder';
@@ -24,19 +25,6 @@ const GROUNDERS: { name: GrounderName; label: string }[] = [
   { name: 'vlm', label: 'VLM (the model below)' },
   { name: 'omniparser', label: 'OmniParser (local icons + OCR)' },
 ];
-
-function formatBytes(n: number | null): string {
-  if (n === null) return '';
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v >= 100 ? 0 : 1)} ${units[i]}`;
-}
 
 /** Non-empty lines of a textarea: one entry per line. */
 function lines(text: string): string[] {
@@ -275,7 +263,7 @@ export function settingsView(root: HTMLElement, api: ApiTransport): () => void {
                 {},
                 h('span', { class: `badge ${row.installed ? 'finished' : 'failed'}` }, row.installed ? 'yes' : 'no'),
               ),
-              h('td', {}, formatBytes(row.bytes)),
+              h('td', {}, row.bytes === null ? '' : formatBytes(row.bytes)),
             ),
           )
         : [h('tr', {}, h('td', { colspan: 4, class: 'muted' }, 'The model manifest lists no models.'))]),
