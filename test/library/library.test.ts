@@ -189,6 +189,61 @@ function collectLines(child: ChildProcess, onLine: (line: string) => void): void
   });
 }
 
+describe('batch append (appendSteps)', () => {
+  it('multi-row inserts across chunk boundaries: ids, frames and seqs match what one-by-one inserts give', () => {
+    const lib = Library.open(home);
+    const rec = lib.createRecording({ kind: 'human', mode: 'non-task', source: 'test' });
+    lib.appendAction(rec.id, { seq: 3, time: 1, action: { kind: 'wait' } });
+    const dir = path.join(home, 'frames', String(rec.id));
+    fs.mkdirSync(dir, { recursive: true });
+    const n = 450; // more than two chunks
+    const steps = Array.from({ length: n }, (_, i) => {
+      const rel = `frames/${rec.id}/batch-${i}.png`;
+      fs.writeFileSync(path.join(home, rel), 'x');
+      return {
+        // Every third step has a frame; every fifth has no seq (one past the largest so far).
+        ...(i % 3 === 0
+          ? { frame: { path: rel, meta: { format: 'png' as const, width: 10, height: 10, bytes: 1, sha256: `h${i}` } } }
+          : {}),
+        action: {
+          ...(i % 5 === 0 ? {} : { seq: 10 + i * 2 }),
+          time: 1000 + i,
+          action: { kind: 'click' as const, at: { x: i, y: i } },
+          thought: { text: `thought ${i}`, source: 'model' as const },
+        },
+      };
+    });
+    const records = lib.appendSteps(rec.id, steps);
+    expect(records).toHaveLength(n);
+    let maxSeq = 3;
+    records.forEach((r, i) => {
+      const expectedSeq = i % 5 === 0 ? maxSeq + 1 : 10 + i * 2;
+      maxSeq = Math.max(maxSeq, expectedSeq);
+      expect(r.seq).toBe(expectedSeq);
+      const stored = lib.getAction(r.id);
+      expect(stored).toEqual(r);
+      expect(stored.thought?.text).toBe(`thought ${i}`);
+      if (i % 3 === 0) expect(lib.getFrame(r.frameId!).sha256).toBe(`h${i}`);
+      else expect(r.frameId).toBeNull();
+    });
+    expect(lib.countActions(rec.id)).toBe(n + 1);
+    // A missing frame file refuses the whole batch before anything is written.
+    expect(() =>
+      lib.appendSteps(rec.id, [
+        {
+          frame: {
+            path: `frames/${rec.id}/missing.png`,
+            meta: { format: 'png', width: 1, height: 1, bytes: 1, sha256: 'm' },
+          },
+          action: { time: 1, action: { kind: 'wait' } },
+        },
+      ]),
+    ).toThrow(/missing\.png does not exist/);
+    expect(lib.countActions(rec.id)).toBe(n + 1);
+    lib.close();
+  });
+});
+
 describe('concurrency and crash safety', () => {
   it('a second process reads consistently while another writes', async () => {
     const writer = tsxChild('crash-writer.ts', [home, 'new']);
