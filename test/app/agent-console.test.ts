@@ -142,7 +142,10 @@ describe('agent console (ui --web on Xvfb; real OCR grounder and XTEST input; FA
     const page = await consolePage();
     const { status } = await ui.call('agent.replay', { id: run.id, settleMs: 500 });
     expect(status).toBe(200);
-    await expect.poll(() => page.locator('#agent-status .badge').textContent(), { timeout: 120_000 }).toBe('finished');
+    // The console showed the earlier run (also "finished") until the replay's first event.
+    await expect
+      .poll(() => page.locator('#agent-status').textContent(), { timeout: 120_000 })
+      .toMatch(/^finished Replay: Order 3 items with the order form/);
     await expect.poll(() => form.locator('#result').textContent()).toBe('Order sent: 3');
     const items = page.locator('#agent-steps li.agent-step');
     await expect.poll(() => items.count()).toBe(4);
@@ -166,6 +169,8 @@ describe('agent console (ui --web on Xvfb; real OCR grounder and XTEST input; FA
     await page.locator('#agent-endpoint').fill(planner.url);
     await page.locator('#agent-model').fill('fake-planner');
     await page.locator('#agent-run').click();
+    // The console shows the earlier run until this one's first event.
+    await expect.poll(() => page.locator('#agent-status').textContent()).toContain('Task: Wait for the page');
     const items = page.locator('#agent-steps li.agent-step');
     await expect.poll(() => items.count(), { timeout: 120_000 }).toBeGreaterThanOrEqual(1);
     await page.locator('#agent-pause').click();
