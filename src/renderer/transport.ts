@@ -26,11 +26,33 @@ export class ApiCallError extends Error {
   }
 }
 
+const REFUSED =
+  'the PC Agent server refused this page: open the URL that `pcagent ui --web` printed (each run has a new token)';
+
 /** The browser transport of `pcagent ui --web`: fetch for calls, server-sent events for events. */
 export function webTransport(): ApiTransport {
   const token = document.querySelector<HTMLMetaElement>('meta[name="pcagent-token"]')?.content ?? '';
   let source: EventSource | null = null;
   const q = `token=${encodeURIComponent(token)}`;
+  // The page's own notices about the connection go to the same listeners as the server's.
+  const noticeListeners = new Set<(n: ApiEvents['notice']) => void>();
+  const tell = (n: ApiEvents['notice']) => noticeListeners.forEach((l) => l(n));
+  let lost = false;
+  const events = (): EventSource => {
+    if (source) return source;
+    const es = new EventSource(`/api/events?${q}`);
+    es.addEventListener('error', () => {
+      if (es.readyState === EventSource.CLOSED) tell({ level: 'error', message: REFUSED });
+      else if (!lost) tell({ level: 'error', message: 'lost the connection to the PC Agent server; reconnecting…' });
+      lost = true;
+    });
+    es.addEventListener('open', () => {
+      if (lost) tell({ level: 'info', message: 'reconnected to the PC Agent server' });
+      lost = false;
+    });
+    source = es;
+    return es;
+  };
   return {
     async call<M extends ApiMethod>(method: M, input: ApiInput<M>): Promise<ApiOutput<M>> {
       let res: Response;
@@ -43,6 +65,7 @@ export function webTransport(): ApiTransport {
       } catch {
         throw new ApiCallError('offline', 'the PC Agent server is not reachable (was `pcagent ui --web` stopped?)');
       }
+      if (res.status === 403) throw new ApiCallError('forbidden', REFUSED);
       let reply: ApiReply<ApiOutput<M>>;
       try {
         reply = (await res.json()) as ApiReply<ApiOutput<M>>;
@@ -53,10 +76,14 @@ export function webTransport(): ApiTransport {
       return reply.result;
     },
     on<E extends ApiEventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void {
-      source ??= new EventSource(`/api/events?${q}`);
+      const es = events();
+      if (event === 'notice') noticeListeners.add(listener as (n: ApiEvents['notice']) => void);
       const handler = (e: MessageEvent<string>) => listener(JSON.parse(e.data) as ApiEvents[E]);
-      source.addEventListener(event, handler as EventListener);
-      return () => source?.removeEventListener(event, handler as EventListener);
+      es.addEventListener(event, handler as EventListener);
+      return () => {
+        noticeListeners.delete(listener as (n: ApiEvents['notice']) => void);
+        es.removeEventListener(event, handler as EventListener);
+      };
     },
     frameUrl: (frameId) => Promise.resolve(`/frames/${frameId}?${q}`),
   };

@@ -22,16 +22,20 @@ export interface UiServer {
  * `env` is the child's whole environment: pass a session's env (with DISPLAY) to record or run
  * the agent on a test X server; the default has no DISPLAY, so starting a recording fails.
  */
-export function startUi(dataDir: string, env?: NodeJS.ProcessEnv): Promise<UiServer> {
+export function startUi(dataDir: string, env?: NodeJS.ProcessEnv, uiArgs: readonly string[] = []): Promise<UiServer> {
   const childEnv = env ?? { ...process.env };
   if (!env) {
     delete childEnv.DISPLAY;
     delete childEnv.WAYLAND_DISPLAY;
   }
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'pcagent.js'), '--home', dataDir, 'ui', '--web'], {
-    env: childEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, 'bin', 'pcagent.js'), '--home', dataDir, 'ui', '--web', ...uiArgs],
+    {
+      env: childEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
