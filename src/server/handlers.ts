@@ -38,6 +38,8 @@ export interface BackendOptions {
    * browser tab of `pcagent ui --web` (see `APP_WINDOW_TITLE`).
    */
   ownWindowTitles?: readonly RegExp[];
+  /** The environment the agent reads (DISPLAY, PCAGENT_PLANNER_*); default process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -85,7 +87,7 @@ export function createBackend(lib: Library, options: BackendOptions = {}): Backe
     ...libraryHandlers(ctx),
     ...tracker.handlers,
     ...pipelineHandlers(ctx),
-    ...agentHandlers(ctx),
+    ...agentHandlers(ctx, options.env),
     ...settingsHandlers(ctx),
   };
   const t = tracker;

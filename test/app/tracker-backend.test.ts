@@ -74,6 +74,8 @@ function setup() {
   const started: ReturnType<typeof liveRecording>[] = [];
   const l = lib;
   backend = createBackend(l, {
+    // A display as far as the agent can tell: its refusal must come from the screen claim.
+    env: { DISPLAY: ':0' },
     startLive: async (_lib, start) => {
       const live = liveRecording(l, start);
       started.push(live);
@@ -96,6 +98,22 @@ function setup() {
 }
 
 describe('tracker back end with a live recording', () => {
+  it('the agent is refused while a person is recorded (one owner of the screen), and allowed after', async () => {
+    const t = setup();
+    await t.backend.call('tracker.start', { mode: 'non-task' });
+    const run = { task: 'do it', planner: { endpoint: 'http://127.0.0.1:9/v1', model: 'm' } };
+    await expect(t.backend.call('agent.run', run)).rejects.toThrow(
+      'a live recording is using the screen: end it first',
+    );
+    await expect(t.backend.call('agent.replay', { id: t.started[0]!.recording.id })).rejects.toThrow(
+      'a live recording is using the screen: end it first',
+    );
+    await t.backend.call('tracker.finish', { outcome: 'finished' });
+    // Released: a recording can start again, and the agent's refusal is no longer the screen.
+    await t.backend.call('tracker.start', { mode: 'non-task' });
+    await t.backend.call('tracker.finish', { outcome: 'finished' });
+  });
+
   it('pause and resume: the state and the library follow, input while paused is not recorded', async () => {
     const t = setup();
     const started = (await t.backend.call('tracker.start', { mode: 'free' })) as TrackerStateDto;
