@@ -4,7 +4,7 @@ import type { FrameFormat, Library, Recording, ScreenInfo } from '../library/lib
 import { sha256 } from '../library/library.js';
 import { writeFileAtomic } from '../library/atomic-file.js';
 import type { AccessibilityProvider } from './a11y/provider.js';
-import { nullProvider } from './a11y/provider.js';
+import { defaultAccessibility } from './a11y/platform.js';
 import type { BackendPreference } from './capture/capture-types.js';
 import type { CaptureInfo } from './capture/capture-worker.js';
 import { FrameEncoder } from './capture/encoder.js';
@@ -52,21 +52,6 @@ const TICK_MS = 200;
  */
 const IDLE_AFTER_MS = 2_000;
 const IDLE_FPS = 2;
-
-async function defaultAccessibility(centre: {
-  x: number;
-  y: number;
-}): Promise<{ provider: AccessibilityProvider; name: string }> {
-  if (process.platform !== 'linux') return { provider: nullProvider, name: 'none' };
-  const { createAtspiProvider } = await import('./a11y/atspi.js');
-  const provider = createAtspiProvider();
-  // Connecting can take longer than a hit-test deadline: do it before the first click.
-  const ready = await Promise.race([provider.ready(), new Promise<boolean>((r) => setTimeout(() => r(false), 3_000))]);
-  // Applications build their accessible objects lazily: the first walk into a window is the
-  // slow one (~2 s for Impress under load). Walk the middle of the screen now, not on a click.
-  if (ready) await provider.elementAt(centre.x, centre.y, 5_000);
-  return { provider, name: ready ? 'at-spi' : 'at-spi (bus not reachable: elements will be unknown)' };
-}
 
 async function blackPng(width: number, height: number, abs: string): Promise<{ bytes: number; sha256: string }> {
   const data = await sharp({ create: { width, height, channels: 3, background: '#000000' } })

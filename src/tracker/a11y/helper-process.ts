@@ -13,8 +13,10 @@
  * `LineChild` is platform-independent (tested on Linux); the helpers themselves are not run in CI.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Rect } from '../src/core/actions.js';
-import { DEFAULT_DEADLINE_MS, type AccessibilityProvider, type ElementAtPoint } from '../src/tracker/a11y/provider.js';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Rect } from '../../core/actions.js';
+import { DEFAULT_DEADLINE_MS, type AccessibilityProvider, type ElementAtPoint } from './provider.js';
 
 export interface LineChildOptions {
   readonly command: string;
@@ -308,4 +310,14 @@ export function createHelperProvider(
     },
     close: () => child.close(),
   };
+}
+
+/**
+ * The helper script's path on disk. In a packaged Electron app the code runs from `app.asar`,
+ * which PowerShell and osascript cannot read: the scripts are unpacked next to it
+ * (electron-builder.yml `asarUnpack: native/**`).
+ */
+export function helperScript(url: URL): string {
+  const file = fileURLToPath(url);
+  return file.replace(`${path.sep}app.asar${path.sep}`, `${path.sep}app.asar.unpacked${path.sep}`);
 }

@@ -1,7 +1,7 @@
 /**
  * macOS accessibility provider: the element under a screen point through the AX API, asked of
  * one long-lived JavaScript for Automation helper (ax-helper.js under osascript) that speaks the
- * protocol in ../line-protocol.ts.
+ * protocol in helper-process.ts.
  *
  * Coordinates are Quartz global display coordinates in points (origin at the top-left of the
  * main display), the space AX and CGEvent locations use; converting to a screen's frame pixels
@@ -11,11 +11,15 @@
  * Accessibility; the helper checks AXIsProcessTrusted at start and otherwise refuses, which
  * reaches `onError` once and turns every hit test into null.
  */
-import { fileURLToPath } from 'node:url';
-import { createHelperProvider, type HelperProvider, type HelperProviderOptions } from '../line-protocol.js';
+import {
+  createHelperProvider,
+  helperScript,
+  type HelperProvider,
+  type HelperProviderOptions,
+} from './helper-process.js';
 
-const HELPER = fileURLToPath(new URL('./ax-helper.js', import.meta.url));
+export const AX_HELPER = helperScript(new URL('../../../native/macos/ax-helper.js', import.meta.url));
 
 export function createAxProvider(options: HelperProviderOptions = {}): HelperProvider {
-  return createHelperProvider('darwin', '/usr/bin/osascript', ['-l', 'JavaScript', HELPER], options);
+  return createHelperProvider('darwin', '/usr/bin/osascript', ['-l', 'JavaScript', AX_HELPER], options);
 }
