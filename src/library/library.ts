@@ -335,13 +335,7 @@ export class Library {
       input.level ?? null,
       input.status ?? 'recording',
       input.platform ?? process.platform,
-      s?.logicalWidth ?? null,
-      s?.logicalHeight ?? null,
-      s?.physicalWidth ?? null,
-      s?.physicalHeight ?? null,
-      s?.scaleFactor ?? 1,
-      s?.originX ?? 0,
-      s?.originY ?? 0,
+      ...screenColumns(s),
       utcOffsetMin,
       startedAt,
       input.source,
@@ -399,13 +393,7 @@ export class Library {
       next.status,
       next.endedAt,
       next.taskId,
-      s?.logicalWidth ?? null,
-      s?.logicalHeight ?? null,
-      s?.physicalWidth ?? null,
-      s?.physicalHeight ?? null,
-      s?.scaleFactor ?? 1,
-      s?.originX ?? 0,
-      s?.originY ?? 0,
+      ...screenColumns(s),
       JSON.stringify(next.meta),
       id,
     );
@@ -665,6 +653,19 @@ function readVersion(db: Database.Database, file: string): number {
  * The values of the `actions` columns from `time` to `extra`, in the order both the INSERT and
  * the UPDATE statements list them.
  */
+/** The recordings table's screen columns, in schema order (create and update write the same ones). */
+function screenColumns(s: ScreenInfo | null): unknown[] {
+  return [
+    s?.logicalWidth ?? null,
+    s?.logicalHeight ?? null,
+    s?.physicalWidth ?? null,
+    s?.physicalHeight ?? null,
+    s?.scaleFactor ?? 1,
+    s?.originX ?? 0,
+    s?.originY ?? 0,
+  ];
+}
+
 function actionColumns(a: Omit<NewAction, 'seq'>): unknown[] {
   return [
     a.time,
