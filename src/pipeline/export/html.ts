@@ -128,6 +128,29 @@ async function encodeFrame(file: string, frame: Frame, lossless: boolean): Promi
   };
 }
 
+/** The index page's own rules, on top of STYLE. */
+const INDEX_STYLE = `
+body{display:block;padding:16px 24px}table{border-collapse:collapse;width:100%;background:var(--panel)}
+th,td{padding:6px 10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}th{color:var(--muted);font-weight:600;font-size:.85rem}
+a{color:var(--accent)}td:nth-child(n+5){font-variant-numeric:tabular-nums}`;
+
+/**
+ * The head every exported page shares: the strict CSP, no referrer, the shared style sheet plus
+ * `extraStyle`; recording pages also name their generator.
+ */
+function pageHead(title: string, extraStyle: string, generator: boolean): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="${CSP}">
+<meta name="referrer" content="no-referrer">
+${generator ? '<meta name="generator" content="pcagent export --format html">\n' : ''}<title>${escapeHtml(title)}</title>
+<style>${STYLE}${extraStyle}</style>
+</head>`;
+}
+
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -396,17 +419,7 @@ function pageStart(recording: Recording, steps: readonly ExportStep[], views: re
       );
     })
     .join('\n');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="${CSP}">
-<meta name="referrer" content="no-referrer">
-<meta name="generator" content="pcagent export --format html">
-<title>${escapeHtml(task)} — PC Agent recording ${recording.id}</title>
-<style>${STYLE}</style>
-</head>
+  return `${pageHead(`${task} — PC Agent recording ${recording.id}`, '', true)}
 <body>
 <header>
 <h1>${escapeHtml(task)}</h1>
@@ -469,19 +482,7 @@ function indexPage(entries: readonly IndexEntry[]): string {
         `<td>${escapeHtml(formatDuration(e.duration))}</td><td>${escapeHtml(e.started)}</td></tr>`,
     )
     .join('\n');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="${CSP}">
-<meta name="referrer" content="no-referrer">
-<title>PC Agent recordings</title>
-<style>${STYLE}
-body{display:block;padding:16px 24px}table{border-collapse:collapse;width:100%;background:var(--panel)}
-th,td{padding:6px 10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}th{color:var(--muted);font-weight:600;font-size:.85rem}
-a{color:var(--accent)}td:nth-child(n+5){font-variant-numeric:tabular-nums}</style>
-</head>
+  return `${pageHead('PC Agent recordings', INDEX_STYLE, false)}
 <body>
 <h1>PC Agent recordings</h1>
 <p class="meta">${entries.length} recordings, ${entries.reduce((n, e) => n + e.steps, 0)} steps</p>
