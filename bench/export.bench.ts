@@ -12,10 +12,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Action } from '../src/core/actions.js';
-import { Library, sha256 } from '../src/library/library.js';
+import { Library } from '../src/library/library.js';
 import { EXPORT_FORMATS, type ExportFormat, exportRecordings } from '../src/pipeline/export/index.js';
 import { report } from './report.js';
-import { makeFrame, rng } from './synthetic-frames.js';
+import { framePool, rng, writePooledFrame } from './synthetic-frames.js';
 
 const RECORDINGS = 20;
 const STEPS = 25;
@@ -38,11 +38,7 @@ function actionAt(i: number, r: () => number): Action {
 
 async function buildDataset(home: string): Promise<{ frames: number; bytes: number }> {
   const lib = Library.open(home);
-  const pool: { data: Buffer; sha: string }[] = [];
-  for (let i = 0; i < POOL; i++) {
-    const data = await makeFrame(i, i % 3 === 2);
-    pool.push({ data, sha: sha256(data) });
-  }
+  const pool = await framePool(POOL, (i) => i % 3 === 2);
   const r = rng(7);
   let frames = 0;
   let bytes = 0;
@@ -58,23 +54,14 @@ async function buildDataset(home: string): Promise<{ frames: number; bytes: numb
     });
     const dir = lib.recordingDir(rec.id);
     fs.mkdirSync(dir, { recursive: true });
-    const meta = (img: { data: Buffer; sha: string }) => ({
-      format: 'png' as const,
-      width: 1920,
-      height: 1080,
-      bytes: img.data.byteLength,
-      sha256: img.sha,
-    });
     for (let i = 0; i < STEPS; i++) {
       const action = actionAt(i, r);
       const img = pool[(n * 5 + i) % POOL]!;
-      const file = path.join(dir, `${i + 1}.png`);
-      fs.writeFileSync(file, img.data);
       frames++;
       bytes += img.data.byteLength;
       const [saved] = lib.appendSteps(rec.id, [
         {
-          frame: { path: lib.relativePath(file), meta: meta(img) },
+          frame: writePooledFrame(lib, dir, `${i + 1}.png`, img),
           action: { seq: i + 1, time: 1_732_000_000_000 + n * 100_000 + i * 1500, action },
         },
       ]);
@@ -82,9 +69,8 @@ async function buildDataset(home: string): Promise<{ frames: number; bytes: numb
       let markedFrameId: number | null = saved!.frameId;
       if (click) {
         const marked = pool[(n * 5 + i + 1) % POOL]!;
-        const mfile = path.join(dir, `${i + 1}_marked.png`);
-        fs.writeFileSync(mfile, marked.data);
-        markedFrameId = lib.addFrameRow(rec.id, lib.relativePath(mfile), { ...meta(marked), role: 'marked' }).id;
+        const m = writePooledFrame(lib, dir, `${i + 1}_marked.png`, marked);
+        markedFrameId = lib.addFrameRow(rec.id, m.path, { ...m.meta, role: 'marked' }).id;
         frames++;
         bytes += marked.data.byteLength;
       }

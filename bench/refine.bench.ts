@@ -13,12 +13,12 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { Action } from '../src/core/actions.js';
-import { Library, sha256 } from '../src/library/library.js';
+import { Library } from '../src/library/library.js';
 import { PNG_COMPRESSION, renderFrame } from '../src/pipeline/refine/frames.js';
 import { marksOverlay } from '../src/pipeline/refine/marks.js';
 import { refinableRecordings, refineRecordings, type RunOptions } from '../src/pipeline/refine/refine.js';
 import { report } from './report.js';
-import { makeFrame, rng } from './synthetic-frames.js';
+import { framePool, makeFrame, rng, writePooledFrame } from './synthetic-frames.js';
 
 const RECORDINGS = 50;
 const POOL = 16;
@@ -54,11 +54,7 @@ function template(r: () => number): Action[] {
 }
 
 async function buildDataset(lib: Library): Promise<{ frames: number; bytes: number }> {
-  const pool: { data: Buffer; sha: string }[] = [];
-  for (let i = 0; i < POOL; i++) {
-    const data = await makeFrame(i, i % 2 === 1);
-    pool.push({ data, sha: sha256(data) });
-  }
+  const pool = await framePool(POOL, (i) => i % 2 === 1);
   const r = rng(42);
   let frames = 0;
   let bytes = 0;
@@ -76,16 +72,11 @@ async function buildDataset(lib: Library): Promise<{ frames: number; bytes: numb
     const steps = template(r).map((action, i) => {
       // consecutive frames differ (so step 6 keeps them but must compare them)
       const img = pool[(n * 7 + i) % POOL]!;
-      const file = path.join(dir, `${i + 1}.png`);
-      fs.writeFileSync(file, img.data);
       frames++;
       bytes += img.data.byteLength;
       const at = 'at' in action && action.at ? action.at : null;
       return {
-        frame: {
-          path: lib.relativePath(file),
-          meta: { format: 'png' as const, width: 1920, height: 1080, bytes: img.data.byteLength, sha256: img.sha },
-        },
+        frame: writePooledFrame(lib, dir, `${i + 1}.png`, img),
         action: {
           seq: i + 1,
           time: Date.now() + i * 1000,

@@ -1,4 +1,7 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import sharp from 'sharp';
+import { type FrameFileMeta, type Library, sha256 } from '../src/library/library.js';
 
 /** A deterministic pseudo-random sequence in [0, 1), so runs compare like with like. */
 export function rng(seed: number): () => number {
@@ -47,4 +50,35 @@ export async function makeFrame(i: number, photo: boolean): Promise<Buffer> {
     .removeAlpha()
     .png()
     .toBuffer();
+}
+
+/** A synthetic 1920×1080 PNG and its digest, made once and written many times. */
+export interface PooledFrame {
+  readonly data: Buffer;
+  readonly sha: string;
+}
+
+/** `count` distinct frames; those where `photo(i)` holds carry a noisy picture. */
+export async function framePool(count: number, photo: (i: number) => boolean): Promise<PooledFrame[]> {
+  const pool: PooledFrame[] = [];
+  for (let i = 0; i < count; i++) {
+    const data = await makeFrame(i, photo(i));
+    pool.push({ data, sha: sha256(data) });
+  }
+  return pool;
+}
+
+/** Writes a pooled frame into a recording's folder; returns what the library's frame row needs. */
+export function writePooledFrame(
+  lib: Library,
+  dir: string,
+  name: string,
+  img: PooledFrame,
+): { path: string; meta: FrameFileMeta } {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, img.data);
+  return {
+    path: lib.relativePath(file),
+    meta: { format: 'png', width: 1920, height: 1080, bytes: img.data.byteLength, sha256: img.sha },
+  };
 }
