@@ -77,8 +77,8 @@ export interface ExportStep {
  */
 export function recordingSteps(lib: Library, recording: Recording, options: StepOptions = {}): ExportStep[] {
   const actions = lib.listActions(recording.id);
-  const frames = new Map(lib.listFrames(recording.id).map((f) => [f.id, f]));
-  const frameOf = (id: number | null): Frame | null => (id === null ? null : (frames.get(id) ?? null));
+  // A refined recording shares the raw recording's unchanged frames: the library's lookup finds both.
+  const frameOf = lib.frameLookup(recording.id);
   const task = recording.description?.trim() ?? '';
   const t0 = actions[0]?.time ?? recording.startedAt;
   const done: PlannerStep[] = [];

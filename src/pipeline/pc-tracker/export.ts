@@ -38,14 +38,14 @@ export function exportTrackerRecording(lib: Library, recording: Recording, outDi
   const shotDir = path.join(outDir, SCREENSHOT_DIR);
   fs.mkdirSync(shotDir, { recursive: true });
   const actions = lib.listActions(recording.id);
-  const framePaths = new Map(lib.listFrames(recording.id).map((f) => [f.id, f]));
+  const frameOf = lib.frameLookup(recording.id);
   const lines: string[] = [];
   const steps: MarkdownStep[] = [];
   let screenshots = 0;
 
   const place = (frameId: number | null, base: string): string | null => {
     // A refined recording reuses the raw recording's unchanged frames.
-    const frame = frameId === null ? undefined : (framePaths.get(frameId) ?? lib.getFrame(frameId));
+    const frame = frameOf(frameId);
     if (!frame) return null;
     const rel = `${SCREENSHOT_DIR}/${base}.${frame.format === 'jpeg' ? 'jpg' : frame.format}`;
     copyFileAtomic(lib.absolutePath(frame.path), path.join(outDir, ...rel.split('/')));

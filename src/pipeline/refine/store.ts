@@ -98,7 +98,7 @@ function excludedWindows(meta: Record<string, unknown>): Rect[] | null {
 
 /** Loads a raw recording as the model the steps work on. */
 export function loadRecord(lib: Library, raw: Recording): RefineRecord {
-  const frames = new Map<number, Frame>(lib.listFrames(raw.id).map((f) => [f.id, f]));
+  const frameById = lib.frameLookup(raw.id);
   const listed = new Map<string, Set<string>>();
   const fileExists = (rel: string): boolean => {
     const abs = lib.absolutePath(rel);
@@ -112,14 +112,8 @@ export function loadRecord(lib: Library, raw: Recording): RefineRecord {
   };
   const frameOf = (id: number | null): { ref: FrameRef | null; missing: boolean } => {
     if (id === null) return { ref: null, missing: false };
-    let f = frames.get(id);
-    if (!f) {
-      try {
-        f = lib.getFrame(id);
-      } catch {
-        return { ref: null, missing: true };
-      }
-    }
+    const f = frameById(id);
+    if (!f) return { ref: null, missing: true };
     const ref: FrameRef = {
       id: f.id,
       path: f.path,
