@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { Provenance } from '../../core/actions.js';
 import type { ActionRecord, Library } from '../../library/library.js';
+import { ensureOutputDir } from '../../library/output-dir.js';
 import {
   CHECK_CORRECTED_TEXT,
   CHECK_GOOD_TEXT,
@@ -67,7 +68,7 @@ export function writeBatch(
 ): WriteBatchReport {
   const requests: Record<Pass, number> = { desc: 0, check: 0, thought: 0 };
   const file = path.resolve(options.file);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  ensureOutputDir(path.dirname(file));
   const temp = `${file}.${process.pid}.tmp`;
   const fd = fs.openSync(temp, 'w');
   let rounds = 0;

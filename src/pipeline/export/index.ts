@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Library, Recording } from '../../library/library.js';
+import { ensureOutputDir } from '../../library/output-dir.js';
 import { exportTrackerRecording } from '../pc-tracker/export.js';
 import { type ExportFormat, recordingSteps, type StepOptions } from './steps.js';
 import { baseResult, type FormatWriter, type RecordingResult } from './writer.js';
@@ -105,8 +106,7 @@ export async function exportRecordings(
   out: string,
   options: ExportOptions = {},
 ): Promise<ExportReport> {
-  fs.mkdirSync(out, { recursive: true });
-  const writer = await writerFor(format, path.resolve(out), options);
+  const writer = await writerFor(format, ensureOutputDir(out), options);
   const results: RecordingResult[] = [];
   const onStep = () => {
     options.onStep?.();
