@@ -3,7 +3,6 @@
  * time (its actions, frame rows and, for the HTML viewer, its encoded frames are the only thing
  * held in memory), and reports files and counts.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Library, Recording } from '../../library/library.js';
 import { ensureOutputDir } from '../../library/output-dir.js';
