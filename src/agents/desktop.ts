@@ -44,8 +44,26 @@ export interface DesktopRunOptions {
   readonly onNotFound?: (info: NotFoundInfo) => void;
 }
 
+/**
+ * Makes sure there is a screen to act on before any native input module loads: nut-js ends
+ * the whole process with a segmentation fault when it cannot open the display. On X11 a plain
+ * connection (our own protocol client) tells, with the reason in one line.
+ */
+export async function assertDisplay(what: string): Promise<void> {
+  if (process.platform !== 'linux') return;
+  const { X11Client } = await import('../tracker/capture/x11-client.js');
+  if (!process.env.DISPLAY)
+    throw new Error(`${what} needs an X11 display (Xorg, Xvfb or XWayland): DISPLAY is not set`);
+  try {
+    (await X11Client.connect(process.env.DISPLAY, 3000)).close();
+  } catch (err) {
+    throw new Error(`${what} needs an X11 display: ${(err as Error).message}`);
+  }
+}
+
 /** Runs the agent loop for a task on this screen (SPEC §2.5); the run is an agent recording. */
 export async function runOnDesktop(o: DesktopRunOptions): Promise<RunResult> {
+  await assertDisplay('the agent');
   const [{ Planner }, { selectGrounder }, { openScreenshotter }, { createExecutor }, { runAgent }] = await Promise.all([
     import('./planner/planner.js'),
     import('./grounding/select.js'),
@@ -130,6 +148,7 @@ export interface DesktopReplayOptions {
 
 /** Replays a recording on this screen (semantic: clicks grounded again; or coordinates). */
 export async function replayOnDesktop(o: DesktopReplayOptions): Promise<ReplayReport> {
+  await assertDisplay('replay');
   const [{ replayRecording }, { openScreen }, { createExecutor }, { selectGrounder }] = await Promise.all([
     import('./replay/replay.js'),
     import('./screen.js'),

@@ -211,9 +211,9 @@ export function agentHandlers(ctx: BackendContext, env: NodeJS.ProcessEnv = proc
           },
         });
         const reason = report.completed
-          ? `replayed ${report.steps.length} steps, ${report.found} grounded, ${report.notFound} not found`
-          : `stopped after ${report.steps.length} steps (${report.notFound} not found)`;
-        return { ok: report.completed && report.notFound === 0, reason };
+          ? `completed: ${report.steps.length} steps, ${report.found} grounded`
+          : `stopped at step ${report.stoppedAt!.step}: ${report.stoppedAt!.reason}`;
+        return { ok: report.completed, reason };
       });
     },
     'agent.pause': () => {

@@ -206,18 +206,25 @@ function shortReason(reason: string): string {
  * run in this process reuses that session).
  */
 async function executionProvider(home: string): Promise<ModelsDto['provider']> {
-  const [{ deviceFromEnv, loadSession, providerOrder }, { listModels }] = await Promise.all([
+  const [{ autoSkips, deviceFromEnv, loadSession, providerOrder }, { listModels }] = await Promise.all([
     import('../agents/runtime/session.js'),
     import('../agents/runtime/manifest.js'),
   ]);
   const device = deviceFromEnv();
   const asked = device === 'auto' ? 'auto' : `PCAGENT_DEVICE=${device}`;
   const order = providerOrder(device);
-  if (order.length === 1)
+  if (order.length === 1) {
+    const skipped = device === 'auto' ? autoSkips().map((f) => `no ${f.provider}: ${shortReason(f.reason)}`) : [];
     return {
       name: 'cpu',
-      detail: device === 'cpu' ? `${asked}` : `${asked}: this onnxruntime build offers no GPU provider`,
+      detail:
+        device === 'cpu'
+          ? asked
+          : skipped.length > 0
+            ? [asked, ...skipped].join('; ')
+            : `${asked}: this onnxruntime build offers no GPU provider`,
     };
+  }
   const candidates = listModels({ dataDir: home })
     .filter((m) => m.available && m.files[0]?.path.endsWith('.onnx') && m.paths[0])
     .sort((a, b) => (a.files[0]?.size ?? 0) - (b.files[0]?.size ?? 0));

@@ -214,7 +214,7 @@ describe('pcagent run on Impress (Xvfb, OCR grounder, XTEST executor, scripted p
     }
   }, 300_000);
 
-  it('stops on SIGINT while the planner thinks, and on the fail-safe; both are failed runs (exit 1)', async () => {
+  it('stops on SIGINT while the planner thinks, and on the fail-safe: one closing line, exit 1, no empty recording', async () => {
     const home = tempDir('agent-run-stop');
     server.reset().setFallback({ hang: true });
     const child = spawn(
@@ -234,18 +234,17 @@ describe('pcagent run on Impress (Xvfb, OCR grounder, XTEST executor, scripted p
       ],
       { env: session.env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
+    let stdout = '';
     let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     await waitFor('the first planner request', async () => server.chats.length === 1, 60_000);
     child.kill('SIGINT');
     expect(await exited).toBe(1);
-    expect(stderr).toMatch(/^pcagent: the run failed: stopped by a signal$/m);
-    const [stopped] = JSON.parse(pcagent(['--home', home, '--json', 'list']).stdout) as {
-      status: string;
-      actions: number;
-    }[];
-    expect(stopped).toMatchObject({ status: 'failed', actions: 0 });
+    expect(stdout).toBe('stopped at step 1: stopped by a signal (nothing was recorded)\n');
+    expect(stderr).not.toMatch(/pcagent:/); // said once, not again as an error
+    expect(JSON.parse(pcagent(['--home', home, '--json', 'list']).stdout)).toEqual([]);
 
     // The pointer in the top-left corner: the run refuses to act at all.
     server.reset().setFallback("Action: click element: 'Click to add Title'");
@@ -255,7 +254,7 @@ describe('pcagent run on Impress (Xvfb, OCR grounder, XTEST executor, scripted p
       session.env,
     );
     expect(safe.code).toBe(1);
-    expect(safe.stderr).toMatch(/^pcagent: the run failed: fail-safe: the pointer is in a screen corner at \(0, 0\)/m);
+    expect(safe.stdout).toMatch(/^stopped at step 1: fail-safe: the pointer is in a screen corner at \(0, 0\)/m);
     expect(server.chats).toHaveLength(0);
   }, 120_000);
 });

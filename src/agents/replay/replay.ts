@@ -65,9 +65,27 @@ export interface ReplayReport {
   readonly steps: readonly ReplayStep[];
   readonly found: number;
   readonly notFound: number;
-  /** Every step ran (and the recording's last action was reached). */
+  /** Every step ran and did what it was asked (each click grounded): the only "completed". */
   readonly completed: boolean;
+  /** When not completed: the first step (1-based) that was not done, and why. */
+  readonly stoppedAt: { readonly step: number; readonly reason: string } | null;
 }
+
+const OUTCOME_REASONS: Record<StepOutcome, string> = {
+  done: 'done',
+  found: 'done',
+  'not-found': 'target not found',
+  'no-description': 'the click has no description to ground (complete the recording first)',
+  failed: 'failed',
+};
+
+/** Why a step did not complete, in one line. */
+function stepReason(step: ReplayStep): string {
+  const what = OUTCOME_REASONS[step.outcome];
+  return step.error ? `${what}: ${step.error}` : step.description ? `${what}: ${step.description}` : what;
+}
+
+const reasonText = (r: unknown): string => (r instanceof Error ? r.message : typeof r === 'string' ? r : 'stopped');
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** Pause before a non-click step (see the settle comment in replayRecording). */
@@ -229,9 +247,19 @@ export async function replayRecording(o: ReplayOptions): Promise<ReplayReport> {
       break;
     }
   }
-  const completed = !stopped && !o.signal?.aborted && steps.length === actions.length;
   const allGrounded = steps.every((s) => s.outcome === 'done' || s.outcome === 'found');
-  lib.updateRecording(replay.id, { status: completed && allGrounded ? 'finished' : 'failed', endedAt: Date.now() });
+  const completed = !stopped && !o.signal?.aborted && steps.length === actions.length && allGrounded;
+  let stoppedAt: ReplayReport['stoppedAt'] = null;
+  if (!completed) {
+    const bad = steps.findIndex((s) => s.outcome !== 'done' && s.outcome !== 'found');
+    if (bad >= 0) stoppedAt = { step: bad + 1, reason: stepReason(steps[bad]!) };
+    else
+      stoppedAt = {
+        step: steps.length + 1,
+        reason: o.signal?.aborted ? reasonText(o.signal.reason) : 'the replay ended early',
+      };
+  }
+  lib.updateRecording(replay.id, { status: completed ? 'finished' : 'failed', endedAt: Date.now() });
   return {
     source: source.id,
     replay: replay.id,
@@ -240,5 +268,6 @@ export async function replayRecording(o: ReplayOptions): Promise<ReplayReport> {
     found: steps.filter((s) => s.outcome === 'found').length,
     notFound: steps.filter((s) => s.outcome === 'not-found' || s.outcome === 'no-description').length,
     completed,
+    stoppedAt,
   };
 }

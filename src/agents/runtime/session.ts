@@ -1,5 +1,7 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
+import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { fuseGraph } from './graph-fusion.js';
 
@@ -59,9 +61,68 @@ export function providerOrder(device: Device, supported: readonly string[] = sup
   return order;
 }
 
-/** Backend names the native binding was built with (bundled or loadable). */
+/**
+ * Backend names `auto` may try: those the binding offers, less those that cannot load here —
+ * WebGPU on Linux without a Vulkan loader (Dawn then prints "Couldn't load Vulkan" on every
+ * start, though nobody asked for a GPU), CUDA when its provider library was not installed.
+ * An explicit device is still tried, and its failure reported.
+ */
 export function supportedBackends(): string[] {
-  return ort.listSupportedBackends().map((b) => b.name);
+  const skipped = new Set(autoSkips().map((s) => s.provider));
+  return ort
+    .listSupportedBackends()
+    .map((b) => b.name)
+    .filter((name) => !skipped.has(name as Provider));
+}
+
+let skipsCache: ProviderFailure[] | undefined;
+
+/** Providers `auto` leaves out on this machine, and why (shown with the provider in use). */
+export function autoSkips(): ProviderFailure[] {
+  if (skipsCache) return skipsCache;
+  const skips: ProviderFailure[] = [];
+  const backends = ort.listSupportedBackends();
+  const cuda = backends.find((b) => b.name === 'cuda');
+  if (cuda && !cuda.bundled && !cudaProviderInstalled())
+    skips.push({ provider: 'cuda', reason: 'the CUDA provider of onnxruntime-node is not installed' });
+  if (
+    process.platform === 'linux' &&
+    backends.some((b) => b.name === 'webgpu') &&
+    !sharedLibraryFound('libvulkan.so.1')
+  )
+    skips.push({ provider: 'webgpu', reason: 'no Vulkan loader (libvulkan.so.1)' });
+  skipsCache = skips;
+  return skips;
+}
+
+/** onnxruntime-node's install script puts the CUDA provider beside the binding. */
+function cudaProviderInstalled(): boolean {
+  try {
+    const binding = path.dirname(createRequire(import.meta.url).resolve('onnxruntime-node'));
+    const dir = path.join(binding, '..', 'bin', 'napi-v6', process.platform, process.arch);
+    return fs.readdirSync(dir).some((f) => f.startsWith('libonnxruntime_providers_cuda'));
+  } catch {
+    return false;
+  }
+}
+
+/** Whether the dynamic loader can find a library: LD_LIBRARY_PATH, the ld.so cache, the usual folders. */
+function sharedLibraryFound(name: string): boolean {
+  const dirs = [
+    ...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean),
+    '/lib',
+    '/usr/lib',
+    '/lib64',
+    '/usr/lib64',
+    `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`,
+    '/usr/local/lib',
+  ];
+  if (dirs.some((d) => fs.existsSync(path.join(d, name)))) return true;
+  try {
+    return fs.readFileSync('/etc/ld.so.cache').includes(name);
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -136,7 +197,7 @@ export async function loadSession(modelPath: string, options: SessionOptions = {
   const device = options.device ?? deviceFromEnv();
   const threads = options.intraOpNumThreads ?? defaultThreads();
   const fuse = options.fuse ?? false;
-  const fallbacks: ProviderFailure[] = [];
+  const fallbacks: ProviderFailure[] = device === 'auto' ? [...autoSkips()] : [];
   for (const provider of providerOrder(device)) {
     const key = cacheKey(modelPath, provider, threads, fuse);
     const known = failures.get(key);

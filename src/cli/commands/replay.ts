@@ -50,11 +50,11 @@ export function registerReplayCommands(program: Command): void {
               process.stdout.write(`${String(s.seq).padStart(3)} ${s.outcome.padEnd(14)} ${s.action}${where}${why}\n`);
             },
           });
-          output(
-            cmd,
-            report,
-            () =>
-              `replay ${report.replay} of recording ${report.source} (${report.mode}): ${report.steps.length} steps, ${report.found} grounded, ${report.notFound} not found — ${report.completed ? 'completed' : 'stopped'}`,
+          output(cmd, report, () =>
+            // One closing line that agrees with the stored status and the exit code (SPEC §3).
+            report.completed
+              ? `completed: ${report.steps.length} steps, ${report.found} grounded (replay ${report.replay} of recording ${report.source}, ${report.mode})`
+              : `stopped at step ${report.stoppedAt!.step}: ${report.stoppedAt!.reason} (replay ${report.replay} of recording ${report.source}, ${report.mode})`,
           );
           if (!report.completed) process.exitCode = 1;
         } finally {

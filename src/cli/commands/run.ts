@@ -4,9 +4,9 @@ import { globalOptions, output, UsageError, withLibrary } from '../context.js';
 /**
  * `pcagent run TEXT`: runs the desktop agent on this screen (SPEC §2.5, §3) — a planner behind
  * an OpenAI-compatible endpoint, a grounder (default: the embedded OCR one), real input. Prints
- * `recording <id>` once the run is stored, then each step (thought, action, grounding, timings);
- * exits 0 when the planner finished the task, 1 when the run failed or was stopped (SIGINT,
- * SIGTERM, the pointer in a screen corner).
+ * `recording <id>` once the run is stored, then each step (thought, action, grounding, timings),
+ * then one closing line: `finished: …` (exit 0), or `stopped at step N: <reason>` (exit 1: the
+ * run failed or was stopped by SIGINT, SIGTERM or the pointer in a screen corner).
  */
 
 interface RunOptions {
@@ -111,6 +111,7 @@ export function registerRunCommands(program: Command): void {
             'the vlm grounder needs an endpoint and a model: PCAGENT_VLM_ENDPOINT and PCAGENT_VLM_MODEL, or grounder.vlm in settings.json',
           );
         const control = new RunControl();
+        let runId = 0;
         const onSignal = () => control.stop('stopped by a signal');
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
@@ -133,12 +134,14 @@ export function registerRunCommands(program: Command): void {
                 `planner: ${i.planner}; grounder: ${i.grounder} on ${i.provider}; capture: ${i.capture} ` +
                   `${i.size.width}x${i.size.height}; input: ${i.input} ${i.size.width}x${i.size.height}\n`,
               ),
-            onStart: (recording) => say(`recording ${recording.id}`),
+            // Said with the first stored step: a run that stores nothing is not kept.
+            onStart: (recording) => (runId = recording.id),
             onNotFound: (n) =>
               say(
                 `  not found: ${n.target} (${n.reason})${n.replan <= n.maxReplans ? `; asking for a new plan (${n.replan}/${n.maxReplans})` : ''}`,
               ),
             onStep: (step) => {
+              if (step.index === 1) say(`recording ${runId}`);
               say(`step ${step.index}: ${step.text}`);
               if (step.thought) say(`  thought: ${step.thought.replace(/\s+/g, ' ')}`);
               const g = step.grounding;
@@ -154,11 +157,25 @@ export function registerRunCommands(program: Command): void {
               );
             },
           });
-          const data = { id: result.recording.id, status: result.status, reason: result.reason, steps: result.steps };
+          // A run that stored no step (the planner down at the first request, a stop before it)
+          // leaves no empty recording behind: `list` would show a failed run with nothing in it.
+          const kept = result.steps > 0 || result.status === 'finished';
+          if (!kept) lib.deleteRecording(result.recording.id);
+          const where = kept ? `recording ${result.recording.id}` : 'nothing was recorded';
+          // One closing line that agrees with the stored status and the exit code (SPEC §3).
+          const line =
+            result.status === 'finished'
+              ? `finished: ${result.reason} (${result.steps} steps, ${where})`
+              : `stopped at step ${result.steps + 1}: ${result.reason} (${where})`;
+          const data = {
+            id: kept ? result.recording.id : null,
+            status: result.status,
+            reason: result.reason,
+            steps: result.steps,
+          };
           if (json) output(cmd, data, () => '');
-          else say(`${result.status}: ${result.reason} (${result.steps} steps, recording ${result.recording.id})`);
-          // main() turns this into one line on stderr and exit status 1.
-          if (result.status !== 'finished') throw new Error(`the run failed: ${result.reason}`);
+          else say(line);
+          if (result.status !== 'finished') process.exitCode = 1;
         } finally {
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);
