@@ -7,7 +7,7 @@
 import type { ActionRecord, Library, Recording } from '../library/library.js';
 import type { Device } from './runtime/session.js';
 import type { RunControl } from './loop/control.js';
-import type { AgentStep, NotFoundInfo, RunResult } from './loop/run-agent.js';
+import type { AgentPlanner, AgentStep, NotFoundInfo, RunResult } from './loop/run-agent.js';
 import type { Action } from '../core/actions.js';
 import type { SelectOptions } from './grounding/select.js';
 import type { ReplayMode, ReplayReport, ReplayStep } from './replay/replay.js';
@@ -27,7 +27,10 @@ export interface DesktopInfo {
 export interface DesktopRunOptions {
   readonly lib: Library;
   readonly task: string;
-  readonly planner: { readonly endpoint: string; readonly model: string; readonly apiKey?: string };
+  /** A model endpoint, or a planner of the caller's own (the eval runner's scripted plans). */
+  readonly planner:
+    | { readonly endpoint: string; readonly model: string; readonly apiKey?: string }
+    | { readonly custom: AgentPlanner; readonly name: string };
   readonly grounder: string;
   readonly grounderOptions?: Omit<SelectOptions, 'device' | 'dataDir'>;
   readonly device?: Device;
@@ -71,7 +74,9 @@ export async function runOnDesktop(o: DesktopRunOptions): Promise<RunResult> {
     import('./executor/nut-executor.js'),
     import('./loop/run-agent.js'),
   ]);
-  const planner = new Planner(o.planner);
+  const custom = 'custom' in o.planner ? o.planner : null;
+  const model = 'custom' in o.planner ? null : o.planner;
+  const planner: AgentPlanner & { endpoint?: string } = custom ? custom.custom : new Planner(model!);
   const { grounder, provider } = await selectGrounder(o.grounder, {
     ...o.grounderOptions,
     device: o.device,
@@ -85,7 +90,7 @@ export async function runOnDesktop(o: DesktopRunOptions): Promise<RunResult> {
     try {
       const { screen } = executor;
       o.onReady?.({
-        planner: `${o.planner.model} at ${planner.endpoint}`,
+        planner: custom ? custom.name : `${model!.model} at ${planner.endpoint}`,
         grounder: grounder.name,
         provider,
         capture: screenshots.backend,
@@ -115,7 +120,7 @@ export async function runOnDesktop(o: DesktopRunOptions): Promise<RunResult> {
           originY: screenshots.region.y,
         },
         meta: {
-          planner: { endpoint: planner.endpoint, model: o.planner.model },
+          planner: custom ? { name: custom.name } : { endpoint: planner.endpoint, model: model!.model },
           provider,
           capture: screenshots.backend,
         },

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerCompleteCommands } from './commands/complete.js';
+import { registerEvalCommands } from './commands/eval.js';
 import { registerInterchangeCommands } from './commands/interchange.js';
 import { registerLocateCommands } from './commands/locate.js';
 import { registerModelCommands } from './commands/models.js';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerCompleteCommands(program);
   registerLocateCommands(program);
   registerModelCommands(program);
+  registerEvalCommands(program);
   registerUiCommands(program);
   // Commander's own errors (unknown command, missing argument) become our one-line form too.
   const outputError = (text: string, write: (s: string) => void) =>

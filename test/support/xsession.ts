@@ -18,6 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
 
 export { readSlideTexts } from './slide-texts.js';
+import { QUIET_PROFILE } from '../../src/eval/impress.js';
 
 export interface DisplayOptions {
   readonly width: number;
@@ -461,24 +462,7 @@ export interface Impress {
   stop(): Promise<void>;
 }
 
-/**
- * Settings that make a fresh profile start straight into the editor: no template chooser,
- * no tip of the day, no "what's new" bar (LibreOffice shows it when ooSetupLastVersion is
- * lower than its own version, so a far-future value silences it for any version), no
- * autosave or recovery data, and no "Keep current format" question when saving .pptx.
- */
-const QUIET_PROFILE = `<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Office.Impress/Misc/NewDoc"><prop oor:name="AutoPilot" oor:op="fuse"><value>false</value></prop></item>
-<item oor:path="/org.openoffice.Office.Common/Misc"><prop oor:name="ShowTipOfTheDay" oor:op="fuse"><value>false</value></prop></item>
-<item oor:path="/org.openoffice.Office.Common/Misc"><prop oor:name="FirstRun" oor:op="fuse"><value>false</value></prop></item>
-<item oor:path="/org.openoffice.Setup/Product"><prop oor:name="ooSetupLastVersion" oor:op="fuse"><value>99.9</value></prop></item>
-<item oor:path="/org.openoffice.Office.Recovery/AutoSave"><prop oor:name="Enabled" oor:op="fuse"><value>false</value></prop></item>
-<item oor:path="/org.openoffice.Office.Recovery/RecoveryInfo"><prop oor:name="Enabled" oor:op="fuse"><value>false</value></prop></item>
-<item oor:path="/org.openoffice.Office.Common/Save/Document"><prop oor:name="WarnAlienFormat" oor:op="fuse"><value>false</value></prop></item>
-</oor:items>
-`;
-
+// The product's eval runner seeds Impress profiles the same way.
 /** Start-up dialogs that a profile the seed did not silence may still show. */
 const STARTUP_DIALOGS = ['^Select a Template$', '^Tip of the Day'];
 const MAIN_WINDOW = ' - LibreOffice Impress$';
