@@ -46,6 +46,8 @@ export const CheckSchema = z.discriminatedUnion('type', [
     match: Match,
     /** Paragraphs in this order, one after the other. */
     ordered: z.boolean().default(false),
+    /** Only in shapes of this kind: a `text` box (not a placeholder), the `body`, the `subtitle`. */
+    shape: z.enum(['text', 'body', 'subtitle']).optional(),
   }),
   z.strictObject({
     type: z.literal('format'),
@@ -144,14 +146,17 @@ function checkDeck(check: Check, p: Presentation): { pass: boolean; detail: stri
     case 'text': {
       const s = slideOf(p, check.slide);
       if (typeof s === 'string') return { pass: false, detail: s };
-      const texts = s.shapes.filter((sh) => sh.role !== 'title').flatMap((sh) => sh.paragraphs.map((x) => x.text));
+      const texts = s.shapes
+        .filter((sh) => (check.shape ? sh.role === check.shape : sh.role !== 'title'))
+        .flatMap((sh) => sh.paragraphs.map((x) => x.text));
+      const where = check.shape ? ` in a ${check.shape === 'text' ? 'text box' : check.shape}` : '';
       let from = 0;
       for (const want of check.paragraphs) {
         const at = texts.findIndex((t, i) => i >= (check.ordered ? from : 0) && textMatches(t, want, check.match));
         if (at < 0)
           return {
             pass: false,
-            detail: `slide ${check.slide} has no paragraph ${quote(want)}${check.ordered && from > 0 ? ' after the previous one' : ''} (it has ${texts.map((t) => quote(t)).join(', ') || 'no text'})`,
+            detail: `slide ${check.slide} has no paragraph ${quote(want)}${where}${check.ordered && from > 0 ? ' after the previous one' : ''} (it has ${texts.map((t) => quote(t)).join(', ') || 'no text'}${where})`,
           };
         from = at + 1;
       }

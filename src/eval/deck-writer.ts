@@ -39,7 +39,7 @@ const esc = (s: string): string =>
 function odfRunStyles(slides: readonly DeckSlide[]): Map<string, string> {
   const names = new Map<string, string>();
   for (const s of slides)
-    for (const t of [s.title ?? '', ...(s.body ?? [])])
+    for (const t of [s.title ?? '', ...(s.body ?? []), ...(s.boxes ?? [])])
       for (const r of parseRuns(t)) {
         const key = `${r.bold}|${r.italic}|${r.sizePt}`;
         if ((r.bold || r.italic || r.sizePt !== null) && !names.has(key)) names.set(key, `T${names.size + 1}`);
@@ -82,10 +82,16 @@ export function writeOdp(slides: readonly DeckSlide[]): Uint8Array {
               .map((b) => `<text:list-item>${odfParagraph(b, styles)}</text:list-item>`)
               .join('')}</text:list></draw:text-box></draw:frame>`
           : '';
+      const boxes = (s.boxes ?? [])
+        .map(
+          (b, j) =>
+            `<draw:frame svg:x="2cm" svg:y="${14 + j}cm" svg:width="10cm" svg:height="1cm"><draw:text-box>${odfParagraph(b, styles)}</draw:text-box></draw:frame>`,
+        )
+        .join('');
       const notes = `<presentation:notes><draw:frame presentation:class="notes" presentation:style-name="pr3" svg:x="2cm" svg:y="14cm" svg:width="17cm" svg:height="11cm"><draw:text-box>${
         s.notes ? `<text:p>${esc(s.notes)}</text:p>` : ''
       }</draw:text-box></draw:frame></presentation:notes>`;
-      return `<draw:page draw:name="page${i + 1}" draw:master-page-name="Default" presentation:presentation-page-layout-name="AL1T1">${title}${body}${notes}</draw:page>`;
+      return `<draw:page draw:name="page${i + 1}" draw:master-page-name="Default" presentation:presentation-page-layout-name="AL1T1">${title}${body}${boxes}${notes}</draw:page>`;
     })
     .join('');
   const ns =
@@ -145,6 +151,10 @@ export function writePptx(slides: readonly DeckSlide[]): Uint8Array {
     const shapes = [
       s.title !== undefined ? placeholderShape(2, 'title', [ooxmlParagraph(s.title)]) : '',
       s.body?.length ? placeholderShape(3, 'body', s.body.map(ooxmlParagraph)) : '',
+      ...(s.boxes ?? []).map(
+        (b, j) =>
+          `<p:sp><p:nvSpPr><p:cNvPr id="${10 + j}" name="TextBox ${10 + j}"/><p:cNvSpPr txBox="1"/><p:nvPr/></p:nvSpPr><p:spPr/><p:txBody><a:bodyPr/><a:lstStyle/>${ooxmlParagraph(b)}</p:txBody></p:sp>`,
+      ),
     ].join('');
     files[`ppt/slides/slide${fileNo(i)}.xml`] = strToU8(
       `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><p:sld ${P_NS}><p:cSld><p:spTree><p:nvGrpSpPr><p:cNvPr id="1" name=""/><p:cNvGrpSpPr/><p:nvPr/></p:nvGrpSpPr><p:grpSpPr/>${shapes}</p:spTree></p:cSld></p:sld>`,

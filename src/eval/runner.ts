@@ -156,9 +156,10 @@ async function attempt(o: EvalOptions, runId: string, task: EvalTask, repeat: nu
   const failed = checks.filter((c) => !c.pass);
   let outcome: AttemptOutcome;
   let reason = '';
-  if (limit.signal.aborted && agent === null) {
+  if (limit.signal.aborted) {
+    // A time-out (or a stop) fails the attempt whatever the files say: the agent did not end it.
     outcome = 'fail';
-    reason = crash ?? 'stopped';
+    reason = oneLine(limit.signal.reason);
   } else if (crash) {
     outcome = 'fail';
     reason = crash;

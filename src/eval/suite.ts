@@ -17,6 +17,8 @@ const OutputName = z.string().regex(/^[^\\/]+\.(odp|pptx)$/i, 'a file name (no f
 export const DeckSlideSchema = z.strictObject({
   title: z.string().optional(),
   body: z.array(z.string()).optional(),
+  /** Text boxes (not placeholders), one paragraph each. */
+  boxes: z.array(z.string()).optional(),
   notes: z.string().optional(),
 });
 export type DeckSlide = z.infer<typeof DeckSlideSchema>;

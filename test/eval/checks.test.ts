@@ -18,7 +18,7 @@ import type { DeckSlide } from '../../src/eval/suite.js';
 
 const DECK: DeckSlide[] = [
   { title: 'Quarterly **Goals**', body: ['Grow _revenue_', '{28pt}Hire{/} two people'], notes: 'Say hello' },
-  { title: 'Budget', body: ['Travel', 'Tools'] },
+  { title: 'Budget', body: ['Travel', 'Tools'], boxes: ['Draft only'] },
   { title: 'Questions' },
 ];
 
@@ -53,6 +53,7 @@ describe('presentation reader', () => {
       expect(p.slides.map((s) => s.title)).toEqual(['Quarterly Goals', 'Budget', 'Questions']);
       const body = p.slides[0]!.shapes.find((s) => s.role === 'body')!;
       expect(body.paragraphs.map((x) => x.text)).toEqual(['Grow revenue', 'Hire two people']);
+      expect(p.slides[1]!.shapes.map((s) => s.role)).toEqual(['title', 'body', 'text']);
       expect(p.slides[0]!.shapes[0]!.paragraphs[0]!.runs).toEqual([
         { text: 'Quarterly ', bold: false, italic: false, sizePt: null },
         { text: 'Goals', bold: true, italic: false, sizePt: null },
@@ -84,6 +85,8 @@ describe('checkers', () => {
           { type: 'order', file, titles: ['Quarterly Goals', 'Budget', 'Questions'] },
           { type: 'order', file, titles: ['Quarterly Goals', 'Budget'] },
           { type: 'absent', file, text: 'Obsolete' },
+          { type: 'text', file, slide: 2, paragraphs: ['Draft only'], shape: 'text' },
+          { type: 'text', file, slide: 2, paragraphs: ['Travel'], shape: 'body' },
         ];
         const results = await runChecks(checks.map(check), dir);
         expect(results.filter((r) => !r.pass).map((r) => r.detail)).toEqual([]);
@@ -105,6 +108,11 @@ describe('checkers', () => {
             /no paragraph 'Travel' after the previous one/,
           ],
           [{ type: 'text', file, slide: 3, paragraphs: ['Anything'] }, /it has no text/],
+          [
+            { type: 'text', file, slide: 2, paragraphs: ['Travel'], shape: 'text' },
+            /no paragraph 'Travel' in a text box \(it has 'Draft only' in a text box\)/,
+          ],
+          [{ type: 'text', file, slide: 2, paragraphs: ['Draft only'], shape: 'body' }, /in a body/],
           [{ type: 'text', file, slide: 1, paragraphs: ['Quarterly Goals'] }, /no paragraph/], // titles are not body text
           [{ type: 'format', file, slide: 1, text: 'Quarterly', bold: true }, /'Quarterly' on slide 1 is not bold/],
           [{ type: 'format', file, slide: 1, text: 'Goals', italic: true }, /is not italic/],
