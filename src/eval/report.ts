@@ -46,6 +46,12 @@ export async function writeReport(lib: Library, run: EvalRun, dir: string): Prom
         `<tr><td>${escapeHtml(level)}</td><td>${l.successes} / ${l.total}</td><td>${pct(l.successes, l.total)}</td></tr>`,
     )
     .join('');
+  const perturbRows = Object.entries(sum.byPerturbation)
+    .map(
+      ([p, t]) =>
+        `<tr><td>${escapeHtml(p)}</td><td>${t.successes} / ${t.total}</td><td>${pct(t.successes, t.total)}</td></tr>`,
+    )
+    .join('');
   const rows = run.attempts
     .map((a) => {
       const page = a.agent?.recordingId != null ? pages.get(a.agent.recordingId) : undefined;
@@ -54,7 +60,7 @@ export async function writeReport(lib: Library, run: EvalRun, dir: string): Prom
         .map((c) => `<li class="${c.pass ? 'pass' : 'fail'}">${c.pass ? '✓' : '✗'} ${escapeHtml(c.detail)}</li>`)
         .join('');
       return (
-        `<tr class="${a.outcome}"><td>${escapeHtml(a.task)}${a.repeat > 1 ? ` #${a.repeat}` : ''}</td><td>${escapeHtml(a.level)}</td>` +
+        `<tr class="${a.outcome}"><td>${escapeHtml(a.task)}${a.repeat > 1 ? ` #${a.repeat}` : ''}</td><td>${escapeHtml(a.perturbation)}</td><td>${escapeHtml(a.level)}</td>` +
         `<td class="outcome">${a.outcome}</td><td>${escapeHtml(a.reason)}<details><summary>checks</summary><ul>${checks}</ul></details></td>` +
         `<td>${a.agent?.steps ?? '–'}</td><td>${seconds(a.ms)}</td><td>${tokens || '–'}</td>` +
         `<td>${page ? `<a href="${escapeHtml(page)}">trajectory</a>` : '–'}</td></tr>`
@@ -78,7 +84,8 @@ th{color:#5b6472;font-weight:600}.success .outcome{color:#1a7f37;font-weight:600
 <p class="meta">${escapeHtml(run.agent)} · run ${escapeHtml(run.id)} · ${escapeHtml(run.startedAt)} · ${seconds(run.ms)}</p>
 <p><span class="big">${sum.successes} / ${sum.total}</span> tasks succeeded (${pct(sum.successes, sum.total)})</p>
 <table><thead><tr><th>level</th><th>successes</th><th>rate</th></tr></thead><tbody>${levelRows}</tbody></table>
-<table><thead><tr><th>task</th><th>level</th><th>outcome</th><th>reason</th><th>steps</th><th>time</th><th>tokens</th><th></th></tr></thead>
+<table><thead><tr><th>perturbation</th><th>successes</th><th>rate</th></tr></thead><tbody>${perturbRows}</tbody></table>
+<table><thead><tr><th>task</th><th>perturbation</th><th>level</th><th>outcome</th><th>reason</th><th>steps</th><th>time</th><th>tokens</th><th></th></tr></thead>
 <tbody>
 ${rows}
 </tbody></table>

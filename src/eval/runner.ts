@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { Library } from '../library/library.js';
 import { runChecks, type CheckResult } from './checks.js';
 import { removeLockFiles, startImpress } from './impress.js';
+import { applyPerturbation, NO_PERTURBATION, type Perturbation } from './perturb.js';
 import { prepareTask, type PreparedTask } from './setup.js';
 import type { EvalTask, Suite } from './suite.js';
 
@@ -42,6 +43,8 @@ export interface EvalAgent {
 
 export interface AttemptResult {
   readonly task: string;
+  /** The perturbation applied to the application ('none' when none was asked for). */
+  readonly perturbation: string;
   readonly level: string;
   readonly instruction: string;
   readonly repeat: number;
@@ -65,10 +68,18 @@ export interface EvalOptions {
   /** Where attempt folders, profiles and the report go (must exist). */
   readonly reportDir: string;
   readonly repeat?: number;
+  /** Each task runs once per perturbation (default: none). */
+  readonly perturbations?: readonly Perturbation[];
   /** Environment of the application (DISPLAY …); default this process's. */
   readonly env?: NodeJS.ProcessEnv;
   readonly signal?: AbortSignal;
-  readonly onAttemptStart?: (task: EvalTask, repeat: number, index: number, total: number) => void;
+  readonly onAttemptStart?: (
+    task: EvalTask,
+    repeat: number,
+    perturbation: string,
+    index: number,
+    total: number,
+  ) => void;
   readonly onAttempt?: (result: AttemptResult, index: number, total: number) => void;
 }
 
@@ -94,13 +105,27 @@ function oneLine(err: unknown): string {
 }
 
 /** Runs one attempt; never throws for the task's own failures. */
-async function attempt(o: EvalOptions, runId: string, task: EvalTask, repeat: number): Promise<AttemptResult> {
+async function attempt(
+  o: EvalOptions,
+  runId: string,
+  task: EvalTask,
+  repeat: number,
+  perturbation: Perturbation,
+): Promise<AttemptResult> {
   const started = Date.now();
-  const rel = path.join('attempts', `${task.id}${(o.repeat ?? 1) > 1 ? `-${repeat}` : ''}`);
+  const suffix = `${perturbation.name === 'none' ? '' : `@${perturbation.name.replace(/[^\w.-]+/g, '_')}`}${(o.repeat ?? 1) > 1 ? `-${repeat}` : ''}`;
+  const rel = path.join('attempts', `${task.id}${suffix}`);
   const dir = path.join(o.reportDir, rel);
   const profileDir = path.join(o.reportDir, 'profiles', path.basename(rel));
   let agentMs = 0;
-  const base = { task: task.id, level: task.level, instruction: task.instruction, repeat, dir: rel };
+  const base = {
+    task: task.id,
+    perturbation: perturbation.name,
+    level: task.level,
+    instruction: task.instruction,
+    repeat,
+    dir: rel,
+  };
   let prepared: PreparedTask;
   let app: Awaited<ReturnType<typeof startImpress>> | null = null;
   try {
@@ -112,6 +137,7 @@ async function attempt(o: EvalOptions, runId: string, task: EvalTask, repeat: nu
       env: o.env,
       logFile: path.join(o.reportDir, 'profiles', `${path.basename(rel)}.log`),
     });
+    await applyPerturbation(perturbation, { env: o.env ?? process.env, windowId: app.windowId });
     await sleep(SETTLE_AFTER_START_MS);
   } catch (err) {
     await app?.stop();
@@ -148,7 +174,9 @@ async function attempt(o: EvalOptions, runId: string, task: EvalTask, repeat: nu
   }
   if (agent?.recordingId != null) {
     const rec = o.lib.getRecording(agent.recordingId);
-    o.lib.updateRecording(rec.id, { meta: { ...rec.meta, eval: { run: runId, task: task.id, repeat } } });
+    o.lib.updateRecording(rec.id, {
+      meta: { ...rec.meta, eval: { run: runId, task: task.id, repeat, perturbation: perturbation.name } },
+    });
   }
   await app.stop();
   removeLockFiles(dir);
@@ -178,16 +206,19 @@ export async function runEval(o: EvalOptions): Promise<EvalRun> {
   const id = evalRunId();
   const started = Date.now();
   const repeat = o.repeat ?? 1;
-  const total = o.tasks.length * repeat;
+  const perturbations = o.perturbations?.length ? o.perturbations : [NO_PERTURBATION];
+  const total = o.tasks.length * repeat * perturbations.length;
   const attempts: AttemptResult[] = [];
   let index = 0;
   for (const task of o.tasks) {
-    for (let r = 1; r <= repeat; r++) {
-      if (o.signal?.aborted) break;
-      o.onAttemptStart?.(task, r, index, total);
-      const result = await attempt(o, id, task, r);
-      attempts.push(result);
-      o.onAttempt?.(result, index++, total);
+    for (const p of perturbations) {
+      for (let r = 1; r <= repeat; r++) {
+        if (o.signal?.aborted) break;
+        o.onAttemptStart?.(task, r, p.name, index, total);
+        const result = await attempt(o, id, task, r, p);
+        attempts.push(result);
+        o.onAttempt?.(result, index++, total);
+      }
     }
   }
   fs.rmSync(path.join(o.reportDir, 'profiles'), { recursive: true, force: true });
@@ -201,21 +232,31 @@ export async function runEval(o: EvalOptions): Promise<EvalRun> {
   };
 }
 
-/** Successes, per level and in all. */
+type Tally = Record<string, { total: number; successes: number }>;
+
+/** Successes in all, per level and per perturbation. */
 export function summarise(run: EvalRun): {
   readonly total: number;
   readonly successes: number;
-  readonly byLevel: Readonly<Record<string, { readonly total: number; readonly successes: number }>>;
+  readonly byLevel: Readonly<Tally>;
+  readonly byPerturbation: Readonly<Tally>;
 } {
-  const byLevel: Record<string, { total: number; successes: number }> = {};
+  const byLevel: Tally = {};
+  const byPerturbation: Tally = {};
   for (const a of run.attempts) {
-    const l = (byLevel[a.level] ??= { total: 0, successes: 0 });
-    l.total++;
-    if (a.outcome === 'success') l.successes++;
+    for (const [tally, key] of [
+      [byLevel, a.level],
+      [byPerturbation, a.perturbation],
+    ] as const) {
+      const t = (tally[key] ??= { total: 0, successes: 0 });
+      t.total++;
+      if (a.outcome === 'success') t.successes++;
+    }
   }
   return {
     total: run.attempts.length,
     successes: run.attempts.filter((a) => a.outcome === 'success').length,
     byLevel,
+    byPerturbation,
   };
 }

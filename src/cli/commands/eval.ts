@@ -18,6 +18,7 @@ interface EvalCliOptions {
   replay?: boolean;
   grounder: string;
   settleMs: string;
+  perturb?: string;
 }
 
 export function registerEvalCommands(program: Command): void {
@@ -31,6 +32,7 @@ export function registerEvalCommands(program: Command): void {
     )
     .option('--tasks <ids>', 'comma-separated task ids (default: all)')
     .option('--repeat <n>', 'attempts per task', '1')
+    .option('--perturb <list>', 'run each task once per perturbation: none, window=restored, sidebar=closed')
     .option('--plan <file>', 'scripted plans: YAML/JSON mapping task id → list of planner actions')
     .option('--planner <url>', 'planner: OpenAI-compatible base URL (default $PCAGENT_PLANNER_URL, else settings.json)')
     .option('--planner-model <name>', 'planner: model name (default $PCAGENT_PLANNER_MODEL, else settings.json)')
@@ -61,6 +63,13 @@ export function registerEvalCommands(program: Command): void {
         import('../../eval/suite.js'),
         import('../../library/output-dir.js'),
       ]);
+      const { parsePerturbations } = await import('../../eval/perturb.js');
+      let perturbations;
+      try {
+        perturbations = opts.perturb ? parsePerturbations(opts.perturb) : undefined;
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
       const suite = loadSuite(suiteSpec);
       const tasks = selectTasks(
         suite,
@@ -107,7 +116,7 @@ export function registerEvalCommands(program: Command): void {
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
         try {
-          say(`eval ${suite.name}: ${tasks.length * repeat} attempt(s), ${agent.name}`);
+          say(`eval ${suite.name}: ${tasks.length * repeat * (perturbations?.length ?? 1)} attempt(s), ${agent.name}`);
           const run = await runEval({
             suite,
             tasks,
@@ -115,8 +124,10 @@ export function registerEvalCommands(program: Command): void {
             lib,
             reportDir,
             repeat,
+            perturbations,
             signal: stop.signal,
-            onAttemptStart: (task, r, i, total) => say(`[${i + 1}/${total}] ${task.id}${repeat > 1 ? ` #${r}` : ''} …`),
+            onAttemptStart: (task, r, p, i, total) =>
+              say(`[${i + 1}/${total}] ${task.id}${p === 'none' ? '' : ` @ ${p}`}${repeat > 1 ? ` #${r}` : ''} …`),
             onAttempt: (a) =>
               say(
                 `  ${a.outcome}${a.reason ? `: ${a.reason}` : ''} (${a.agent?.steps ?? 0} steps, ${(a.ms / 1000).toFixed(1)} s, runner ${(a.overheadMs / 1000).toFixed(1)} s)`,
