@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatAction } from '../../src/core/grammar.js';
 import type { RawInput } from '../../src/core/input-events.js';
 import { Library, sha256 } from '../../src/library/library.js';
-import type { AccessibilityProvider, ElementAtPoint } from '../../src/tracker/a11y/provider.js';
+import type { AccessibilityProvider, ElementAtPoint } from '../../src/platform/a11y/provider.js';
 import { type LiveFrame, Recorder } from '../../src/tracker/recorder.js';
 import { startRecording } from '../../src/tracker/sessions.js';
 import { tempDir } from '../support/fixture.js';

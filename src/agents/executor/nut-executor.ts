@@ -1,6 +1,6 @@
 /**
  * The real executor: mouse and keys through nut-js (libnut: XTEST on X11, SendInput on Windows,
- * CGEvent on macOS); text on X11 through our own XTEST connection (x11-keyboard.ts), which types
+ * CGEvent on macOS); text on X11 through our own XTEST connection (platform/x11/keyboard.ts), which types
  * any Unicode character and Shift-level punctuation that libnut's typeString gets wrong.
  *
  * Warning (libnut, uiohook): once the native code has opened the display, the process exits if
@@ -10,7 +10,7 @@ import type { Action, Point } from '../../core/actions.js';
 import { logicalToPhysical, physicalToLogical, type ScreenGeometry, type Size } from '../../core/geometry.js';
 import { dragPath, ExecutorError, FailSafeError, inCorner, type Executor, type PerformOptions } from './executor.js';
 import { nutHotkey, nutKeysFor, type NutKeyName } from './nut-keys.js';
-import type { X11Keyboard } from './x11-keyboard.js';
+import type { X11Keyboard } from '../../platform/x11/keyboard.js';
 import type * as NutJsModule from '@nut-tree-fork/nut-js';
 
 type NutJs = typeof NutJsModule;
@@ -242,7 +242,7 @@ export class NutExecutor implements Executor {
   private async typeText(text: string, signal: AbortSignal | undefined): Promise<void> {
     const delayMs = this.options.keyDelayMs ?? 8;
     if (process.platform === 'linux') {
-      this.keyboard11 ??= import('./x11-keyboard.js').then(({ X11Keyboard }) => X11Keyboard.open());
+      this.keyboard11 ??= import('../../platform/x11/keyboard.js').then(({ X11Keyboard }) => X11Keyboard.open());
       const kb = await this.keyboard11;
       try {
         await kb.type(text, { delayMs, signal });

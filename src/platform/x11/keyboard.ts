@@ -10,7 +10,7 @@
  * server has processed everything sent before it. Client byte order LSB first.
  */
 import net from 'node:net';
-import { parseDisplay, setupRequest, type DisplayAddress } from '../../tracker/capture/x11-client.js';
+import { parseDisplay, setupRequest, type DisplayAddress } from './client.js';
 import {
   KEYSYM_SHIFT_L,
   NO_SYMBOL,
