@@ -5,12 +5,10 @@
  * afterwards (what xdotool does). libnut's `typeString` (nut-js `keyboard.type`) cannot: on X11 it
  * types '!' as '1' (no Shift for punctuation) and sends keycodes without a keysym for 'é' or '€'.
  *
- * One plain-Node X11 connection (no libX11, no addon): QueryExtension, XTestFakeInput,
- * GetKeyboardMapping, ChangeKeyboardMapping, and GetInputFocus as a round trip that proves the
- * server has processed everything sent before it. Client byte order LSB first.
+ * Its own connection of the project's X11 client (client.ts: setup, errors, round trips) over
+ * which it sends XTestFakeInput, GetKeyboardMapping and ChangeKeyboardMapping.
  */
-import net from 'node:net';
-import { parseDisplay, setupRequest, type DisplayAddress } from './client.js';
+import { X11Client } from './client.js';
 import {
   KEYSYM_SHIFT_L,
   NO_SYMBOL,
@@ -21,10 +19,6 @@ import {
   type KeyboardMapping,
 } from './keysyms.js';
 
-const pad4 = (n: number): number => (n + 3) & ~3;
-
-const OP_GET_INPUT_FOCUS = 43;
-const OP_QUERY_EXTENSION = 98;
 const OP_CHANGE_KEYBOARD_MAPPING = 100;
 const OP_GET_KEYBOARD_MAPPING = 101;
 const XTEST_FAKE_INPUT = 2;
@@ -46,42 +40,29 @@ export interface TypeOptions {
   readonly restoreDelayMs?: number;
 }
 
-interface Reply {
-  readonly header: Buffer;
-  readonly body: Buffer;
-}
-
 export class X11Keyboard {
-  private socket!: net.Socket;
-  private seq = 0;
-  private readonly pending = new Map<number, { resolve(r: Reply): void; reject(e: Error): void }>();
-  private inbox: Buffer = Buffer.alloc(0);
-  private setupDone: ((err: Error | null, setup?: Buffer) => void) | null = null;
-  private asyncError: Error | null = null;
-  private closed: Error | null = null;
-  private xtestOpcode = 0;
-  private minKeycode = 8;
-  private maxKeycode = 255;
+  private closed = false;
 
-  private constructor(readonly address: DisplayAddress) {}
+  private constructor(
+    private readonly x11: X11Client,
+    private readonly xtestOpcode: number,
+  ) {}
 
   static async open(display: string | undefined = process.env.DISPLAY, timeoutMs = 3000): Promise<X11Keyboard> {
-    const kb = new X11Keyboard(parseDisplay(display));
-    await kb.connect(timeoutMs);
+    const x11 = await X11Client.connect(display, timeoutMs);
     try {
-      const xtest = await kb.queryExtension('XTEST');
-      if (!xtest.present) throw new Error(`the X server on ${kb.address.display} has no XTEST extension`);
-      kb.xtestOpcode = xtest.majorOpcode;
-      return kb;
+      const xtest = await x11.queryExtension('XTEST');
+      if (!xtest.present) throw new Error(`the X server on ${x11.address.display} has no XTEST extension`);
+      return new X11Keyboard(x11, xtest.majorOpcode);
     } catch (err) {
-      kb.close();
+      x11.close();
       throw err;
     }
   }
 
   close(): void {
-    this.closed ??= new Error('X11 keyboard connection closed');
-    this.socket.destroy();
+    this.closed = true;
+    this.x11.close();
   }
 
   /** Types `text` into the focused window. Newlines press Return, tabs Tab. */
@@ -124,23 +105,25 @@ export class X11Keyboard {
         if (delayMs > 0) await sleep(delayMs);
       }
     } finally {
-      if (borrowed.size > 0 && !this.closed) await this.restore(borrowed, mapping.keysymsPerKeycode, restoreDelayMs);
+      if (borrowed.size > 0 && !this.closed && !this.x11.failed)
+        await this.restore(borrowed, mapping.keysymsPerKeycode, restoreDelayMs);
     }
   }
 
   /** The server's current keyboard mapping, every keycode. */
   async keyboardMapping(): Promise<KeyboardMapping> {
-    const count = this.maxKeycode - this.minKeycode + 1;
+    const { minKeycode, maxKeycode } = this.x11.setup;
+    const count = maxKeycode - minKeycode + 1;
     const req = Buffer.alloc(8);
     req.writeUInt8(OP_GET_KEYBOARD_MAPPING, 0);
     req.writeUInt16LE(2, 2);
-    req.writeUInt8(this.minKeycode, 4);
+    req.writeUInt8(minKeycode, 4);
     req.writeUInt8(count, 5);
-    const { header, body } = await this.request(req);
+    const { header, body } = await this.x11.request(req);
     const per = header[1] ?? 0;
     const keysyms: number[] = [];
     for (let i = 0; i < count * per; i++) keysyms.push(body.readUInt32LE(i * 4));
-    return { minKeycode: this.minKeycode, keysymsPerKeycode: per, keysyms };
+    return { minKeycode, keysymsPerKeycode: per, keysyms };
   }
 
   private async restore(borrowed: Map<number, number>, per: number, delayMs: number): Promise<void> {
@@ -160,7 +143,7 @@ export class X11Keyboard {
     req.writeUInt8(keycode, 4);
     req.writeUInt8(per, 5);
     for (let i = 0; i < per; i++) req.writeUInt32LE(keysyms[i] ?? NO_SYMBOL, 8 + 4 * i);
-    this.send(req);
+    this.x11.send(req);
   }
 
   private fakeKey(type: number, keycode: number): void {
@@ -171,123 +154,12 @@ export class X11Keyboard {
     req.writeUInt8(type, 4);
     req.writeUInt8(keycode, 5);
     // time 0 (no delay), root None, root x/y 0, device id 0: a core keyboard event.
-    this.send(req);
+    this.x11.send(req);
   }
 
   /** A round trip: every request sent before has been processed once this resolves. */
-  async sync(): Promise<void> {
-    const req = Buffer.alloc(4);
-    req.writeUInt8(OP_GET_INPUT_FOCUS, 0);
-    req.writeUInt16LE(1, 2);
-    await this.request(req);
-    const err = this.asyncError;
-    this.asyncError = null;
-    if (err) throw err;
-  }
-
-  private async queryExtension(name: string): Promise<{ present: boolean; majorOpcode: number }> {
-    const bytes = Buffer.from(name, 'latin1');
-    const req = Buffer.alloc(8 + pad4(bytes.length));
-    req.writeUInt8(OP_QUERY_EXTENSION, 0);
-    req.writeUInt16LE(req.length / 4, 2);
-    req.writeUInt16LE(bytes.length, 4);
-    bytes.copy(req, 8);
-    const { header } = await this.request(req);
-    return { present: header[8] === 1, majorOpcode: header[9] ?? 0 };
-  }
-
-  private send(req: Buffer): number {
-    if (this.closed) throw this.closed;
-    this.seq = (this.seq + 1) & 0xffff;
-    this.socket.write(req);
-    return this.seq;
-  }
-
-  private request(req: Buffer): Promise<Reply> {
-    if (this.closed) return Promise.reject(this.closed);
-    return new Promise<Reply>((resolve, reject) => {
-      const seq = this.send(req);
-      this.pending.set(seq, { resolve, reject });
-    });
-  }
-
-  private connect(timeoutMs: number): Promise<void> {
-    const { address } = this;
-    const local = address.host === '' || address.host === 'unix';
-    this.socket = local
-      ? net.connect({ path: `/tmp/.X11-unix/X${address.number}` })
-      : net.connect({ host: address.host, port: 6000 + address.number });
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.socket.destroy();
-        reject(new Error(`cannot connect to the X server on ${address.display} (timed out)`));
-      }, timeoutMs);
-      this.setupDone = (err, setup) => {
-        clearTimeout(timer);
-        this.setupDone = null;
-        if (err || !setup) {
-          this.socket.destroy();
-          reject(err ?? new Error('no setup reply'));
-          return;
-        }
-        this.minKeycode = setup[34] ?? 8;
-        this.maxKeycode = setup[35] ?? 255;
-        resolve();
-      };
-      this.socket.once('connect', () => this.socket.write(setupRequest(address)));
-      this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
-      this.socket.on('error', (err: NodeJS.ErrnoException) => this.fail(err));
-      this.socket.on('close', () => this.fail(new Error(`connection to the X server on ${address.display} closed`)));
-    });
-  }
-
-  private fail(err: Error): void {
-    const error = new Error(`X11 keyboard: ${err.message}`);
-    this.closed ??= error;
-    this.setupDone?.(error);
-    for (const p of this.pending.values()) p.reject(error);
-    this.pending.clear();
-  }
-
-  private onData(chunk: Buffer): void {
-    this.inbox = this.inbox.length === 0 ? chunk : Buffer.concat([this.inbox, chunk]);
-    if (this.setupDone) {
-      if (this.inbox.length < 8) return;
-      const total = 8 + this.inbox.readUInt16LE(6) * 4;
-      if (this.inbox.length < total) return;
-      const setup = this.inbox.subarray(0, total);
-      this.inbox = this.inbox.subarray(total);
-      if (setup[0] === 1) this.setupDone(null, Buffer.from(setup));
-      else {
-        const reason = setup.toString('latin1', 8, total).replace(/\0+$/, '').trim();
-        this.setupDone(
-          new Error(
-            `the X server on ${this.address.display} refused the connection: ${reason || 'authorization required'}`,
-          ),
-        );
-      }
-    }
-    while (this.inbox.length >= 32) {
-      const kind = this.inbox[0]! & 0x7f;
-      const extra = kind === 1 || kind === 35 ? this.inbox.readUInt32LE(4) * 4 : 0;
-      if (this.inbox.length < 32 + extra) return;
-      const header = Buffer.from(this.inbox.subarray(0, 32));
-      const body = Buffer.from(this.inbox.subarray(32, 32 + extra));
-      this.inbox = this.inbox.subarray(32 + extra);
-      const seq = header.readUInt16LE(2);
-      if (kind === 0) {
-        const error = new Error(`X11 error ${header[1]} for request ${header[10]}.${header.readUInt16LE(8)}`);
-        const p = this.pending.get(seq);
-        this.pending.delete(seq);
-        if (p) p.reject(error);
-        else this.asyncError ??= error;
-      } else if (kind === 1) {
-        const p = this.pending.get(seq);
-        this.pending.delete(seq);
-        p?.resolve({ header, body });
-      }
-      // Events (MappingNotify after our own changes, …) are of no interest.
-    }
+  sync(): Promise<void> {
+    return this.x11.sync();
   }
 }
 
