@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Action } from '../../src/core/actions.js';
 import { dragPath, inCorner } from '../../src/agents/executor/executor.js';
 import { keysymOfChar, planTyping, spareKeycodes, strokeTable } from '../../src/platform/x11/keysyms.js';
-import { nutHotkey, nutKeysFor } from '../../src/agents/executor/nut-keys.js';
+import { nutHotkey, nutKeysFor } from '../../src/platform/input/nut-keys.js';
 import { ROOT } from '../support/cli.js';
 import { tempDir } from '../support/fixture.js';
 import { type XSession, exec, startDisplay, waitFor, xdo } from '../support/xsession.js';
