@@ -12,7 +12,7 @@ export interface Screen {
   close(): void;
 }
 
-/** One-shot screenshots for agents, through the tracker's capture backends. */
+/** One-shot screenshots for agents, through the platform's capture backends. */
 export async function openScreen(preference: BackendPreference = 'auto'): Promise<Screen> {
   const { backend } = await chooseBackend(preference);
   const { width, height } = backend.region;

@@ -1,5 +1,5 @@
 /**
- * Screenshots for the agent: one grab of the screen by the tracker's capture backends (X11
+ * Screenshots for the agent: one grab of the screen by the platform's capture backends (X11
  * GetImage first, then nut-js, then screenshot-desktop; see platform/capture/backend.ts), as
  * packed RGB for the grounder and as PNG for the planner and the library.
  */
