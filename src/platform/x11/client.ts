@@ -2,9 +2,9 @@
  * The one X11 protocol client of the project, in plain Node (no libX11, no native addon):
  * connection, authorisation (MIT-MAGIC-COOKIE-1), setup, sequence numbers, extensions and
  * errors, plus the requests the tracker needs: QueryExtension (is RECORD there before uiohook
- * starts, which would otherwise abort the process), GetImage (screen frames: the reply streams straight
- * into one preallocated buffer, asynchronously, so the event loop never blocks on a grab),
- * GetProperty/GetAtomName (Xft.dpi, monitor names), RandR GetMonitors, and DAMAGE
+ * starts, which would otherwise abort the process), GetImage (screen frames: the reply streams
+ * straight into one preallocated buffer, asynchronously, so the event loop never blocks on a
+ * grab), GetProperty/GetAtomName (Xft.dpi, monitor names), RandR GetMonitors, and DAMAGE
  * (QueryVersion, Create, Subtract, Destroy, DamageNotify events: what changed on screen, so
  * that an idle screen need not be grabbed at all). The XTEST keyboard (keyboard.ts) sends its
  * own requests over it with `request`, `send` and `sync`.
