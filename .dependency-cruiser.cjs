@@ -1,7 +1,9 @@
 /**
  * The layering rule (see ARCHITECTURE.md): imports point downward only.
- *   core  ←  library  ←  services (tracker, pipeline, agents)  ←  surfaces (cli, main, renderer)
+ *   core  ←  platform (desktop I/O)  ←  services (tracker, pipeline, agents)  ←  surfaces (cli, server, main, renderer)
+ *   core  ←  library                 ←  services
  * api/ is the typed contract between Electron main, preload and renderer; it depends on core only.
+ * Every folder under src/ is named by the rules below.
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -18,13 +20,21 @@ module.exports = {
       name: 'library-depends-on-core-only',
       severity: 'error',
       from: { path: '^src/library/' },
-      to: { path: '^src/(tracker|pipeline|agents|cli|main|renderer|api)/' },
+      to: { path: '^src/(platform|tracker|pipeline|agents|cli|server|main|renderer|api)/' },
+    },
+    {
+      name: 'platform-depends-on-core-only',
+      comment:
+        'src/platform is the desktop I/O (X11, capture, input injection, accessibility) the tracker and agents share: it knows no library, service or surface.',
+      severity: 'error',
+      from: { path: '^src/platform/' },
+      to: { path: '^src/(library|tracker|pipeline|agents|cli|server|main|renderer|api)/' },
     },
     {
       name: 'services-do-not-import-surfaces',
       severity: 'error',
       from: { path: '^src/(tracker|pipeline|agents)/' },
-      to: { path: '^src/(cli|main|renderer)/' },
+      to: { path: '^src/(cli|server|main|renderer)/' },
     },
     {
       name: 'tracker-does-not-import-pipeline-or-agents',
@@ -45,13 +55,27 @@ module.exports = {
       comment: 'The API contract is shared with the renderer: types and schemas only.',
       severity: 'error',
       from: { path: '^src/api/' },
-      to: { path: '^src/(library|tracker|pipeline|agents|cli|main|renderer)/' },
+      to: { path: '^src/(library|platform|tracker|pipeline|agents|cli|server|main|renderer)/' },
     },
     {
       name: 'renderer-talks-through-the-api',
       severity: 'error',
       from: { path: '^src/renderer/' },
-      to: { path: '^src/(library|tracker|pipeline|agents|cli|main)/' },
+      to: { path: '^src/(library|platform|tracker|pipeline|agents|cli|server|main)/' },
+    },
+    {
+      name: 'surfaces-are-separate',
+      comment:
+        'The CLI and the back end (server) are the two ways in; neither imports the Electron glue, and the server does not import the CLI.',
+      severity: 'error',
+      from: { path: '^src/(cli|server)/' },
+      to: { path: '^src/main/' },
+    },
+    {
+      name: 'server-does-not-import-the-cli',
+      severity: 'error',
+      from: { path: '^src/server/' },
+      to: { path: '^src/cli/' },
     },
     {
       name: 'only-electron-glue-imports-electron',

@@ -23,10 +23,10 @@ import { pathToFileURL } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp, { type Sharp } from 'sharp';
-import { chooseBackend } from '../src/tracker/capture/backend.js';
-import type { BackendName, RawFrame } from '../src/tracker/capture/capture-types.js';
-import { FrameEncoder } from '../src/tracker/capture/encoder.js';
-import { FrameCapture } from '../src/tracker/capture/frame-capture.js';
+import { chooseBackend } from '../src/platform/capture/backend.js';
+import type { BackendName, RawFrame } from '../src/platform/capture/capture-types.js';
+import { FrameEncoder } from '../src/platform/capture/encoder.js';
+import { FrameCapture } from '../src/platform/capture/frame-capture.js';
 import { report } from './report.js';
 
 const FIXTURES = path.join(import.meta.dirname, '../../shared/fixtures/pc-tracker-example/screenshot');
@@ -136,7 +136,7 @@ process.env.DISPLAY = x.display;
  * process with an I/O error once the X server goes away — this process stops the server.
  */
 function nutjsGrabMs(): number {
-  const backend = pathToFileURL(path.join(import.meta.dirname, '../src/tracker/capture/backend.ts')).href;
+  const backend = pathToFileURL(path.join(import.meta.dirname, '../src/platform/capture/backend.ts')).href;
   const code = `
     import { chooseBackend } from ${JSON.stringify(backend)};
     const { backend } = await chooseBackend('nutjs');

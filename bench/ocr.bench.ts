@@ -3,6 +3,9 @@
  *
  *   npx tsx bench/ocr.bench.ts [--limits 960,1280] [--runs 3] [--fixture DIR]
  *
+ * The fixture defaults to ../shared/fixtures/pc-tracker-example beside the checkout
+ * ($PCAGENT_SHARED/fixtures/… when that is set).
+ *
  * Per detection resize limit: decode / detect / recognise / total wall time and process CPU time
  * per frame on the CPU provider, median of `runs` runs after one warm-up run, with the line cache
  * off (every frame read from scratch). Then the frames once in recorded order with the line cache
@@ -35,10 +38,12 @@ const arg = (name: string, fallback: string): string => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 && args[i + 1] ? (args[i + 1] as string) : fallback;
 };
-const fixture = arg('fixture', '/work/shared/fixtures/pc-tracker-example');
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+// The shared reference data lives beside the checkout (../shared), unless PCAGENT_SHARED says where.
+const shared = process.env.PCAGENT_SHARED || path.join(root, '..', 'shared');
+const fixture = arg('fixture', path.join(shared, 'fixtures', 'pc-tracker-example'));
 const limits = arg('limits', `960,${DEFAULT_DETECT.limit}`).split(',').map(Number);
 const runs = Number(arg('runs', '3'));
-const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
 const records = fs
   .readdirSync(fixture)

@@ -1,8 +1,8 @@
 /* global ObjC, $, Ref */
-// The AX helper of ax-element-at-point.ts: JavaScript for Automation, run as
-// `osascript -l JavaScript ax-helper.js`. Protocol (../line-protocol.ts): one greeting line,
-// then for each stdin line "x y" (global display points) exactly one stdout line: null, or
-// the element's JSON. console.log goes to stderr under osascript, so replies are written to
+// The AX helper of src/platform/a11y/ax.ts: JavaScript for Automation, run as
+// `osascript -l JavaScript ax-helper.js`. Protocol (src/platform/a11y/helper-process.ts): one
+// greeting line, then for each stdin line "x y" (global display points) exactly one stdout
+// line: null, or the element's JSON. console.log goes to stderr under osascript, so replies are written to
 // the stdout file handle directly.
 
 ObjC.import('Foundation');

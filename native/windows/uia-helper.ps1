@@ -1,7 +1,7 @@
-# The UI Automation helper of uia-element-at-point.ts, for Windows PowerShell 5.1.
-# Protocol (../line-protocol.ts): one greeting line, then for each stdin line "x y" (physical
-# screen pixels) exactly one stdout line: null, or the element's JSON. Nothing else may reach
-# stdout, so every call whose value is unused is cast to [void].
+# The UI Automation helper of src/platform/a11y/uia.ts, for Windows PowerShell 5.1.
+# Protocol (src/platform/a11y/helper-process.ts): one greeting line, then for each stdin line
+# "x y" (physical screen pixels) exactly one stdout line: null, or the element's JSON. Nothing
+# else may reach stdout, so every call whose value is unused is cast to [void].
 
 $ErrorActionPreference = 'Stop'
 

@@ -11,7 +11,7 @@ import type { AgentPlanner, AgentStep, NotFoundInfo, RunResult } from './loop/ru
 import type { Action } from '../core/actions.js';
 import type { SelectOptions } from './grounding/select.js';
 import type { ReplayMode, ReplayReport, ReplayStep } from './replay/replay.js';
-import type { BackendPreference } from '../tracker/capture/capture-types.js';
+import type { BackendPreference } from '../platform/capture/capture-types.js';
 
 /** What was set up for a run: printed by the CLI, shown by the app. */
 export interface DesktopInfo {

@@ -1,6 +1,6 @@
-import { chooseBackend } from '../tracker/capture/backend.js';
-import type { BackendPreference } from '../tracker/capture/capture-types.js';
-import { frameImage } from '../tracker/capture/pixels.js';
+import { chooseBackend } from '../platform/capture/backend.js';
+import type { BackendPreference } from '../platform/capture/capture-types.js';
+import { frameImage } from '../platform/capture/pixels.js';
 import type { ScreenShot } from './replay/replay.js';
 
 export interface Screen {
@@ -12,7 +12,7 @@ export interface Screen {
   close(): void;
 }
 
-/** One-shot screenshots for agents, through the tracker's capture backends. */
+/** One-shot screenshots for agents, through the platform's capture backends. */
 export async function openScreen(preference: BackendPreference = 'auto'): Promise<Screen> {
   const { backend } = await chooseBackend(preference);
   const { width, height } = backend.region;

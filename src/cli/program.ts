@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerCompleteCommands } from './commands/complete.js';
 import { registerEvalCommands } from './commands/eval.js';
@@ -12,7 +13,10 @@ import { registerRunCommands } from './commands/run.js';
 import { registerTaskCommands } from './commands/tasks.js';
 import { registerUiCommands } from './commands/ui.js';
 
-export const VERSION = '0.1.0';
+/** The version in package.json (two folders up from both src/cli and dist/cli): one place to bump it. */
+export const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 /** The `pcagent` command tree (SPEC §3). Each command module registers its own sub-commands. */
 export function buildProgram(): Command {

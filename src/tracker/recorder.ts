@@ -4,7 +4,7 @@ import { Aggregator, type RecordingOp } from '../core/aggregate.js';
 import type { RawInput } from '../core/input-events.js';
 import { normalizeKeyName } from '../core/keys.js';
 import type { ActionPatch, FrameFormat, Library } from '../library/library.js';
-import type { AccessibilityProvider, ElementAtPoint } from './a11y/provider.js';
+import type { AccessibilityProvider, ElementAtPoint } from '../platform/a11y/provider.js';
 import { endRecording, pauseRecording, resumeRecording } from './sessions.js';
 
 /** A frame held in memory by the capture service; `id` increases with every grab. */

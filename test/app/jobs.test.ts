@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiEventName, ApiEvents, JobDto } from '../../src/api/contract.js';
-import { Library } from '../../src/library/library.js';
+import type { Library } from '../../src/library/library.js';
 import { importTrackerFolder } from '../../src/pipeline/pc-tracker/import.js';
 import { type Backend, createBackend } from '../../src/server/handlers.js';
-import { FIXTURE_DIR, tempDir } from '../support/fixture.js';
+import { FIXTURE_DIR, openTempLibrary, removeTempLibrary } from '../support/fixture.js';
 import { FakeModelServer, type FakeRequest } from '../support/openai-server.js';
 
 let home: string;
@@ -15,8 +15,7 @@ let events: { event: ApiEventName; payload: unknown }[];
 let rawId: number;
 
 beforeEach(async () => {
-  home = tempDir('jobs');
-  lib = Library.open(home);
+  ({ home, lib } = openTempLibrary('jobs'));
   rawId = (await importTrackerFolder(lib, FIXTURE_DIR)).imported[0]!.id;
   backend = createBackend(lib);
   events = [];
@@ -25,8 +24,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await backend.close();
-  lib.close();
-  fs.rmSync(home, { recursive: true, force: true });
+  removeTempLibrary({ home, lib });
 });
 
 function jobEvents(id: number): JobDto[] {

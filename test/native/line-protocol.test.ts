@@ -5,7 +5,7 @@ import {
   LineChild,
   parseElementReply,
   type LineChildOptions,
-} from '../../src/tracker/a11y/helper-process.js';
+} from '../../src/platform/a11y/helper-process.js';
 
 /**
  * A stand-in helper: greets per its mode, then answers requests one at a time, like the real

@@ -23,7 +23,7 @@ import { cleanThought, parseCheckAnswer, promptActionText, tokenLimit } from '..
 import { normaliseEndpoint, readCompletionSettings, resolveEndpoint } from '../../src/pipeline/complete/settings.js';
 import { importTrackerFolder } from '../../src/pipeline/pc-tracker/import.js';
 import { ROOT } from '../support/cli.js';
-import { FIXTURE_DIR, tempDir } from '../support/fixture.js';
+import { FIXTURE_DIR, tempDir, openTempLibrary, removeTempLibrary } from '../support/fixture.js';
 import { chatCompletion, FakeModelServer, type FakeRequest } from '../support/openai-server.js';
 
 // ── how the tests read requests ─────────────────────────────────────────────────────────
@@ -76,14 +76,12 @@ let lib: Library;
 let server: FakeModelServer;
 
 beforeEach(async () => {
-  home = tempDir('complete');
-  lib = Library.open(home);
+  ({ home, lib } = openTempLibrary('complete'));
   server = await FakeModelServer.start({ fallback: smartReply });
 });
 afterEach(async () => {
-  lib.close();
+  removeTempLibrary({ home, lib });
   await server.close();
-  fs.rmSync(home, { recursive: true, force: true });
 });
 
 async function importFixture(l: Library = lib): Promise<number> {

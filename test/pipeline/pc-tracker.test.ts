@@ -1,21 +1,26 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Library } from '../../src/library/library.js';
+import type { Library } from '../../src/library/library.js';
 import { exportTrackerRecording } from '../../src/pipeline/pc-tracker/export.js';
 import { importTrackerFolder } from '../../src/pipeline/pc-tracker/import.js';
 import { pythonJson } from '../../src/pipeline/pc-tracker/python-json.js';
-import { copyFixture, FIXTURE_DIR, FIXTURE_NAME, tempDir } from '../support/fixture.js';
+import {
+  copyFixture,
+  FIXTURE_DIR,
+  FIXTURE_NAME,
+  tempDir,
+  openTempLibrary,
+  removeTempLibrary,
+} from '../support/fixture.js';
 
 let home: string;
 let lib: Library;
 beforeEach(() => {
-  home = tempDir('home');
-  lib = Library.open(home);
+  ({ home, lib } = openTempLibrary('home'));
 });
 afterEach(() => {
-  lib.close();
-  fs.rmSync(home, { recursive: true, force: true });
+  removeTempLibrary({ home, lib });
 });
 
 const jsonl = (dir: string) => path.join(dir, `${FIXTURE_NAME}.jsonl`);

@@ -4,7 +4,8 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Action, ElementInfo } from '../../src/core/actions.js';
-import { type Frame, Library, type Recording } from '../../src/library/library.js';
+import type { Library } from '../../src/library/library.js';
+import { type Frame, type Recording } from '../../src/library/library.js';
 import { exportTrackerRecording } from '../../src/pipeline/pc-tracker/export.js';
 import { importTrackerFolder } from '../../src/pipeline/pc-tracker/import.js';
 import type { FrameRef, RefineStep } from '../../src/pipeline/refine/model.js';
@@ -22,7 +23,7 @@ import {
 } from '../../src/pipeline/refine/steps.js';
 import { createChild, saveChildFrame } from '../../src/pipeline/refine/store.js';
 import { pcagent } from '../support/cli.js';
-import { FIXTURE_DIR, FIXTURE_NAME, tempDir } from '../support/fixture.js';
+import { FIXTURE_DIR, FIXTURE_NAME, tempDir, openTempLibrary, removeTempLibrary } from '../support/fixture.js';
 
 // ── in-memory steps ─────────────────────────────────────────────────────────────────────
 
@@ -235,12 +236,10 @@ describe('refinement steps (pure)', () => {
 let home: string;
 let lib: Library;
 beforeEach(() => {
-  home = tempDir('refine');
-  lib = Library.open(home);
+  ({ home, lib } = openTempLibrary('refine'));
 });
 afterEach(() => {
-  lib.close();
-  fs.rmSync(home, { recursive: true, force: true });
+  removeTempLibrary({ home, lib });
 });
 
 function hashTree(dir: string): Record<string, string> {

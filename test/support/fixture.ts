@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Library } from '../../src/library/library.js';
 
 /** The reference recording shipped in shared/fixtures (read-only). */
 export const FIXTURE_DIR = path.resolve(
@@ -25,4 +26,16 @@ export function copyFixture(): string {
   fs.cpSync(FIXTURE_DIR, dir, { recursive: true });
   for (const f of fs.readdirSync(dir, { recursive: true }) as string[]) fs.chmodSync(path.join(dir, f), 0o755);
   return dir;
+}
+
+/** A library in a fresh temporary data directory (the set-up of most library-backed tests). */
+export function openTempLibrary(prefix: string): { home: string; lib: Library } {
+  const home = tempDir(prefix);
+  return { home, lib: Library.open(home) };
+}
+
+/** Closes a library opened by `openTempLibrary` (again is fine) and removes its folder. */
+export function removeTempLibrary({ home, lib }: { home: string; lib: Library }): void {
+  lib.close();
+  fs.rmSync(home, { recursive: true, force: true });
 }

@@ -9,11 +9,12 @@ import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatAction } from '../../src/core/grammar.js';
 import type { RawInput } from '../../src/core/input-events.js';
-import { Library, sha256 } from '../../src/library/library.js';
-import type { AccessibilityProvider, ElementAtPoint } from '../../src/tracker/a11y/provider.js';
+import type { Library } from '../../src/library/library.js';
+import { sha256 } from '../../src/library/library.js';
+import type { AccessibilityProvider, ElementAtPoint } from '../../src/platform/a11y/provider.js';
 import { type LiveFrame, Recorder } from '../../src/tracker/recorder.js';
 import { startRecording } from '../../src/tracker/sessions.js';
-import { tempDir } from '../support/fixture.js';
+import { openTempLibrary, removeTempLibrary } from '../support/fixture.js';
 
 interface TestFrame extends LiveFrame {
   colour: number;
@@ -24,12 +25,10 @@ type TestInput = RawInput<TestFrame> extends infer E ? (E extends unknown ? Omit
 let home: string;
 let lib: Library;
 beforeEach(() => {
-  home = tempDir('recorder');
-  lib = Library.open(home);
+  ({ home, lib } = openTempLibrary('recorder'));
 });
 afterEach(() => {
-  lib.close();
-  fs.rmSync(home, { recursive: true, force: true });
+  removeTempLibrary({ home, lib });
 });
 
 async function png(width: number, height: number, colour: number): Promise<Buffer> {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Library } from '../../src/library/library.js';
+import type { Library } from '../../src/library/library.js';
 import {
   counters,
   describeRecording,
@@ -11,13 +11,12 @@ import {
   startRecording,
   TaskCursor,
 } from '../../src/tracker/sessions.js';
-import { tempDir } from '../support/fixture.js';
+import { openTempLibrary, removeTempLibrary } from '../support/fixture.js';
 
 let home: string;
 let lib: Library;
 beforeEach(() => {
-  home = tempDir('sessions');
-  lib = Library.open(home);
+  ({ home, lib } = openTempLibrary('sessions'));
   lib.importTasks([
     { description: 'Task A', level: 'easy', category: 'PowerPointTasks' },
     { description: 'Task B', level: 'medium' },
@@ -25,8 +24,7 @@ beforeEach(() => {
   ]);
 });
 afterEach(() => {
-  lib.close();
-  fs.rmSync(home, { recursive: true, force: true });
+  removeTempLibrary({ home, lib });
 });
 
 describe('given tasks', () => {

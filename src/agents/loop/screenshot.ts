@@ -1,11 +1,11 @@
 /**
- * Screenshots for the agent: one grab of the screen by the tracker's capture backends (X11
- * GetImage first, then nut-js, then screenshot-desktop; see tracker/capture/backend.ts), as
+ * Screenshots for the agent: one grab of the screen by the platform's capture backends (X11
+ * GetImage first, then nut-js, then screenshot-desktop; see platform/capture/backend.ts), as
  * packed RGB for the grounder and as PNG for the planner and the library.
  */
 import sharp from 'sharp';
-import type { RawFrame as CaptureFrame } from '../../tracker/capture/capture-types.js';
-import type { BackendPreference, CaptureBackend, CaptureRegion } from '../../tracker/capture/capture-types.js';
+import type { RawFrame as CaptureFrame } from '../../platform/capture/capture-types.js';
+import type { BackendPreference, CaptureBackend, CaptureRegion } from '../../platform/capture/capture-types.js';
 
 export interface Screenshot {
   /** Packed RGB, 3 bytes a pixel: what the grounder reads. */
@@ -84,7 +84,7 @@ export function screenshotterFor(backend: CaptureBackend, options: Screenshotter
 
 /** Opens the preferred capture backend ('auto': the first that works) for agent screenshots. */
 export async function openScreenshotter(options: ScreenshotterOptions = {}): Promise<Screenshotter> {
-  const { chooseBackend } = await import('../../tracker/capture/backend.js');
+  const { chooseBackend } = await import('../../platform/capture/backend.js');
   const { backend } = await chooseBackend(options.backend ?? 'auto', {
     display: options.display,
     region: options.region,

@@ -4,7 +4,7 @@
  * itself first (plain X11 protocol over the socket, no xdpyinfo needed) and fails with one
  * clear line instead.
  */
-import { X11Client, X11Error } from '../capture/x11-client.js';
+import { X11Client, X11Error } from '../../platform/x11/client.js';
 
 export type InputHooksUnavailableReason = 'display-unset' | 'display-unreachable' | 'record-missing';
 

@@ -8,9 +8,9 @@ import {
   findElementAt,
   type AccessibleTree,
   type AtspiProvider,
-} from '../../src/tracker/a11y/atspi.js';
-import { State, type AccessibleRef, type Extents } from '../../src/tracker/a11y/atspi-bus.js';
-import { nullProvider, type ElementAtPoint } from '../../src/tracker/a11y/provider.js';
+} from '../../src/platform/a11y/atspi.js';
+import { State, type AccessibleRef, type Extents } from '../../src/platform/a11y/atspi-bus.js';
+import { nullProvider, type ElementAtPoint } from '../../src/platform/a11y/provider.js';
 import { startDisplay, startImpress, type Impress, type XSession } from '../support/xsession.js';
 
 // ---------------------------------------------------------------------------------------

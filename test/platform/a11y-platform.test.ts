@@ -8,10 +8,10 @@
 import fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { AX_HELPER } from '../../src/tracker/a11y/ax.js';
-import { helperScript } from '../../src/tracker/a11y/helper-process.js';
-import { defaultAccessibility } from '../../src/tracker/a11y/platform.js';
-import { UIA_HELPER } from '../../src/tracker/a11y/uia.js';
+import { AX_HELPER } from '../../src/platform/a11y/ax.js';
+import { helperScript } from '../../src/platform/a11y/helper-process.js';
+import { defaultAccessibility } from '../../src/platform/a11y/platform.js';
+import { UIA_HELPER } from '../../src/platform/a11y/uia.js';
 
 describe('the recorder’s accessibility provider per platform', () => {
   it.each([

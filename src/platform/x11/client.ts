@@ -1,11 +1,13 @@
 /**
- * A minimal X11 protocol client in plain Node (no libX11, no native addon), with only the
- * requests the tracker needs: QueryExtension (is RECORD there before uiohook starts, which
- * would otherwise abort the process), GetImage (screen frames: the reply streams straight
- * into one preallocated buffer, asynchronously, so the event loop never blocks on a grab),
- * GetProperty/GetAtomName (Xft.dpi, monitor names), RandR GetMonitors, and DAMAGE
+ * The one X11 protocol client of the project, in plain Node (no libX11, no native addon):
+ * connection, authorisation (MIT-MAGIC-COOKIE-1), setup, sequence numbers, extensions and
+ * errors, plus the requests the tracker needs: QueryExtension (is RECORD there before uiohook
+ * starts, which would otherwise abort the process), GetImage (screen frames: the reply streams
+ * straight into one preallocated buffer, asynchronously, so the event loop never blocks on a
+ * grab), GetProperty/GetAtomName (Xft.dpi, monitor names), RandR GetMonitors, and DAMAGE
  * (QueryVersion, Create, Subtract, Destroy, DamageNotify events: what changed on screen, so
- * that an idle screen need not be grabbed at all).
+ * that an idle screen need not be grabbed at all). The XTEST keyboard (keyboard.ts) sends its
+ * own requests over it with `request`, `send` and `sync`.
  *
  * Wire format: X11 core protocol, client byte order LSB first ('l').
  */
@@ -73,6 +75,9 @@ export interface X11Setup {
   readonly resourceIdBase: number;
   readonly resourceIdMask: number;
   readonly imageByteOrder: 'lsb' | 'msb';
+  /** The range of keycodes the server uses. */
+  readonly minKeycode: number;
+  readonly maxKeycode: number;
   readonly pixmapFormats: readonly PixmapFormat[];
   readonly screens: readonly X11Screen[];
 }
@@ -173,6 +178,8 @@ export class X11Client {
   private headerFill = 0;
   private incoming: Incoming | null = null;
   private closedError: Error | null = null;
+  /** An error for a request sent without a reply to wait for; thrown by the next `sync()`. */
+  private asyncError: X11Error | null = null;
   private readonly extensions = new Map<string, Promise<ExtensionInfo>>();
   private randrReady: Promise<boolean> | undefined;
   private damageReady: Promise<{ major: number; minor: number } | null> | undefined;
@@ -201,6 +208,11 @@ export class X11Client {
     const s = this.setup.screens[this.address.screen];
     if (!s) throw new X11Error('protocol', `${this.address.display}: no such screen`);
     return s;
+  }
+
+  /** Whether the connection has failed or been closed by the server. */
+  get failed(): boolean {
+    return this.closedError !== null;
   }
 
   close(): void {
@@ -485,8 +497,11 @@ export class X11Client {
     return (base | id) >>> 0;
   }
 
-  /** Sends one request that has no reply; returns its sequence number. */
-  private send(req: Buffer): number {
+  /**
+   * Sends one request that has no reply; returns its sequence number. An error for it is
+   * thrown by the next `sync()`.
+   */
+  send(req: Buffer): number {
     if (this.closedError) throw this.closedError;
     this.seq = (this.seq + 1) & 0xffff;
     this.socket.write(req);
@@ -549,8 +564,22 @@ export class X11Client {
     }
   }
 
+  /**
+   * A round trip (GetInputFocus): every request sent before has been processed once this
+   * resolves; throws the first error of an unchecked request sent since the last sync.
+   */
+  async sync(): Promise<void> {
+    const req = Buffer.alloc(4);
+    req.writeUInt8(43, 0); // GetInputFocus
+    req.writeUInt16LE(1, 2);
+    await this.request(req);
+    const err = this.asyncError;
+    this.asyncError = null;
+    if (err) throw err;
+  }
+
   /** Sends one request that has a reply. */
-  private request(req: Buffer, allocate: (bytes: number) => Buffer = (n) => Buffer.allocUnsafe(n)): Promise<Reply> {
+  request(req: Buffer, allocate: (bytes: number) => Buffer = (n) => Buffer.allocUnsafe(n)): Promise<Reply> {
     if (this.closedError) return Promise.reject(this.closedError);
     this.seq = (this.seq + 1) & 0xffff;
     const seq = this.seq;
@@ -634,7 +663,12 @@ export class X11Client {
     if (kind === 0) {
       const pending = this.pending.get(seq);
       this.pending.delete(seq);
-      pending?.reject(new X11Error('protocol', `X11 error ${header[1]} for request opcode ${pending.opcode}`));
+      if (pending)
+        pending.reject(new X11Error('protocol', `X11 error ${header[1]} for request opcode ${pending.opcode}`));
+      else {
+        const request = `${header[10]}.${header.readUInt16LE(8)}`; // major.minor opcode
+        this.asyncError ??= new X11Error('protocol', `X11 error ${header[1]} for request ${request}`);
+      }
       return;
     }
     // Replies and GenericEvents carry extra length; core events are exactly 32 bytes.
@@ -676,11 +710,8 @@ function unreachable(address: DisplayAddress, why: string): X11Error {
   return new X11Error('display-unreachable', `cannot connect to the X server on ${address.display} (${why})`);
 }
 
-/**
- * The connection setup request, with the display's MIT-MAGIC-COOKIE-1 when there is one. Also
- * used by the agents' XTEST keyboard, which opens its own connection.
- */
-export function setupRequest(address: DisplayAddress): Buffer {
+/** The connection setup request, with the display's MIT-MAGIC-COOKIE-1 when there is one. */
+function setupRequest(address: DisplayAddress): Buffer {
   const cookie = findCookie(address);
   const name = Buffer.from(cookie ? 'MIT-MAGIC-COOKIE-1' : '', 'latin1');
   const data = cookie ?? Buffer.alloc(0);
@@ -740,6 +771,8 @@ function parseSetup(b: Buffer): X11Setup {
     resourceIdBase: b.readUInt32LE(12),
     resourceIdMask: b.readUInt32LE(16),
     imageByteOrder: b[30] === 0 ? 'lsb' : 'msb',
+    minKeycode: b[34] ?? 8,
+    maxKeycode: b[35] ?? 255,
     pixmapFormats,
     screens,
   };

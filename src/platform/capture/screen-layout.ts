@@ -5,7 +5,7 @@
  */
 import type { ScreenGeometry } from '../../core/geometry.js';
 import type { CaptureRegion } from './capture-types.js';
-import { X11Client, type Monitor } from './x11-client.js';
+import { X11Client, type Monitor } from '../x11/client.js';
 
 export interface ScreenLayout {
   readonly desktop: { readonly width: number; readonly height: number };

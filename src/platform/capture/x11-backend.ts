@@ -1,10 +1,10 @@
 /**
- * Frames by X11 GetImage of the root window over the protocol socket (see x11-client.ts),
+ * Frames by X11 GetImage of the root window over the protocol socket (see platform/x11/client.ts),
  * and, on request, change tracking with the DAMAGE extension: the capture loop then grabs
  * only after something was drawn instead of polling an idle screen.
  */
 import type { BackendOptions, CaptureBackend, CaptureRegion, RawFrame } from './capture-types.js';
-import { DamageReportLevel, X11Client, type Rectangle } from './x11-client.js';
+import { DamageReportLevel, X11Client, type Rectangle } from '../x11/client.js';
 
 /**
  * What DAMAGE reported since the last grab. Soundness: a grab first empties the damage

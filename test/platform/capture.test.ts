@@ -11,13 +11,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chooseBackend } from '../../src/tracker/capture/backend.js';
-import type { RawFrame } from '../../src/tracker/capture/capture-types.js';
-import { FrameEncoder } from '../../src/tracker/capture/encoder.js';
-import { FrameCapture, type CapturedFrame } from '../../src/tracker/capture/frame-capture.js';
-import { readScreenLayout, screenGeometry } from '../../src/tracker/capture/screen-layout.js';
-import { openX11Backend } from '../../src/tracker/capture/x11-backend.js';
-import { DamageReportLevel, X11Client, type DamageNotify } from '../../src/tracker/capture/x11-client.js';
+import { chooseBackend } from '../../src/platform/capture/backend.js';
+import type { RawFrame } from '../../src/platform/capture/capture-types.js';
+import { FrameEncoder } from '../../src/platform/capture/encoder.js';
+import { FrameCapture, type CapturedFrame } from '../../src/platform/capture/frame-capture.js';
+import { readScreenLayout, screenGeometry } from '../../src/platform/capture/screen-layout.js';
+import { openX11Backend } from '../../src/platform/capture/x11-backend.js';
+import { DamageReportLevel, X11Client, type DamageNotify } from '../../src/platform/x11/client.js';
 import { exec, startDisplay, type XSession } from '../support/xsession.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -190,7 +190,7 @@ describe('capture backends', () => {
 
   it('nutjs: libnut grab, BGRA (in a child: libnut keeps an Xlib connection that would take this process down with the display)', async () => {
     const code = `
-      import { chooseBackend } from ${JSON.stringify(pathToFileURL(join(ROOT, 'src/tracker/capture/backend.ts')).href)};
+      import { chooseBackend } from ${JSON.stringify(pathToFileURL(join(ROOT, 'src/platform/capture/backend.ts')).href)};
       const { backend, frame } = await chooseBackend('nutjs');
       const px = (x, y) => [...frame.data.subarray((y * frame.width + x) * 4, (y * frame.width + x) * 4 + 3)];
       console.log(JSON.stringify({ name: backend.name, width: frame.width, height: frame.height, format: frame.format,
@@ -574,20 +574,23 @@ describe('FrameEncoder', () => {
 
 describe('compiled JavaScript (dist layout)', () => {
   it('FrameCapture and FrameEncoder start their .js workers without tsx', async () => {
-    // Emit src/tracker/capture the way `tsc -p tsconfig.build.json` does (isolatedModules:
-    // per-file emit), into a dist-like tree under the repository so packages resolve.
+    // Emit src/platform/capture and the X11 client it uses the way `tsc -p tsconfig.build.json`
+    // does (isolatedModules: per-file emit), into a dist-like tree under the repository so
+    // packages resolve.
     const out = join(tmp, 'dist');
-    const srcDir = join(ROOT, 'src/tracker/capture');
-    for (const name of readdirSync(srcDir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))) {
-      const { outputText } = ts.transpileModule(readFileSync(join(srcDir, name), 'utf8'), {
-        // ES modules, as NodeNext emits for this "type": "module" package.
-        compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
-        fileName: name,
-      });
-      mkdirSync(join(out, 'tracker/capture'), { recursive: true });
-      writeFileSync(join(out, 'tracker/capture', name.replace(/\.ts$/, '.js')), outputText);
+    for (const folder of ['platform/capture', 'platform/x11']) {
+      const srcDir = join(ROOT, 'src', folder);
+      for (const name of readdirSync(srcDir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))) {
+        const { outputText } = ts.transpileModule(readFileSync(join(srcDir, name), 'utf8'), {
+          // ES modules, as NodeNext emits for this "type": "module" package.
+          compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
+          fileName: name,
+        });
+        mkdirSync(join(out, folder), { recursive: true });
+        writeFileSync(join(out, folder, name.replace(/\.ts$/, '.js')), outputText);
+      }
     }
-    const dist = (name: string) => pathToFileURL(join(out, 'tracker/capture', name)).href;
+    const dist = (name: string) => pathToFileURL(join(out, 'platform/capture', name)).href;
     const png = join(tmp, 'from-dist.png');
     const code = `
       import { FrameCapture } from ${JSON.stringify(dist('frame-capture.js'))};
