@@ -54,7 +54,7 @@ export interface DesktopRunOptions {
  */
 export async function assertDisplay(what: string): Promise<void> {
   if (process.platform !== 'linux') return;
-  const { X11Client } = await import('../tracker/capture/x11-client.js');
+  const { X11Client } = await import('../platform/x11/client.js');
   if (!process.env.DISPLAY)
     throw new Error(`${what} needs an X11 display (Xorg, Xvfb or XWayland): DISPLAY is not set`);
   try {
