@@ -1,4 +1,4 @@
-import { type EndpointSettings, readSettings, storedKeyFor } from '../../library/settings.js';
+import { endpointKey, type EndpointSettings, readSettings } from '../../library/settings.js';
 
 /**
  * Where completion finds its model: `--endpoint` / `--model` flags, else the `completion`
@@ -34,6 +34,6 @@ export function resolveEndpoint(
   return {
     endpoint,
     model: flags.model ?? settings.model,
-    apiKey: env.OPENAI_API_KEY?.trim() || storedKeyFor(settings, endpoint),
+    apiKey: endpointKey(env.OPENAI_API_KEY, settings, endpoint),
   };
 }
