@@ -31,6 +31,19 @@ module.exports = {
       to: { path: '^src/(library|tracker|pipeline|agents|cli|server|main|renderer|api)/' },
     },
     {
+      name: 'models-imports-only-core-and-library',
+      comment: 'src/models is the one model client, a service every other service and surface may use.',
+      severity: 'error',
+      from: { path: '^src/models/' },
+      to: { path: '^src/', pathNot: '^src/(models|core|library)/' },
+    },
+    {
+      name: 'library-does-not-import-models',
+      severity: 'error',
+      from: { path: '^src/library/' },
+      to: { path: '^src/models/' },
+    },
+    {
       name: 'services-do-not-import-surfaces',
       severity: 'error',
       from: { path: '^src/(tracker|pipeline|agents)/' },

@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { Library } from '../src/library/library.js';
-import { ModelClient } from '../src/pipeline/complete/client.js';
+import { ModelClient } from '../src/models/client.js';
 import { completeOnline } from '../src/pipeline/complete/online.js';
 import { resolveTargets } from '../src/pipeline/complete/plan.js';
 import { FakeModelServer } from '../test/support/openai-server.js';

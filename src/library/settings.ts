@@ -229,6 +229,19 @@ export function storedKeyFor(section: EndpointSettings, endpoint: string | undef
   return sameServer ? section.apiKey : undefined;
 }
 
+/**
+ * The key for `endpoint`: one set for this run (an environment variable), else the section's
+ * stored key when it belongs to that server. The model client adds OPENAI_API_KEY as the last
+ * resort (src/models/secrets.ts).
+ */
+export function endpointKey(
+  runKey: string | undefined,
+  section: EndpointSettings,
+  endpoint: string | undefined,
+): string | undefined {
+  return runKey?.trim() || storedKeyFor(section, endpoint);
+}
+
 /** What the recorder takes from the settings: privacy rules and the stop chord as key names. */
 export interface RecordingRules {
   privacy: { excludedApps: string[]; excludedTitles: RegExp[] };
@@ -280,7 +293,7 @@ function layered(
   return {
     endpoint,
     model: flagOrEnv.model || section.model,
-    apiKey: envKey?.trim() || storedKeyFor(section, endpoint),
+    apiKey: endpointKey(envKey, section, endpoint),
   };
 }
 

@@ -39,13 +39,19 @@ export function pipelineHandlers(ctx: BackendContext): HandlersOf<'pipeline'> {
 
   /** Online completion with the settings file's `completion` model; refused at once when none is set. */
   const startOnline = async (id: number, targets: Target[], recordingIds: number[], moved: string) => {
-    const [{ ModelClient, ModelError }, { completeOnline, recordingSummary }, { pendingTotals }, settings] =
-      await Promise.all([
-        import('../pipeline/complete/client.js'),
-        import('../pipeline/complete/online.js'),
-        import('../pipeline/complete/plan.js'),
-        import('../pipeline/complete/settings.js'),
-      ]);
+    const [
+      { ModelClient, ModelError },
+      { redact: redactKey },
+      { completeOnline, recordingSummary },
+      { pendingTotals },
+      settings,
+    ] = await Promise.all([
+      import('../models/client.js'),
+      import('../models/secrets.js'),
+      import('../pipeline/complete/online.js'),
+      import('../pipeline/complete/plan.js'),
+      import('../pipeline/complete/settings.js'),
+    ]);
     const resolved = settings.resolveEndpoint({}, settings.readCompletionSettings(lib.home));
     if (!resolved.endpoint || !resolved.model) {
       throw new JobError(
@@ -53,7 +59,7 @@ export function pipelineHandlers(ctx: BackendContext): HandlersOf<'pipeline'> {
       );
     }
     const client = new ModelClient({ endpoint: resolved.endpoint, model: resolved.model, apiKey: resolved.apiKey });
-    const redact = (text: string) => settings.redact(text, resolved.apiKey);
+    const redact = (text: string) => redactKey(text, resolved.apiKey);
     const before = pendingTotals(lib, targets);
     return jobs.start({
       kind: 'complete',

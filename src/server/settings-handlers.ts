@@ -8,6 +8,8 @@ import {
   storedKeyFor,
   updateSettings,
 } from '../library/settings.js';
+import { EndpointError, normaliseEndpoint } from '../models/endpoint.js';
+import { redact } from '../models/secrets.js';
 import type { BackendContext, HandlersOf } from './context.js';
 
 /** How long "Test connection" waits for the server's model list. */
@@ -82,16 +84,9 @@ export function settingsHandlers({ lib }: BackendContext): HandlersOf<'settings'
 
 const TARGET_NAMES = { completion: 'completion model', planner: 'planner', grounder: 'grounding model' } as const;
 
-function redact(text: string, secret: string | undefined): string {
-  return secret && secret.length >= 4 ? text.split(secret).join('[redacted]') : text;
-}
-
-/** `http://host:port` gets the conventional `/v1`, as the completion and planner clients do. */
-function baseUrl(endpoint: string): URL {
-  const url = new URL(endpoint);
-  if (url.pathname === '/' || url.pathname === '') url.pathname = '/v1';
-  url.pathname = url.pathname.replace(/\/+$/, '');
-  return url;
+/** A one-line error as the form shows it: a capital letter and a full stop. */
+function sentence(message: string): string {
+  return `${message.charAt(0).toUpperCase()}${message.slice(1)}.`;
 }
 
 /** Why a fetch failed, in one sentence: from the cause's code when Node gives one. */
@@ -126,11 +121,12 @@ export async function testConnection(o: {
   if (!o.endpoint) return fail(`No endpoint for the ${TARGET_NAMES[o.target]}: enter one first.`);
   let url: URL;
   try {
-    url = baseUrl(o.endpoint);
-  } catch {
-    return fail(`"${o.endpoint}" is not a URL.`);
+    // The model clients' own rule: a bare host gets /v1, credentials in the URL are refused.
+    url = new URL(normaliseEndpoint(o.endpoint));
+  } catch (err) {
+    if (err instanceof EndpointError) return fail(sentence(err.message));
+    throw err;
   }
-  if (url.username || url.password) return fail('Put the API key in its own field, not in the URL.');
   const where = url.host;
   const apiKey = storedKeyFor(o.section, o.endpoint);
   const started = performance.now();

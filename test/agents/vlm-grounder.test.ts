@@ -339,7 +339,7 @@ describe('VlmGrounder against an OpenAI-compatible server', () => {
       timeoutMs: 5000,
     });
     await expect(g.locate('x', blank({ width: 32, height: 32 }))).rejects.toThrow(
-      /^vlm grounder: http:\/\/127\.0\.0\.1:9\/v1 \(m\): /,
+      /^vlm grounder \(m\): cannot reach http:\/\/127\.0\.0\.1:9\/v1: /,
     );
   });
 

@@ -191,6 +191,10 @@ describe('the back end behind both transports', () => {
       expect((await test({ target: 'completion', endpoint: `http://127.0.0.1:${port(silent)}/v1` })).message).toBe(
         `127.0.0.1:${port(silent)} did not answer within 5 s.`,
       );
+      // The model clients' endpoint rule: no credentials in the URL, and the URL is not echoed.
+      expect((await test({ target: 'completion', endpoint: 'http://me:sk-in-url@127.0.0.1:1/v1' })).message).toBe(
+        'Put the API key in OPENAI_API_KEY, settings.json or the API key field, not in the URL.',
+      );
       await expect(test({ target: 'completion', endpoint: 'ftp://x' })).rejects.toThrow(
         'settings.testConnection: endpoint: expected an http(s) URL',
       );

@@ -8,7 +8,7 @@ import { parseDescription } from '../../src/agents/grounding/description.js';
 import { inRegion } from '../../src/agents/grounding/positions.js';
 import { type ActionRecord, Library } from '../../src/library/library.js';
 import { ingestBatch, writeBatch, type BatchRequestLine } from '../../src/pipeline/complete/batch.js';
-import { ModelClient, retryAfter } from '../../src/pipeline/complete/client.js';
+import { ModelClient } from '../../src/models/client.js';
 import {
   composeOfflineDescription,
   completeOffline,
@@ -19,8 +19,8 @@ import {
 import { completeOnline } from '../../src/pipeline/complete/online.js';
 import { parseCustomId, resolveTargets, roundsLeft } from '../../src/pipeline/complete/plan.js';
 import { knownPrices, resolvePrices } from '../../src/pipeline/complete/pricing.js';
-import { cleanThought, parseCheckAnswer, promptActionText, tokenLimit } from '../../src/pipeline/complete/prompts.js';
-import { normaliseEndpoint, readCompletionSettings, resolveEndpoint } from '../../src/pipeline/complete/settings.js';
+import { cleanThought, parseCheckAnswer, promptActionText } from '../../src/pipeline/complete/prompts.js';
+import { readCompletionSettings, resolveEndpoint } from '../../src/pipeline/complete/settings.js';
 import { importTrackerFolder } from '../../src/pipeline/pc-tracker/import.js';
 import { ROOT } from '../support/cli.js';
 import { FIXTURE_DIR, tempDir, openTempLibrary, removeTempLibrary } from '../support/fixture.js';
@@ -167,22 +167,13 @@ describe('answers and prompt forms', () => {
     ).toBe('drag to (3, 4)');
   });
 
-  it('parses Retry-After, normalises endpoints, knows a few prices, round-trips custom ids', () => {
-    expect(retryAfter(new Headers({ 'retry-after': '2' }))).toBe(2000);
-    expect(retryAfter(new Headers({ 'retry-after-ms': '15' }))).toBe(15);
-    expect(retryAfter(new Headers({ 'retry-after': new Date(10_000).toUTCString() }), 4_000)).toBe(6_000);
-    expect(retryAfter(new Headers())).toBeUndefined();
-    expect(normaliseEndpoint('http://127.0.0.1:8000')).toBe('http://127.0.0.1:8000/v1');
-    expect(normaliseEndpoint('http://localhost:11434/v1/')).toBe('http://localhost:11434/v1');
-    expect(() => normaliseEndpoint('http://user:sk-secret@host/v1')).toThrow(/not in the URL/);
+  // Retry-After, endpoints and reasoning-model limits: test/models/client.test.ts.
+  it('knows a few prices, round-trips custom ids', () => {
     expect(knownPrices('gpt-4o-2024-08-06')).toEqual({ input: 2.5, output: 10 });
     expect(knownPrices('gpt-4o-mini-2024-07-18')).toEqual({ input: 0.15, output: 0.6 });
     expect(knownPrices('qwen2-vl-72b')).toBeNull();
     expect(resolvePrices('gpt-4o', {}, true)).toMatchObject({ input: 1.25, output: 5 });
     expect(resolvePrices('local', { priceIn: 1 })).toMatchObject({ input: 1, output: 0, source: 'flags' });
-    expect(tokenLimit('gpt-4o', 200)).toEqual({ max_tokens: 200 });
-    expect(tokenLimit('o3-mini', 200)).toEqual({ max_completion_tokens: 4200 });
-    expect(tokenLimit('gpt-5-mini', 200)).toEqual({ max_completion_tokens: 4200 });
     expect(parseCustomId('r12-a345-check')).toEqual({ recordingId: 12, actionId: 345, pass: 'check' });
     expect(parseCustomId('r1-a2-other')).toBeNull();
   });
@@ -429,15 +420,6 @@ describe('online completion', () => {
     ]);
     // The retried request is the same request again.
     expect(server.chats.slice(0, 3).map(fieldOf)).toEqual(['desc@5,5', 'desc@5,5', 'desc@5,5']);
-  });
-
-  it('backs off exponentially with jitter, up to the ceiling', async () => {
-    server.when(() => true, { status: 502 }, { times: 4 }).when(() => true, 'fine');
-    const delays: number[] = [];
-    const c = client({ backoffMs: 8, maxBackoffMs: 40, random: () => 0, onRetry: (r) => delays.push(r.delayMs) });
-    expect((await c.chat([{ role: 'user', content: 'hi' }], 5)).content).toBe('fine');
-    expect(delays).toEqual([4, 8, 16, 20]); // 8·2ⁿ capped at 40, times (0.5 + 0.5·random)
-    expect(c.stats).toMatchObject({ requests: 5, retries: 4 });
   });
 
   it('a hanging request times out and is retried', async () => {

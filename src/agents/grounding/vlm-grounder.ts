@@ -1,6 +1,6 @@
-import OpenAI from 'openai';
 import sharp, { type Sharp } from 'sharp';
 import type { Size } from '../../core/geometry.js';
+import { ModelClient } from '../../models/client.js';
 import { decodeRgb, type RgbImage } from '../ocr/frame.js';
 import {
   coordinateAdapter,
@@ -47,7 +47,7 @@ export interface VlmGrounderOptions {
   readonly qwen?: QwenResizeOptions;
   /** Per request (default 60 s). */
   readonly timeoutMs?: number;
-  /** Retries of a failed request by the openai client (default 2). */
+  /** Retries of a failed request (429, 5xx, timeouts, connection errors; default 2), with backoff. */
   readonly maxRetries?: number;
   /** Accessibility name of the element at a frame point (a live desktop), for the verification prompt. */
   readonly elementAt?: (point: { x: number; y: number }) => Promise<string | undefined> | string | undefined;
@@ -67,18 +67,6 @@ export const VLM_DEFAULTS = {
   groundTokens: 512,
   verifyTokens: 64,
 } as const;
-
-/** A bare `http://host:port` gets `/v1`, as OpenAI-compatible servers serve it there. */
-export function normaliseEndpoint(endpoint: string): string {
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    throw new Error(`"${endpoint}" is not a URL (expected e.g. http://127.0.0.1:8000/v1)`);
-  }
-  if (url.pathname === '/' || url.pathname === '') url.pathname = '/v1';
-  return url.toString().replace(/\/$/, '');
-}
 
 interface Sample {
   readonly answer: string;
@@ -193,28 +181,27 @@ export class VlmGrounder implements Grounder {
   readonly provider = 'remote';
   readonly endpoint: string;
   readonly adapter: CoordinateAdapter;
-  private readonly client: OpenAI;
+  private readonly client: ModelClient;
   private readonly samples: number;
   private readonly temperature: number;
   private readonly maxTries: number;
   private readonly verify: boolean;
 
   constructor(readonly options: VlmGrounderOptions) {
-    this.endpoint = normaliseEndpoint(options.endpoint);
     if (!options.model) throw new Error('the vlm grounder needs a model name');
     this.adapter = coordinateAdapter(options.convention, { qwen: options.qwen });
     this.samples = Math.max(1, Math.floor(options.samples ?? VLM_DEFAULTS.samples));
     this.temperature = options.temperature ?? VLM_DEFAULTS.temperature;
     this.maxTries = Math.max(1, Math.floor(options.maxTries ?? VLM_DEFAULTS.maxTries));
     this.verify = options.verify ?? true;
-    this.client = new OpenAI({
-      baseURL: this.endpoint,
-      // Local servers need no key, but the client insists on one.
-      apiKey: options.apiKey ?? process.env.OPENAI_API_KEY ?? 'no-key',
+    this.client = new ModelClient({
+      endpoint: options.endpoint,
+      model: options.model,
+      apiKey: options.apiKey,
       maxRetries: options.maxRetries ?? VLM_DEFAULTS.maxRetries,
-      timeout: options.timeoutMs ?? VLM_DEFAULTS.timeoutMs,
-      logLevel: 'off',
+      timeoutMs: options.timeoutMs ?? VLM_DEFAULTS.timeoutMs,
     });
+    this.endpoint = this.client.endpoint;
   }
 
   async locate(description: string, input: FrameInput, hints: VlmHints = {}): Promise<GroundingResult> {
@@ -338,25 +325,20 @@ export class VlmGrounder implements Grounder {
   }
 
   private async ask(imageUrl: string, text: string, temperature: number, maxTokens: number): Promise<string> {
-    try {
-      const response = await this.client.chat.completions.create({
-        model: this.options.model,
-        temperature,
-        max_tokens: maxTokens,
-        messages: [
-          {
-            role: 'user',
-            content: [
-              { type: 'image_url', image_url: { url: imageUrl } },
-              { type: 'text', text },
-            ],
-          },
+    const messages = [
+      {
+        role: 'user' as const,
+        content: [
+          { type: 'image_url' as const, image_url: { url: imageUrl } },
+          { type: 'text' as const, text },
         ],
-      });
-      return response.choices[0]?.message?.content ?? '';
+      },
+    ];
+    try {
+      return (await this.client.chat(messages, maxTokens, { temperature })).content;
     } catch (err) {
-      const message = (err as Error).message.split('\n')[0];
-      throw new Error(`vlm grounder: ${this.endpoint} (${this.options.model}): ${message}`);
+      // The client's message names the endpoint and the cause, on one line, with the key redacted.
+      throw new Error(`vlm grounder (${this.options.model}): ${(err as Error).message}`);
     }
   }
 }

@@ -5,8 +5,8 @@
  * is `<thought>\n\nAction: <planner form>`. A malformed answer is sent back with what was wrong
  * (up to `maxReasks` times); a re-plan after unfound click targets names them in the prompt.
  */
-import OpenAI from 'openai';
 import type { Action } from '../../core/actions.js';
+import { type ChatMessage, type ContentPart, ModelClient } from '../../models/client.js';
 import {
   ACTION_LABEL,
   parsePlannerAnswer,
@@ -21,11 +21,11 @@ export interface PlannerOptions {
   /** Base URL of the OpenAI-compatible API, e.g. `http://127.0.0.1:8000/v1` (`/v1` is added to a bare host). */
   readonly endpoint: string;
   readonly model: string;
-  /** Bearer token; local servers usually need none (default: OPENAI_API_KEY, else a placeholder). */
+  /** Bearer token; local servers usually need none (default: OPENAI_API_KEY). */
   readonly apiKey?: string;
   /** Per request (default 120 s). */
   readonly timeoutMs?: number;
-  /** Retries of failed HTTP requests (429, 5xx, connection errors), by the openai client (default 2). */
+  /** Retries of failed HTTP requests (429, 5xx, timeouts, connection errors; default 2), with backoff. */
   readonly maxRetries?: number;
   /** Re-asks after a malformed answer (default 3). */
   readonly maxReasks?: number;
@@ -71,30 +71,12 @@ export class PlannerError extends Error {
   }
 }
 
-type ContentPart = OpenAI.Chat.Completions.ChatCompletionContentPart;
-type Message = OpenAI.Chat.Completions.ChatCompletionMessageParam;
-
-/** OpenAI reasoning models refuse `max_tokens` and spend hidden tokens on reasoning. */
-const REASONING_MODEL = /^(?:openai\/)?(?:o\d|gpt-5)/i;
-
 /** The re-ask after a malformed answer. */
 export function reaskText(problem: string): string {
   return (
     `That answer cannot be used: ${problem}. Answer again in exactly this form:\n` +
     `<your thought>\n\n${ACTION_LABEL} <one action from the list>`
   );
-}
-
-/** `http://host:8000` → `http://host:8000/v1`; a URL with a path is kept as given. */
-export function normaliseEndpoint(endpoint: string): string {
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    throw new PlannerError(`the planner endpoint "${endpoint}" is not a URL`);
-  }
-  const trimmed = endpoint.replace(/\/+$/, '');
-  return url.pathname === '/' || url.pathname === '' ? `${trimmed}/v1` : trimmed;
 }
 
 function imageUrl(screenshot: PlanRequest['screenshot']): string {
@@ -106,21 +88,24 @@ function imageUrl(screenshot: PlanRequest['screenshot']): string {
 export class Planner {
   readonly endpoint: string;
   readonly model: string;
-  private readonly client: OpenAI;
+  private readonly client: ModelClient;
 
   constructor(private readonly options: PlannerOptions) {
-    this.endpoint = normaliseEndpoint(options.endpoint);
-    this.model = options.model;
-    this.client = new OpenAI({
-      baseURL: this.endpoint,
-      apiKey: options.apiKey ?? process.env.OPENAI_API_KEY ?? 'none',
-      timeout: options.timeoutMs ?? 120_000,
+    this.client = new ModelClient({
+      endpoint: options.endpoint,
+      model: options.model,
+      apiKey: options.apiKey,
+      timeoutMs: options.timeoutMs ?? 120_000,
       maxRetries: options.maxRetries ?? 2,
+      // Sampling at 0: the same screen gives the same plan.
+      temperature: options.temperature ?? 0,
     });
+    this.endpoint = this.client.endpoint;
+    this.model = options.model;
   }
 
   /** The chat messages of the first request for a step. */
-  messages(request: PlanRequest): Message[] {
+  messages(request: PlanRequest): ChatMessage[] {
     const content: ContentPart[] = [
       {
         type: 'text',
@@ -166,25 +151,20 @@ export class Planner {
   }
 
   private async complete(
-    messages: Message[],
+    messages: ChatMessage[],
     usage: { promptTokens: number; completionTokens: number },
     signal: AbortSignal | undefined,
   ): Promise<string> {
-    const maxTokens = this.options.maxTokens ?? 512;
-    // Reasoning models take only the default temperature and count reasoning as output.
-    const limit = REASONING_MODEL.test(this.model)
-      ? { max_completion_tokens: maxTokens + 4000 }
-      : { max_tokens: maxTokens, temperature: this.options.temperature ?? 0 };
-    let response: OpenAI.Chat.Completions.ChatCompletion;
+    let result;
     try {
-      response = await this.client.chat.completions.create({ model: this.model, messages, ...limit }, { signal });
+      result = await this.client.chat(messages, this.options.maxTokens ?? 512, { signal });
     } catch (err) {
       if (signal?.aborted) throw signal.reason ?? err;
-      throw new PlannerError(`the planner at ${this.endpoint} failed: ${(err as Error).message}`);
+      // The client's message names the endpoint and the cause, with the key redacted.
+      throw new PlannerError(`the planner failed: ${(err as Error).message}`);
     }
-    usage.promptTokens += response.usage?.prompt_tokens ?? 0;
-    usage.completionTokens += response.usage?.completion_tokens ?? 0;
-    const content = response.choices[0]?.message?.content;
-    return typeof content === 'string' ? content : '';
+    usage.promptTokens += result.usage.promptTokens;
+    usage.completionTokens += result.usage.completionTokens;
+    return result.content;
   }
 }

@@ -178,14 +178,21 @@ async function runBatch(lib: Library, cmd: Command, targets: readonly Target[], 
 }
 
 async function runOnline(lib: Library, cmd: Command, targets: readonly Target[], opts: CompleteOptions): Promise<void> {
-  const [{ ModelClient }, { completeOnline, recordingSummary }, { pendingTotals }, settingsModule, pricing] =
-    await Promise.all([
-      import('../../pipeline/complete/client.js'),
-      import('../../pipeline/complete/online.js'),
-      import('../../pipeline/complete/plan.js'),
-      import('../../pipeline/complete/settings.js'),
-      import('../../pipeline/complete/pricing.js'),
-    ]);
+  const [
+    { ModelClient },
+    { redact: redactKey },
+    { completeOnline, recordingSummary },
+    { pendingTotals },
+    settingsModule,
+    pricing,
+  ] = await Promise.all([
+    import('../../models/client.js'),
+    import('../../models/secrets.js'),
+    import('../../pipeline/complete/online.js'),
+    import('../../pipeline/complete/plan.js'),
+    import('../../pipeline/complete/settings.js'),
+    import('../../pipeline/complete/pricing.js'),
+  ]);
   const resolved = settingsModule.resolveEndpoint(opts, settingsModule.readCompletionSettings(lib.home));
   if (!resolved.endpoint) {
     throw new UsageError(
@@ -203,7 +210,7 @@ async function runOnline(lib: Library, cmd: Command, targets: readonly Target[],
     maxRetries: opts.retries,
     backoffMs: opts.backoffMs,
   });
-  const redact = (text: string) => settingsModule.redact(text, resolved.apiKey);
+  const redact = (text: string) => redactKey(text, resolved.apiKey);
   const before = pendingTotals(lib, targets);
   const total = before.desc + before.check + before.thought;
   const started = performance.now();

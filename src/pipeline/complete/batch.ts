@@ -1,3 +1,4 @@
+import { outputLimits } from '../../models/reasoning.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -28,7 +29,6 @@ import {
   type Pass,
   semanticsMessages,
   thoughtMessages,
-  tokenLimit,
 } from './prompts.js';
 
 /**
@@ -78,7 +78,7 @@ export function writeBatch(
         custom_id: customId(recordingId, a.id, pass),
         method: 'POST',
         url: '/v1/chat/completions',
-        body: { model: options.model, messages, ...tokenLimit(options.model, MAX_TOKENS[pass]) },
+        body: { model: options.model, messages, ...outputLimits(options.model, MAX_TOKENS[pass]) },
       };
       fs.writeSync(fd, `${JSON.stringify(line)}\n`);
       requests[pass]++;

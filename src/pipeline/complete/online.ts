@@ -1,6 +1,6 @@
 import type { Provenance } from '../../core/actions.js';
 import type { ActionRecord, Library, Recording } from '../../library/library.js';
-import { type ChatResult, type ModelClient, ModelError } from './client.js';
+import { type ChatResult, type ModelClient, ModelError } from '../../models/client.js';
 import {
   CHECK_CORRECTED_TEXT,
   CHECK_GOOD_TEXT,

@@ -1,5 +1,6 @@
 import { type Action, type ClickKind, type ElementInfo, isClick } from '../../core/actions.js';
 import { formatAction } from '../../core/grammar.js';
+import type { ChatMessage, ContentPart } from '../../models/client.js';
 
 /**
  * Prompts and answer parsing of cognition completion (SPEC §2.4). Pure: no I/O. The wording is
@@ -16,32 +17,11 @@ import { formatAction } from '../../core/grammar.js';
 export type Pass = 'desc' | 'check' | 'thought';
 export const PASSES: readonly Pass[] = ['desc', 'check', 'thought'];
 
-/** Chat message in the OpenAI chat/completions wire shape (also written to batch files). */
-export type ContentPart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string | ContentPart[];
-}
+/** The chat wire shape is the model client's. */
+export type { ChatMessage, ContentPart };
 
 /** Output limits per pass, in tokens (`max_tokens`). */
 export const MAX_TOKENS: Readonly<Record<Pass, number>> = { desc: 200, check: 250, thought: 250 };
-
-/** OpenAI reasoning models: they refuse `max_tokens` and spend hidden tokens on reasoning. */
-const REASONING_MODEL = /^(?:openai\/)?(?:o\d|gpt-5)/i;
-const REASONING_ALLOWANCE = 4000;
-
-/**
- * The output limit as the model wants it: `max_tokens` (vLLM, Ollama, LM Studio, GPT-4o), or
- * `max_completion_tokens` with room for reasoning for OpenAI's o-series and GPT-5 models.
- */
-export function tokenLimit(
-  model: string,
-  maxTokens: number,
-): { max_tokens: number } | { max_completion_tokens: number } {
-  return REASONING_MODEL.test(model)
-    ? { max_completion_tokens: maxTokens + REASONING_ALLOWANCE }
-    : { max_tokens: maxTokens };
-}
 
 /** History and look-ahead of the thought prompt (reference: 10 each). */
 export const HISTORY_STEPS = 10;

@@ -1,4 +1,4 @@
-import { type EndpointSettings, readSettings, SettingsError, storedKeyFor } from '../../library/settings.js';
+import { endpointKey, type EndpointSettings, readSettings } from '../../library/settings.js';
 
 /**
  * Where completion finds its model: `--endpoint` / `--model` flags, else the `completion`
@@ -34,32 +34,6 @@ export function resolveEndpoint(
   return {
     endpoint,
     model: flags.model ?? settings.model,
-    apiKey: env.OPENAI_API_KEY?.trim() || storedKeyFor(settings, endpoint),
+    apiKey: endpointKey(env.OPENAI_API_KEY, settings, endpoint),
   };
-}
-
-/**
- * The client's base URL: `http://host:port` gets the conventional `/v1` (OpenAI, vLLM, Ollama
- * and LM Studio all serve `/v1/chat/completions`); a URL with a path is used as given.
- */
-export function normaliseEndpoint(endpoint: string): string {
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    throw new SettingsError(`"${endpoint}" is not a URL (expected e.g. http://127.0.0.1:8000/v1)`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new SettingsError(`"${endpoint}" is not an http(s) URL`);
-  }
-  if (url.username || url.password)
-    throw new SettingsError('put the API key in OPENAI_API_KEY or settings.json, not in the URL');
-  if (url.pathname === '/' || url.pathname === '') url.pathname = '/v1';
-  return url.toString().replace(/\/+$/, '');
-}
-
-/** Removes every occurrence of the secret from a text that is about to be shown or stored. */
-export function redact(text: string, secret: string | undefined): string {
-  if (!secret || secret.length < 4) return text;
-  return text.split(secret).join('[redacted]');
 }

@@ -1,23 +1,40 @@
 import { setMaxListeners } from 'node:events';
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
+import { normaliseEndpoint } from './endpoint.js';
 import { Limiter } from './limit.js';
-import { type ChatMessage, tokenLimit } from './prompts.js';
-import { normaliseEndpoint, redact } from './settings.js';
+import { outputLimits } from './reasoning.js';
+import { apiKeyFor, redact } from './secrets.js';
 
 /**
- * The model client of cognition completion: the official `openai` client pointed at any
- * OpenAI-compatible `/v1/chat/completions` (OpenAI, vLLM, Ollama, LM Studio), plus what the
- * reference lacked: bounded concurrency, retries with exponential backoff and jitter on 429,
- * 5xx, timeouts and connection errors (Retry-After honoured), a per-request timeout, and
- * request/retry/token counts. The openai client's own retries are off so that every attempt
- * is counted and paced here.
+ * The one model client (cognition completion, the planner, the VLM grounder): the official
+ * `openai` client pointed at any OpenAI-compatible `/v1/chat/completions` (OpenAI, vLLM,
+ * Ollama, LM Studio), plus what the reference lacked: bounded concurrency, retries with
+ * exponential backoff and jitter on 429, 5xx, timeouts and connection errors (Retry-After
+ * honoured), a per-request timeout, request/retry/token counts, the reasoning-model rule of
+ * reasoning.ts, and error messages with the key redacted. The openai client's own retries are
+ * off so that every attempt is counted and paced here.
  */
+
+/** Chat message in the OpenAI chat/completions wire shape (also written to batch files). */
+export type ContentPart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string | ContentPart[];
+}
+
+/** Per request: what differs between the calls of one client. */
+export interface ChatOptions {
+  /** Overrides the client's temperature (not sent to reasoning models). */
+  readonly temperature?: number;
+  /** Aborts the request, or the wait before its next retry; the promise rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
+}
 
 export interface ClientOptions {
   /** Base URL, e.g. `http://127.0.0.1:8000/v1` (`/v1` is added to a bare host). */
   readonly endpoint: string;
   readonly model: string;
-  /** Sent as the bearer token; local servers usually need none. */
+  /** Sent as the bearer token (default OPENAI_API_KEY); local servers usually need none. */
   readonly apiKey?: string;
   /** Requests in flight at most (default 8). */
   readonly concurrency?: number;
@@ -33,6 +50,7 @@ export interface ClientOptions {
   readonly maxRetryAfterMs?: number;
   /** Request-level failures in a row after which the endpoint is considered broken (default 5). */
   readonly maxConsecutiveFailures?: number;
+  /** Default sampling temperature; none sent when undefined (the server's default). */
   readonly temperature?: number;
   /** Called before each retry, e.g. for a log line. */
   readonly onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
@@ -105,7 +123,7 @@ export class ModelClient {
   constructor(options: ClientOptions) {
     this.endpoint = normaliseEndpoint(options.endpoint);
     this.model = options.model;
-    this.apiKey = options.apiKey;
+    this.apiKey = apiKeyFor(options.apiKey);
     this.options = {
       endpoint: this.endpoint,
       model: options.model,
@@ -126,7 +144,7 @@ export class ModelClient {
     this.openai = new OpenAI({
       baseURL: this.endpoint,
       // Local servers need no key, but the client insists on one; this placeholder is harmless.
-      apiKey: options.apiKey ?? 'no-key',
+      apiKey: this.apiKey ?? 'no-key',
       maxRetries: 0,
       timeout: this.options.timeoutMs,
       // Our errors say what happened; the client's logger could print request details.
@@ -156,20 +174,22 @@ export class ModelClient {
   async chat(
     messages: readonly ChatMessage[] | (() => readonly ChatMessage[]),
     maxTokens: number,
+    options: ChatOptions = {},
   ): Promise<ChatResult> {
+    const { signal } = options;
     return this.limiter.run(async () => {
+      signal?.throwIfAborted();
       const body = {
         model: this.model,
         messages: (typeof messages === 'function' ? messages() : messages) as OpenAI.ChatCompletionMessageParam[],
-        ...tokenLimit(this.model, maxTokens),
-        ...(this.temperature === undefined ? {} : { temperature: this.temperature }),
+        ...outputLimits(this.model, maxTokens, options.temperature ?? this.temperature),
       };
       for (let attempt = 0; ; attempt++) {
         if (this.stopError) throw this.stopError;
         this.stats.requests++;
         try {
           // In-flight requests are not aborted on stop: their answers are still committed.
-          const response = await this.openai.chat.completions.create(body);
+          const response = await this.openai.chat.completions.create(body, { signal });
           const usage = {
             promptTokens: response.usage?.prompt_tokens ?? 0,
             completionTokens: response.usage?.completion_tokens ?? 0,
@@ -179,13 +199,15 @@ export class ModelClient {
           this.consecutiveFailures = 0;
           return { content: response.choices[0]?.message?.content ?? '', usage };
         } catch (err) {
+          signal?.throwIfAborted();
           if (this.stopError) throw this.stopError;
           const problem = this.classify(err);
           if (problem.retry && attempt < this.options.maxRetries) {
             const delayMs = this.delay(attempt, problem.retryAfterMs);
             this.stats.retries++;
             this.onRetry?.({ attempt: attempt + 1, delayMs, reason: problem.message });
-            await this.sleep(delayMs);
+            await this.sleep(delayMs, signal);
+            signal?.throwIfAborted();
             continue;
           }
           this.stats.failed++;
@@ -248,17 +270,18 @@ export class ModelClient {
     return Math.round(ceiling * (0.5 + 0.5 * this.random()));
   }
 
-  private sleep(ms: number): Promise<void> {
+  /** Waits `ms`, or less when the run stops or the request's own signal aborts. */
+  private sleep(ms: number, request?: AbortSignal): Promise<void> {
+    const signals = request ? [this.stopController.signal, request] : [this.stopController.signal];
     return new Promise((resolve) => {
-      const signal = this.stopController.signal;
-      if (signal.aborted) return resolve();
+      if (signals.some((s) => s.aborted)) return resolve();
       const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
-        signal.removeEventListener('abort', done);
+        for (const s of signals) s.removeEventListener('abort', done);
         resolve();
       }
-      signal.addEventListener('abort', done, { once: true });
+      for (const s of signals) s.addEventListener('abort', done, { once: true });
     });
   }
 }
