@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { buildInputs, readBuildOutput, writeBuildOutput } from '../../library/build-output.js';
 
 /** The viewer's script (one classic script, no imports) and its style sheet, ready to inline. */
 export interface ViewerBundle {
@@ -21,8 +22,6 @@ export const BUILT_VIEWER_DIR = path.join(PROJECT_ROOT, 'dist', 'viewer');
 
 const SCRIPT_FILE = 'trajectory.js';
 const STYLE_FILE = 'trajectory.css';
-/** The viewer's own files (not node_modules) the build read, relative to the root: to tell a stale build. */
-const INPUTS_FILE = 'inputs.json';
 
 /** The viewer's sources, `src/viewer` of the checkout; null in a packaged app (only dist/ ships). */
 function sourcesDir(root: string): string | null {
@@ -57,22 +56,17 @@ async function bundleViewer(root: string): Promise<ViewerBundle & { inputs: stri
   const js = result.outputFiles[0]?.text;
   if (js === undefined) throw new Error('bundling the trajectory viewer produced no output');
   const css = path.relative(root, path.join(dir, STYLE_FILE));
-  const inputs = [...Object.keys(result.metafile.inputs).filter((f) => !f.includes('node_modules')), css];
   return {
     js,
     css: fs.readFileSync(path.join(root, css), 'utf8'),
-    inputs: inputs.map((f) => f.split(path.sep).join('/')),
+    inputs: buildInputs(Object.keys(result.metafile.inputs), [css]),
   };
 }
 
 /** Writes the viewer to `outDir` (trajectory.js, trajectory.css, inputs.json): `npm run build`. */
 export async function buildViewer(outDir = BUILT_VIEWER_DIR, root = PROJECT_ROOT): Promise<void> {
   const { js, css, inputs } = await bundleViewer(root);
-  fs.mkdirSync(outDir, { recursive: true });
-  fs.writeFileSync(path.join(outDir, STYLE_FILE), css);
-  fs.writeFileSync(path.join(outDir, INPUTS_FILE), `${JSON.stringify(inputs, null, 2)}\n`);
-  // The script last: its time is the build's time, which the sources are compared with.
-  fs.writeFileSync(path.join(outDir, SCRIPT_FILE), js);
+  writeBuildOutput(outDir, { [STYLE_FILE]: css, [SCRIPT_FILE]: js }, SCRIPT_FILE, inputs);
 }
 
 /**
@@ -80,25 +74,8 @@ export async function buildViewer(outDir = BUILT_VIEWER_DIR, root = PROJECT_ROOT
  * sources it was built from. In a packaged app there are no sources and the build is always used.
  */
 export function readPrebuiltViewer(dir = BUILT_VIEWER_DIR, root = PROJECT_ROOT): ViewerBundle | null {
-  let builtAt: number;
-  let inputs: unknown;
-  try {
-    builtAt = fs.statSync(path.join(dir, SCRIPT_FILE)).mtimeMs;
-    inputs = JSON.parse(fs.readFileSync(path.join(dir, INPUTS_FILE), 'utf8'));
-  } catch {
-    return null;
-  }
-  if (!Array.isArray(inputs)) return null;
-  if (sourcesDir(root) !== null) {
-    for (const input of inputs) {
-      const stat = typeof input === 'string' ? fs.statSync(path.join(root, input), { throwIfNoEntry: false }) : null;
-      if (!stat || stat.mtimeMs > builtAt) return null;
-    }
-  }
-  return {
-    js: fs.readFileSync(path.join(dir, SCRIPT_FILE), 'utf8'),
-    css: fs.readFileSync(path.join(dir, STYLE_FILE), 'utf8'),
-  };
+  const files = readBuildOutput(dir, root, [SCRIPT_FILE, STYLE_FILE], SCRIPT_FILE, sourcesDir(root) !== null);
+  return files && { js: files[SCRIPT_FILE], css: files[STYLE_FILE] };
 }
 
 let cached: Promise<ViewerBundle> | null = null;
