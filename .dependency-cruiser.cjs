@@ -91,6 +91,20 @@ module.exports = {
       to: { path: '^src/cli/' },
     },
     {
+      name: 'viewer-imports-only-core',
+      comment: "src/viewer is the HTML export's browser script, bundled by esbuild: core, nothing else.",
+      severity: 'error',
+      from: { path: '^src/viewer/' },
+      to: { pathNot: '^src/(core|viewer)/' },
+    },
+    {
+      name: 'nothing-imports-the-viewer',
+      comment: 'The viewer reaches Node code only as a bundle (pipeline/export/viewer-bundle.ts), never by import.',
+      severity: 'error',
+      from: { pathNot: '^src/viewer/' },
+      to: { path: '^src/viewer/' },
+    },
+    {
       name: 'only-electron-glue-imports-electron',
       severity: 'error',
       from: { pathNot: '^src/main/' },

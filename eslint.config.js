@@ -14,6 +14,11 @@ export default tseslint.config(
     },
   },
   {
+    // The trajectory viewer runs in the exported page: browser code, bundled, nothing from Node.
+    files: ['src/viewer/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['node:*', 'fs', 'path', 'url'] }] },
+  },
+  {
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
   },

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { buildInputs, readBuildOutput, writeBuildOutput } from '../library/build-output.js';
 
 /** The renderer as the browser (or Electron's window) loads it: one page, one script, one style sheet. */
 export interface RendererBundle {
@@ -13,9 +14,6 @@ export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
 
 /** Where `npm run build` writes the renderer (`tools/build-renderer.mjs`); packaged with the app. */
 export const BUILT_RENDERER_DIR = path.join(PROJECT_ROOT, 'dist', 'renderer');
-
-/** The renderer's own files (not node_modules) the build read, relative to the root: to tell a stale build. */
-const INPUTS_FILE = 'inputs.json';
 
 /** The renderer's sources, `src/renderer` of the checkout; null in a packaged app (only dist/ ships). */
 function sourcesDir(root: string): string | null {
@@ -51,24 +49,18 @@ async function bundleRenderer(root: string): Promise<RendererBundle & { inputs: 
   const js = result.outputFiles[0]?.text;
   if (js === undefined) throw new Error('bundling the renderer produced no output');
   const pages = ['index.html', 'styles.css'].map((f) => path.relative(root, path.join(dir, f)));
-  const inputs = [...Object.keys(result.metafile.inputs).filter((f) => !f.includes('node_modules')), ...pages];
   return {
     html: fs.readFileSync(path.join(dir, 'index.html'), 'utf8'),
     js,
     css: fs.readFileSync(path.join(dir, 'styles.css'), 'utf8'),
-    inputs: inputs.map((f) => f.split(path.sep).join('/')),
+    inputs: buildInputs(Object.keys(result.metafile.inputs), pages),
   };
 }
 
 /** Writes the renderer to `outDir` (index.html, app.js, styles.css, inputs.json): `npm run build`. */
 export async function buildRenderer(outDir = BUILT_RENDERER_DIR, root = PROJECT_ROOT): Promise<void> {
   const { html, js, css, inputs } = await bundleRenderer(root);
-  fs.mkdirSync(outDir, { recursive: true });
-  // app.js last: its time is the build's time, which the sources are compared with.
-  fs.writeFileSync(path.join(outDir, 'index.html'), html);
-  fs.writeFileSync(path.join(outDir, 'styles.css'), css);
-  fs.writeFileSync(path.join(outDir, INPUTS_FILE), `${JSON.stringify(inputs, null, 2)}\n`);
-  fs.writeFileSync(path.join(outDir, 'app.js'), js);
+  writeBuildOutput(outDir, { 'index.html': html, 'styles.css': css, 'app.js': js }, 'app.js', inputs);
 }
 
 /**
@@ -77,26 +69,8 @@ export async function buildRenderer(outDir = BUILT_RENDERER_DIR, root = PROJECT_
  * packaged app there are no sources and the build is always used.
  */
 export function readPrebuiltRenderer(dir = BUILT_RENDERER_DIR, root = PROJECT_ROOT): RendererBundle | null {
-  let builtAt: number;
-  let inputs: unknown;
-  try {
-    builtAt = fs.statSync(path.join(dir, 'app.js')).mtimeMs;
-    inputs = JSON.parse(fs.readFileSync(path.join(dir, INPUTS_FILE), 'utf8'));
-  } catch {
-    return null;
-  }
-  if (!Array.isArray(inputs)) return null;
-  if (sourcesDir(root) !== null) {
-    for (const input of inputs) {
-      const stat = typeof input === 'string' ? fs.statSync(path.join(root, input), { throwIfNoEntry: false }) : null;
-      if (!stat || stat.mtimeMs > builtAt) return null;
-    }
-  }
-  return {
-    html: fs.readFileSync(path.join(dir, 'index.html'), 'utf8'),
-    js: fs.readFileSync(path.join(dir, 'app.js'), 'utf8'),
-    css: fs.readFileSync(path.join(dir, 'styles.css'), 'utf8'),
-  };
+  const files = readBuildOutput(dir, root, ['index.html', 'app.js', 'styles.css'], 'app.js', sourcesDir(root) !== null);
+  return files && { html: files['index.html'], js: files['app.js'], css: files['styles.css'] };
 }
 
 let cached: Promise<RendererBundle> | null = null;

@@ -46,7 +46,16 @@ describe('html export', () => {
     expect(html).not.toMatch(/\b(?:src|href)=["']?(?!data:|#)[a-z]+:/i);
     expect(html).not.toContain('<b>now</b>'); // text is escaped inside the page's JSON
     expect(html.match(/pcv\.frame\(/g)).toHaveLength(8);
+    // The trajectory viewer (src/viewer) inlined: its one style sheet and one script, no external file.
+    const viewerCss = fs.readFileSync(path.join(import.meta.dirname, '../../src/viewer/trajectory.css'), 'utf8');
+    expect(html.split('<style>')).toHaveLength(2);
+    expect(html).toContain(`<style>${viewerCss}</style>`);
+    expect(html).toContain('<body class="tv tv-page">');
+    expect(html).not.toMatch(/<script[^>]*\bsrc=/);
+    expect(html).not.toMatch(/<link\b/);
     const index = fs.readFileSync(path.join(out, 'index.html'), 'utf8');
+    expect(index).toContain(`<style>${viewerCss}</style>`);
+    expect(index).toContain('<table class="tv-table">');
     expect(index).toContain('href="free_task_20241126_161517_r1.html"');
     expect(index).toContain('create a new blank slide with title &#34;Hello, world&#34; on desktop.');
   });
