@@ -46,8 +46,15 @@ module.exports = {
     {
       name: 'services-do-not-import-surfaces',
       severity: 'error',
-      from: { path: '^src/(tracker|pipeline|agents)/' },
+      from: { path: '^src/(tracker|pipeline|agents|eval)/' },
       to: { path: '^src/(cli|server|main|renderer)/' },
+    },
+    {
+      name: 'eval-sits-above-the-services',
+      comment: 'The eval runner drives agents and reads exports; no service below it may depend on it.',
+      severity: 'error',
+      from: { path: '^src/(core|library|platform|models|tracker|pipeline|agents)/' },
+      to: { path: '^src/eval/' },
     },
     {
       name: 'tracker-does-not-import-pipeline-or-agents',
@@ -68,13 +75,13 @@ module.exports = {
       comment: 'The API contract is shared with the renderer: types and schemas only.',
       severity: 'error',
       from: { path: '^src/api/' },
-      to: { path: '^src/(library|platform|tracker|pipeline|agents|cli|server|main|renderer)/' },
+      to: { path: '^src/(library|platform|models|tracker|pipeline|agents|eval|cli|server|main|renderer)/' },
     },
     {
       name: 'renderer-talks-through-the-api',
       severity: 'error',
       from: { path: '^src/renderer/' },
-      to: { path: '^src/(library|platform|tracker|pipeline|agents|cli|server|main)/' },
+      to: { path: '^src/(library|platform|models|tracker|pipeline|agents|eval|cli|server|main)/' },
     },
     {
       name: 'surfaces-are-separate',
