@@ -2,7 +2,7 @@ import type { TrackerStateDto } from '../api/contract.js';
 import type { Rect } from '../core/actions.js';
 import type { Library } from '../library/library.js';
 import type { LiveRecording } from '../tracker/live-recording.js';
-import { counters, describeRecording, discardRecording, TaskCursor } from '../tracker/sessions.js';
+import { counters, describeRecording, discardRecording, keepInterrupted, TaskCursor } from '../tracker/sessions.js';
 import { type BackendContext, type HandlersOf, recordingDto, taskDto } from './context.js';
 
 export type TrackerMode = 'given' | 'free' | 'non-task';
@@ -221,6 +221,11 @@ export function trackerService(ctx: BackendContext, options: TrackerOptions = {}
     'tracker.discard': ({ id }) => {
       if (live?.recording.id === id) throw new Error(`recording ${id} is running: finish it first`);
       const r = recordingDto(lib, discardRecording(lib, id));
+      changed(id);
+      return r;
+    },
+    'tracker.keepInterrupted': ({ id }) => {
+      const r = recordingDto(lib, keepInterrupted(lib, id));
       changed(id);
       return r;
     },

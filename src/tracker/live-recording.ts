@@ -3,6 +3,7 @@ import type { Action } from '../core/actions.js';
 import type { FrameFormat, Library, Recording, ScreenInfo } from '../library/library.js';
 import { sha256 } from '../library/library.js';
 import { writeFileAtomic } from '../library/atomic-file.js';
+import { LibraryError } from '../library/errors.js';
 import type { AccessibilityProvider } from './a11y/provider.js';
 import { defaultAccessibility } from './a11y/platform.js';
 import type { BackendPreference } from './capture/capture-types.js';
@@ -69,6 +70,14 @@ async function blackPng(width: number, height: number, abs: string): Promise<{ b
 export async function startLiveRecording(o: LiveRecordingOptions): Promise<LiveRecording> {
   // Before anything else: without RECORD, uiohook would abort the whole process.
   if (process.platform === 'linux') await checkRecordExtension(process.env.DISPLAY);
+  // Two recorders on one screen would record each other's frames and input as one user's.
+  const owner = o.lib.liveRecorderOn();
+  if (owner) {
+    throw new LibraryError(
+      'invalid-state',
+      `screen ${owner.screen} is already being recorded by process ${owner.pid} (recording ${owner.recordingId})`,
+    );
+  }
   const capture = new FrameCapture({ fps: o.fps, backend: o.capture, monitor: o.monitor });
   const info = await capture.start();
   await capture.nextFrame();
