@@ -176,11 +176,23 @@ export class Planner {
       ? { max_completion_tokens: maxTokens + 4000 }
       : { max_tokens: maxTokens, temperature: this.options.temperature ?? 0 };
     let response: OpenAI.Chat.Completions.ChatCompletion;
+    // The SDK adds an abort listener to the signal it is given and never removes it: handing it
+    // the run's signal left one listener per step on it (MaxListenersExceededWarning at step
+    // 11). It gets a signal of its own per request, linked to the run's only while it runs.
+    const request = new AbortController();
+    const forward = () => request.abort(signal?.reason);
+    if (signal?.aborted) forward();
+    else signal?.addEventListener('abort', forward, { once: true });
     try {
-      response = await this.client.chat.completions.create({ model: this.model, messages, ...limit }, { signal });
+      response = await this.client.chat.completions.create(
+        { model: this.model, messages, ...limit },
+        { signal: request.signal },
+      );
     } catch (err) {
       if (signal?.aborted) throw signal.reason ?? err;
       throw new PlannerError(`the planner at ${this.endpoint} failed: ${(err as Error).message}`);
+    } finally {
+      signal?.removeEventListener('abort', forward);
     }
     usage.promptTokens += response.usage?.prompt_tokens ?? 0;
     usage.completionTokens += response.usage?.completion_tokens ?? 0;
