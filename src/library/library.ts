@@ -464,16 +464,35 @@ export class Library {
     const marked: Recording[] = [];
     for (const { id } of candidates) {
       if (recorderAlive(readRecorderLock(this.home, id))) continue;
-      // The status is checked again in the UPDATE: a recorder that finished meanwhile wins.
-      const changed = this.stmt(
-        `UPDATE recordings SET status = 'interrupted',
-           ended_at = COALESCE((SELECT MAX(time) FROM actions WHERE recording_id = ?), ended_at, started_at)
-         WHERE id = ? AND status IN ('recording', 'paused')`,
-      ).run(id, id).changes;
-      removeRecorderLock(this.home, id);
-      if (changed > 0) marked.push(this.getRecording(id));
+      try {
+        if (this.markInterrupted(id)) marked.push(this.getRecording(id));
+      } catch {
+        // A full disk cannot take the update: the recording stays as it is and is marked on a
+        // later open. Reading the library must not fail because of it.
+      }
     }
     return marked;
+  }
+
+  /**
+   * Ends a live recording as `interrupted` at the time of its last committed action and drops
+   * its recorder lock. False when it was no longer live (its recorder finished meanwhile).
+   */
+  markInterrupted(id: number): boolean {
+    try {
+      // The status is checked in the UPDATE itself: a recorder that finished meanwhile wins.
+      return (
+        this.stmt(
+          `UPDATE recordings SET status = 'interrupted',
+             ended_at = COALESCE((SELECT MAX(time) FROM actions WHERE recording_id = ?), ended_at, started_at)
+           WHERE id = ? AND status IN ('recording', 'paused')`,
+        ).run(id, id).changes > 0
+      );
+    } finally {
+      // Without its lock the recording reads as interrupted to every later open, even when
+      // the update above could not be written (full disk).
+      removeRecorderLock(this.home, id);
+    }
   }
 
   /** The live recorder (another process) that holds `screen`, if any. */

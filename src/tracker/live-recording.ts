@@ -29,6 +29,8 @@ export interface LiveRecordingOptions {
   stopHotkey?: readonly string[];
   onStopHotkey?: () => void;
   onCommitted?: (rowId: number, action: Action, latencyMs: number) => void;
+  /** The disk filled up: call `stop()`, which then ends the recording as interrupted. */
+  onDiskFull?: () => void;
   /** Accessibility provider; default: AT-SPI on Linux, none elsewhere. */
   a11y?: AccessibilityProvider;
 }
@@ -40,7 +42,10 @@ export interface LiveRecording {
   readonly recorder: Recorder<CapturedFrame>;
   pause(): void;
   resume(): void;
-  /** Flushes everything, records finish/fail, releases hooks and capture. */
+  /**
+   * Flushes everything, records finish/fail, releases hooks and capture. After a full disk it
+   * commits what still fits and ends the recording as interrupted instead.
+   */
   stop(outcome: 'finished' | 'failed'): Promise<Recording>;
 }
 
@@ -114,6 +119,7 @@ export async function startLiveRecording(o: LiveRecordingOptions): Promise<LiveR
     stopHotkey: o.stopHotkey,
     onStopHotkey: o.onStopHotkey,
     onCommitted: o.onCommitted,
+    onDiskFull: o.onDiskFull,
   });
   const fullFps = o.fps ?? 10;
   let lastInput = Date.now();
@@ -158,7 +164,8 @@ export async function startLiveRecording(o: LiveRecordingOptions): Promise<LiveR
         clearInterval(timer);
         hooks.stop();
         try {
-          await recorder.stop(outcome);
+          if (recorder.diskFull) await recorder.stopAfterDiskFull();
+          else await recorder.stop(outcome);
         } finally {
           await capture.stop();
           await encoder.close();
