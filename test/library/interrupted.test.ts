@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Library } from '../../src/library/library.js';
 import { currentScreen, lockPath, readRecorderLock } from '../../src/library/recorder-lock.js';
 import { MIGRATIONS } from '../../src/library/schema.js';
+import { createBackend } from '../../src/server/handlers.js';
 import { keepInterrupted } from '../../src/tracker/sessions.js';
 import { pcagent } from '../support/cli.js';
 import { waitFor } from '../support/xsession.js';
@@ -105,6 +106,29 @@ describe('interrupted recordings', () => {
     const byId = pcagent(['--home', home, 'export', String(writer.id), '--format', 'pc-tracker', '--out', out3]);
     expect(byId.status).toBe(0);
     expect(fs.readdirSync(out3).some((f) => f.endsWith('.jsonl'))).toBe(true);
+  });
+
+  it('the app back end lists interrupted recordings and offers keep as finished and discard', async () => {
+    const writers = [await startWriter(), await startWriter()];
+    for (const w of writers) await killed(w.child);
+    const lib = Library.open(home);
+    const backend = createBackend(lib);
+    try {
+      const listed = await backend.call('library.listRecordings', { status: 'interrupted' });
+      expect(listed.map((r) => r.id)).toEqual(writers.map((w) => w.id));
+      const [keep, drop] = writers;
+      const kept = await backend.call('tracker.keepInterrupted', { id: keep!.id });
+      expect(kept.status).toBe('finished');
+      await expect(backend.call('tracker.keepInterrupted', { id: keep!.id })).rejects.toThrow(
+        `cannot keep recording ${keep!.id}: it is finished`,
+      );
+      const dropped = await backend.call('tracker.discard', { id: drop!.id });
+      expect(dropped.status).toBe('discarded');
+      expect(lib.countActions(drop!.id)).toBe(0);
+    } finally {
+      await backend.close();
+      lib.close();
+    }
   });
 
   it('a lock from another boot is stale; a lock from another host is left alone', () => {
