@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RecordingDto } from '../../src/api/contract.js';
 import { Library } from '../../src/library/library.js';
 import { currentScreen, lockPath, readRecorderLock } from '../../src/library/recorder-lock.js';
 import { MIGRATIONS } from '../../src/library/schema.js';
@@ -114,15 +115,15 @@ describe('interrupted recordings', () => {
     const lib = Library.open(home);
     const backend = createBackend(lib);
     try {
-      const listed = await backend.call('library.listRecordings', { status: 'interrupted' });
+      const listed = (await backend.call('library.listRecordings', { status: 'interrupted' })) as RecordingDto[];
       expect(listed.map((r) => r.id)).toEqual(writers.map((w) => w.id));
       const [keep, drop] = writers;
-      const kept = await backend.call('tracker.keepInterrupted', { id: keep!.id });
+      const kept = (await backend.call('tracker.keepInterrupted', { id: keep!.id })) as RecordingDto;
       expect(kept.status).toBe('finished');
       await expect(backend.call('tracker.keepInterrupted', { id: keep!.id })).rejects.toThrow(
         `cannot keep recording ${keep!.id}: it is finished`,
       );
-      const dropped = await backend.call('tracker.discard', { id: drop!.id });
+      const dropped = (await backend.call('tracker.discard', { id: drop!.id })) as RecordingDto;
       expect(dropped.status).toBe('discarded');
       expect(lib.countActions(drop!.id)).toBe(0);
     } finally {

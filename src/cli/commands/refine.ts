@@ -120,6 +120,12 @@ export function registerRefineCommands(program: Command): void {
             `${failed.length} recording(s) could not be refined (recording ${first.id}: ${first.reason}); run refine again to retry them`,
           );
         }
+        // A recording named by id and skipped was asked for and not done: the exit says so.
+        const skipped = ids.length > 0 ? report.recordings.filter((o) => o.status === 'skipped') : [];
+        if (skipped.length > 0) {
+          const first = skipped[0]!;
+          throw new Error(`${skipped.length} recording(s) not refined (recording ${first.id}: ${first.reason})`);
+        }
       }),
     );
 }
