@@ -155,6 +155,11 @@ async function recorderSoak(): Promise<void> {
       goal_rss_mb_per_hour: 20,
       goal_cpu_pct: 5,
     });
+    // The series itself, to tell a plateau (allocator arenas, caches) from a steady leak.
+    fs.writeFileSync(
+      path.join(import.meta.dirname, 'results', 'soak-recorder-rss.json'),
+      JSON.stringify(samples.map(([h, mb]) => ({ minute: round(h * 60), rss_mb: round(mb) }))),
+    );
     if (err.trim()) process.stderr.write(`recorder stderr:\n${err}\n`);
   } finally {
     await session.stop();

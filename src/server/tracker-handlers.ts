@@ -87,7 +87,8 @@ export function trackerService(ctx: BackendContext, options: TrackerOptions = {}
     const task = cursor.current();
     const recent = lib
       .listRecordings({ kind: 'human', stage: 'raw' })
-      .filter((r) => r.status === 'finished' || r.status === 'failed')
+      // Interrupted ones too: the user decides to keep them as finished or discard them.
+      .filter((r) => r.status === 'finished' || r.status === 'failed' || r.status === 'interrupted')
       .sort((a, b) => b.startedAt - a.startedAt || b.id - a.id)
       .slice(0, 20)
       .map((r) => recordingDto(lib, r));
