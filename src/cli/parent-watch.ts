@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { processAlive } from '../library/recorder-lock.js';
 
 /** How often the parent is checked: a recorder left without its parent stops within this. */
 const POLL_MS = 1_000;
@@ -23,15 +24,6 @@ function parentOf(pid: number): number | null {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Calls `onGone` once when the process that started us dies, so that a recorder whose script
  * or terminal went away never keeps recording. Watches the parent and, on Linux, while the
@@ -51,7 +43,7 @@ export function watchParent(onGone: (pid: number) => void): () => void {
   }
   const timer = setInterval(() => {
     // Re-parenting (to init or a subreaper) also means the parent is gone, even if its pid was reused.
-    const gone = process.ppid !== watched[0] ? watched[0]! : watched.find((pid) => !alive(pid));
+    const gone = process.ppid !== watched[0] ? watched[0]! : watched.find((pid) => !processAlive(pid));
     if (gone !== undefined) {
       clearInterval(timer);
       onGone(gone);

@@ -100,9 +100,13 @@ export function recorderAlive(lock: RecorderLock | null): boolean {
   if (!lock) return false;
   if (lock.host !== os.hostname()) return true;
   if (lock.bootId !== bootId()) return false;
-  if (lock.pid === process.pid) return true;
+  return lock.pid === process.pid || processAlive(lock.pid);
+}
+
+/** Whether a process with this id exists on this machine. */
+export function processAlive(pid: number): boolean {
   try {
-    process.kill(lock.pid, 0);
+    process.kill(pid, 0);
     return true;
   } catch (err) {
     // EPERM: the process exists but belongs to someone else.

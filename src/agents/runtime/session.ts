@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { bootId } from '../../library/recorder-lock.js';
 import { fuseGraph } from './graph-fusion.js';
 
 /**
@@ -183,12 +184,7 @@ let webGpuProbe: string | null | undefined;
  */
 export function probeWebGpu(modelPath: string): string | null {
   if (webGpuProbe !== undefined) return webGpuProbe;
-  let boot = 'unknown';
-  try {
-    boot = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-  } catch {
-    boot = String(Math.round((Date.now() - os.uptime() * 1000) / 60_000));
-  }
+  const boot = bootId();
   const cache = path.join(os.tmpdir(), `pcagent-webgpu-probe-${os.userInfo().uid}.json`);
   try {
     const saved = JSON.parse(fs.readFileSync(cache, 'utf8')) as { boot: string; failure: string | null };
