@@ -13,7 +13,12 @@ import { z } from 'zod';
 export type RecordingKind = 'human' | 'agent';
 export type RecordingMode = 'given' | 'free' | 'non-task' | 'run' | 'replay';
 export type RecordingStage = 'raw' | 'refined';
-export type RecordingStatus = 'recording' | 'paused' | 'finished' | 'failed' | 'discarded';
+/**
+ * `interrupted`: the recorder died (crash, kill, power cut, full disk) before finishing; the
+ * committed actions are kept. The app offers `tracker.keepInterrupted` ("keep as finished") and
+ * `tracker.discard` for it.
+ */
+export type RecordingStatus = 'recording' | 'paused' | 'finished' | 'failed' | 'discarded' | 'interrupted';
 export type TaskLevel = 'easy' | 'medium' | 'hard';
 export type TaskStatus = 'open' | 'finished' | 'bad';
 export type TrackerMode = 'given' | 'free' | 'non-task';
@@ -243,7 +248,7 @@ export const inputSchemas = {
   'library.listRecordings': z
     .object({
       kind: z.enum(['human', 'agent']).optional(),
-      status: z.enum(['recording', 'paused', 'finished', 'failed', 'discarded']).optional(),
+      status: z.enum(['recording', 'paused', 'finished', 'failed', 'discarded', 'interrupted']).optional(),
       stage: z.enum(['raw', 'refined']).optional(),
     })
     .strict(),
@@ -264,6 +269,8 @@ export const inputSchemas = {
   'tracker.finish': z.object({ outcome: z.enum(['finished', 'failed']) }).strict(),
   'tracker.describe': z.object({ id: Id, description: Text(4000), level: Level.optional() }).strict(),
   'tracker.discard': z.object({ id: Id }).strict(),
+  /** An interrupted recording becomes finished as it stands ("keep as finished"). */
+  'tracker.keepInterrupted': z.object({ id: Id }).strict(),
   'pipeline.importFolder': z.object({ dir: Text(4096) }).strict(),
   'pipeline.refine': z.object({ id: Id }).strict(),
   'pipeline.complete': z.object({ id: Id, offline: z.boolean().optional() }).strict(),
@@ -365,6 +372,7 @@ export interface ApiOutputs {
   'tracker.finish': TrackerStateDto;
   'tracker.describe': RecordingDto;
   'tracker.discard': RecordingDto;
+  'tracker.keepInterrupted': RecordingDto;
   'pipeline.importFolder': ImportReportDto;
   'pipeline.refine': JobDto;
   'pipeline.complete': JobDto;

@@ -18,7 +18,10 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`pcagent: ${message.split('\n')[0]}\n`);
+    const { isDiskFull } = await import('../library/errors.js');
+    // Node's ENOSPC text names the syscall, not the problem: say it plainly.
+    const reason = isDiskFull(err) ? `disk full: ${message.split('\n')[0]}` : message.split('\n')[0];
+    process.stderr.write(`pcagent: ${reason}\n`);
     if (process.env.PCAGENT_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     return 1;
   }

@@ -7,6 +7,15 @@ import { formatCompactTimestamp } from '../core/wall-clock.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { LibraryError } from './errors.js';
 import { ensureHome } from './home.js';
+import {
+  currentScreen,
+  listRecorderLocks,
+  readRecorderLock,
+  type RecorderLock,
+  recorderAlive,
+  removeRecorderLock,
+  writeRecorderLock,
+} from './recorder-lock.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './schema.js';
 
 export const DATABASE_FILE = 'library.db';
@@ -17,7 +26,22 @@ export type RecordingKind = 'human' | 'agent';
 export type RecordingMode = 'given' | 'free' | 'non-task' | 'run' | 'replay';
 /** raw: as recorded or imported; refined: derived by `pcagent refine` (parentId = the raw one). */
 export type RecordingStage = 'raw' | 'refined';
-export type RecordingStatus = 'recording' | 'paused' | 'finished' | 'failed' | 'discarded';
+/**
+ * `interrupted`: its recorder died (kill -9, power cut, disk full) before finishing; every
+ * committed action is kept, and `endedAt` is the time of the last one.
+ */
+export type RecordingStatus = 'recording' | 'paused' | 'finished' | 'failed' | 'discarded' | 'interrupted';
+/** Statuses of a recording whose recorder is (or should be) running. */
+export const LIVE_STATUSES: readonly RecordingStatus[] = ['recording', 'paused'];
+/** Every status, in the order lists and filters show them. */
+export const RECORDING_STATUSES: readonly RecordingStatus[] = [
+  'recording',
+  'paused',
+  'finished',
+  'failed',
+  'interrupted',
+  'discarded',
+];
 export type TaskLevel = 'easy' | 'medium' | 'hard';
 export type TaskStatus = 'open' | 'finished' | 'bad';
 export type FrameFormat = 'png' | 'webp' | 'jpeg';
@@ -219,7 +243,10 @@ export class Library {
       }
       db.pragma('foreign_keys = ON');
       const lib = new Library(home, db);
-      if (!options.readonly) lib.migrate(version);
+      if (!options.readonly) {
+        lib.migrate(version);
+        lib.recoverInterrupted();
+      }
       return lib;
     } catch (err) {
       db.close();
@@ -241,12 +268,22 @@ export class Library {
   }
 
   private migrate(from: number): void {
-    for (const m of MIGRATIONS) {
-      if (m.version <= from) continue;
-      this.db.transaction(() => {
-        this.db.exec(m.sql);
-        this.db.pragma(`user_version = ${m.version}`);
-      })();
+    if (from >= LATEST_SCHEMA_VERSION) return;
+    // Off while tables are rebuilt: dropping an old table must not cascade into its children.
+    // (The pragma is a no-op inside a transaction, hence outside.)
+    this.db.pragma('foreign_keys = OFF');
+    try {
+      for (const m of MIGRATIONS) {
+        if (m.version <= from) continue;
+        this.db.transaction(() => {
+          this.db.exec(m.sql);
+          const broken = this.db.pragma('foreign_key_check') as unknown[];
+          if (broken.length > 0) throw new Error(`migration ${m.version} broke ${broken.length} references`);
+          this.db.pragma(`user_version = ${m.version}`);
+        })();
+      }
+    } finally {
+      this.db.pragma('foreign_keys = ON');
     }
   }
 
@@ -316,7 +353,21 @@ export class Library {
 
   // ── recordings ───────────────────────────────────────────────────────────────────────
 
+  /**
+   * A recording created live (`recording` / `paused`) gets this process's recorder lock, written
+   * before the row commits: another process that sees the row also sees who records it.
+   */
   createRecording(input: NewRecording): Recording {
+    const live = LIVE_STATUSES.includes(input.status ?? 'recording');
+    if (!live) return this.insertRecording(input);
+    return this.transaction(() => {
+      const r = this.insertRecording(input);
+      writeRecorderLock(this.home, r.id);
+      return r;
+    });
+  }
+
+  private insertRecording(input: NewRecording): Recording {
     const startedAt = input.startedAt ?? Date.now();
     const utcOffsetMin = input.utcOffsetMin ?? -new Date(startedAt).getTimezoneOffset();
     const s = input.screen ?? null;
@@ -397,7 +448,62 @@ export class Library {
       JSON.stringify(next.meta),
       id,
     );
+    if (!LIVE_STATUSES.includes(next.status)) removeRecorderLock(this.home, id);
     return this.getRecording(id);
+  }
+
+  /**
+   * Marks every `recording` / `paused` recording whose recorder is gone (no lock, a dead pid,
+   * another boot) as `interrupted`, ended at its last committed action. Runs whenever the
+   * library is opened for writing; returns the recordings it marked.
+   */
+  recoverInterrupted(): Recording[] {
+    const candidates = this.stmt("SELECT id FROM recordings WHERE status IN ('recording', 'paused')").all() as {
+      id: number;
+    }[];
+    const marked: Recording[] = [];
+    for (const { id } of candidates) {
+      if (recorderAlive(readRecorderLock(this.home, id))) continue;
+      try {
+        if (this.markInterrupted(id)) marked.push(this.getRecording(id));
+      } catch {
+        // A full disk cannot take the update: the recording stays as it is and is marked on a
+        // later open. Reading the library must not fail because of it.
+      }
+    }
+    return marked;
+  }
+
+  /**
+   * Ends a live recording as `interrupted` at the time of its last committed action and drops
+   * its recorder lock. False when it was no longer live (its recorder finished meanwhile).
+   */
+  markInterrupted(id: number): boolean {
+    try {
+      // The status is checked in the UPDATE itself: a recorder that finished meanwhile wins.
+      return (
+        this.stmt(
+          `UPDATE recordings SET status = 'interrupted',
+             ended_at = COALESCE((SELECT MAX(time) FROM actions WHERE recording_id = ?), ended_at, started_at)
+           WHERE id = ? AND status IN ('recording', 'paused')`,
+        ).run(id, id).changes > 0
+      );
+    } finally {
+      // Without its lock the recording reads as interrupted to every later open, even when
+      // the update above could not be written (full disk).
+      removeRecorderLock(this.home, id);
+    }
+  }
+
+  /** The live recorder (another process) that holds `screen`, if any. */
+  liveRecorderOn(screen = currentScreen()): RecorderLock | null {
+    for (const lock of listRecorderLocks(this.home)) {
+      if (lock.screen !== screen || lock.pid === process.pid || !recorderAlive(lock)) continue;
+      const row = this.stmt('SELECT status FROM recordings WHERE id = ?').get(lock.recordingId) as
+        { status: RecordingStatus } | undefined;
+      if (row && LIVE_STATUSES.includes(row.status)) return lock;
+    }
+    return null;
   }
 
   /**
@@ -415,6 +521,7 @@ export class Library {
         id,
       );
     });
+    removeRecorderLock(this.home, id);
     // Files go after the rows, so a crash in between leaves orphan files, never dangling rows.
     for (const f of frames) fs.rmSync(this.absolutePath(f.path), { force: true });
     fs.rmSync(this.recordingDir(id), { recursive: true, force: true });
@@ -424,6 +531,7 @@ export class Library {
   /** Removes the recording, its rows and its frame files entirely (no tombstone). */
   deleteRecording(id: number): void {
     this.stmt('DELETE FROM recordings WHERE id = ?').run(id);
+    removeRecorderLock(this.home, id);
     fs.rmSync(this.recordingDir(id), { recursive: true, force: true });
   }
 

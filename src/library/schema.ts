@@ -95,6 +95,44 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: "recordings: status 'interrupted' (recorder gone before it could finish)",
+    // SQLite cannot change a CHECK constraint in place: rebuild the table (foreign keys are off
+    // while migrations run, so frames and actions keep their rows).
+    sql: `
+      CREATE TABLE recordings_v2 (
+        id               INTEGER PRIMARY KEY,
+        kind             TEXT    NOT NULL CHECK (kind IN ('human', 'agent')),
+        mode             TEXT    NOT NULL CHECK (mode IN ('given', 'free', 'non-task', 'run', 'replay')),
+        stage            TEXT    NOT NULL DEFAULT 'raw' CHECK (stage IN ('raw', 'refined')),
+        name             TEXT    NOT NULL,
+        task_id          INTEGER REFERENCES tasks(id) ON DELETE SET NULL,
+        description      TEXT,
+        level            TEXT CHECK (level IS NULL OR level IN ('easy', 'medium', 'hard')),
+        status           TEXT    NOT NULL CHECK (status IN ('recording', 'paused', 'finished', 'failed', 'discarded', 'interrupted')),
+        platform         TEXT    NOT NULL,
+        logical_width    INTEGER,
+        logical_height   INTEGER,
+        physical_width   INTEGER,
+        physical_height  INTEGER,
+        scale_factor     REAL    NOT NULL DEFAULT 1,
+        origin_x         INTEGER NOT NULL DEFAULT 0,
+        origin_y         INTEGER NOT NULL DEFAULT 0,
+        utc_offset_min   INTEGER NOT NULL DEFAULT 0,
+        started_at       INTEGER NOT NULL,
+        ended_at         INTEGER,
+        source           TEXT    NOT NULL,
+        parent_id        INTEGER REFERENCES recordings(id) ON DELETE SET NULL,
+        meta             TEXT    NOT NULL DEFAULT '{}'
+      );
+      INSERT INTO recordings_v2 SELECT * FROM recordings;
+      DROP TABLE recordings;
+      ALTER TABLE recordings_v2 RENAME TO recordings;
+      CREATE INDEX recordings_status ON recordings(status);
+      CREATE INDEX recordings_parent ON recordings(parent_id);
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

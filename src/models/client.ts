@@ -189,7 +189,9 @@ export class ModelClient {
         this.stats.requests++;
         try {
           // In-flight requests are not aborted on stop: their answers are still committed.
-          const response = await this.openai.chat.completions.create(body, { signal });
+          const response = await this.withOwnSignal(signal, (own) =>
+            this.openai.chat.completions.create(body, { signal: own }),
+          );
           const usage = {
             promptTokens: response.usage?.prompt_tokens ?? 0,
             completionTokens: response.usage?.completion_tokens ?? 0,
@@ -268,6 +270,25 @@ export class ModelClient {
     if (retryAfterMs !== undefined) return Math.min(retryAfterMs, this.options.maxRetryAfterMs);
     const ceiling = Math.min(this.options.maxBackoffMs, this.options.backoffMs * 2 ** attempt);
     return Math.round(ceiling * (0.5 + 0.5 * this.random()));
+  }
+
+  /**
+   * The SDK adds an abort listener to the signal it is given and never removes it: handing it
+   * a run's signal left one listener per request on it (MaxListenersExceededWarning at step 11
+   * of an agent run). Each request gets a signal of its own, linked to the caller's only while
+   * the request runs.
+   */
+  private async withOwnSignal<T>(signal: AbortSignal | undefined, fn: (own: AbortSignal | undefined) => Promise<T>): Promise<T> {
+    if (!signal) return fn(undefined);
+    const own = new AbortController();
+    const forward = () => own.abort(signal.reason);
+    if (signal.aborted) forward();
+    else signal.addEventListener('abort', forward, { once: true });
+    try {
+      return await fn(own.signal);
+    } finally {
+      signal.removeEventListener('abort', forward);
+    }
   }
 
   /** Waits `ms`, or less when the run stops or the request's own signal aborts. */

@@ -17,11 +17,15 @@ export function actionText(action: Action): string {
 /** Reading the library: recordings with filters, a recording's trajectory, the task list. */
 export function libraryHandlers({ lib }: BackendContext): HandlersOf<'library'> {
   return {
-    'library.listRecordings': (input) =>
-      lib
+    'library.listRecordings': (input) => {
+      // The app stays open for hours: a recorder that died meanwhile (a `pcagent record` killed
+      // elsewhere) shows as interrupted at the next listing, not at the next start.
+      lib.recoverInterrupted();
+      return lib
         .listRecordings({ kind: input.kind, status: input.status, stage: input.stage, includeDiscarded: true })
         .filter((r) => input.status !== undefined || r.status !== 'discarded')
-        .map((r) => recordingDto(lib, r)),
+        .map((r) => recordingDto(lib, r));
+    },
     'library.getTrajectory': ({ id }) => {
       const recording = lib.getRecording(id);
       // Frames of a refined recording may belong to its raw parent: look them up by id.

@@ -2,7 +2,7 @@ import type { TrackerStateDto } from '../api/contract.js';
 import type { Rect } from '../core/actions.js';
 import type { Library } from '../library/library.js';
 import type { LiveRecording } from '../tracker/live-recording.js';
-import { counters, describeRecording, discardRecording, TaskCursor } from '../tracker/sessions.js';
+import { counters, describeRecording, discardRecording, keepInterrupted, TaskCursor } from '../tracker/sessions.js';
 import { type BackendContext, type HandlersOf, recordingDto, taskDto } from './context.js';
 
 export type TrackerMode = 'given' | 'free' | 'non-task';
@@ -87,7 +87,8 @@ export function trackerService(ctx: BackendContext, options: TrackerOptions = {}
     const task = cursor.current();
     const recent = lib
       .listRecordings({ kind: 'human', stage: 'raw' })
-      .filter((r) => r.status === 'finished' || r.status === 'failed')
+      // Interrupted ones too: the user decides to keep them as finished or discard them.
+      .filter((r) => r.status === 'finished' || r.status === 'failed' || r.status === 'interrupted')
       .sort((a, b) => b.startedAt - a.startedAt || b.id - a.id)
       .slice(0, 20)
       .map((r) => recordingDto(lib, r));
@@ -221,6 +222,11 @@ export function trackerService(ctx: BackendContext, options: TrackerOptions = {}
     'tracker.discard': ({ id }) => {
       if (live?.recording.id === id) throw new Error(`recording ${id} is running: finish it first`);
       const r = recordingDto(lib, discardRecording(lib, id));
+      changed(id);
+      return r;
+    },
+    'tracker.keepInterrupted': ({ id }) => {
+      const r = recordingDto(lib, keepInterrupted(lib, id));
       changed(id);
       return r;
     },

@@ -3,6 +3,7 @@ import type { Action } from '../core/actions.js';
 import type { FrameFormat, Library, Recording, ScreenInfo } from '../library/library.js';
 import { sha256 } from '../library/library.js';
 import { writeFileAtomic } from '../library/atomic-file.js';
+import { LibraryError } from '../library/errors.js';
 import type { AccessibilityProvider } from '../platform/a11y/provider.js';
 import { defaultAccessibility } from '../platform/a11y/platform.js';
 import type { BackendPreference } from '../platform/capture/capture-types.js';
@@ -28,6 +29,8 @@ export interface LiveRecordingOptions {
   stopHotkey?: readonly string[];
   onStopHotkey?: () => void;
   onCommitted?: (rowId: number, action: Action, latencyMs: number) => void;
+  /** The disk filled up: call `stop()`, which then ends the recording as interrupted. */
+  onDiskFull?: () => void;
   /** Accessibility provider; default: AT-SPI on Linux, none elsewhere. */
   a11y?: AccessibilityProvider;
 }
@@ -39,7 +42,10 @@ export interface LiveRecording {
   readonly recorder: Recorder<CapturedFrame>;
   pause(): void;
   resume(): void;
-  /** Flushes everything, records finish/fail, releases hooks and capture. */
+  /**
+   * Flushes everything, records finish/fail, releases hooks and capture. After a full disk it
+   * commits what still fits and ends the recording as interrupted instead.
+   */
   stop(outcome: 'finished' | 'failed'): Promise<Recording>;
 }
 
@@ -69,6 +75,14 @@ async function blackPng(width: number, height: number, abs: string): Promise<{ b
 export async function startLiveRecording(o: LiveRecordingOptions): Promise<LiveRecording> {
   // Before anything else: without RECORD, uiohook would abort the whole process.
   if (process.platform === 'linux') await checkRecordExtension(process.env.DISPLAY);
+  // Two recorders on one screen would record each other's frames and input as one user's.
+  const owner = o.lib.liveRecorderOn();
+  if (owner) {
+    throw new LibraryError(
+      'invalid-state',
+      `screen ${owner.screen} is already being recorded by process ${owner.pid} (recording ${owner.recordingId})`,
+    );
+  }
   const capture = new FrameCapture({ fps: o.fps, backend: o.capture, monitor: o.monitor });
   const info = await capture.start();
   await capture.nextFrame();
@@ -105,6 +119,7 @@ export async function startLiveRecording(o: LiveRecordingOptions): Promise<LiveR
     stopHotkey: o.stopHotkey,
     onStopHotkey: o.onStopHotkey,
     onCommitted: o.onCommitted,
+    onDiskFull: o.onDiskFull,
   });
   const fullFps = o.fps ?? 10;
   let lastInput = Date.now();
@@ -149,7 +164,8 @@ export async function startLiveRecording(o: LiveRecordingOptions): Promise<LiveR
         clearInterval(timer);
         hooks.stop();
         try {
-          await recorder.stop(outcome);
+          if (recorder.diskFull) await recorder.stopAfterDiskFull();
+          else await recorder.stop(outcome);
         } finally {
           await capture.stop();
           await encoder.close();

@@ -3,6 +3,7 @@ import type { Action, Rect } from '../core/actions.js';
 import { Aggregator, type RecordingOp } from '../core/aggregate.js';
 import type { RawInput } from '../core/input-events.js';
 import { normalizeKeyName } from '../core/keys.js';
+import { isDiskFull } from '../library/errors.js';
 import type { ActionPatch, FrameFormat, Library } from '../library/library.js';
 import type { AccessibilityProvider, ElementAtPoint } from '../platform/a11y/provider.js';
 import { endRecording, pauseRecording, resumeRecording } from './sessions.js';
@@ -66,6 +67,11 @@ export interface RecorderOptions<F extends LiveFrame> {
    * `latencyMs` is from the input event that began the action to the commit.
    */
   onCommitted?: (rowId: number, action: Action, latencyMs: number) => void;
+  /**
+   * The disk filled up: the recorder has stopped taking input and frames. The owner should
+   * call `stopAfterDiskFull()` (which commits what it can) and report it.
+   */
+  onDiskFull?: () => void;
   now?: () => number;
 }
 
@@ -104,6 +110,7 @@ export class Recorder<F extends LiveFrame> {
   private context: Promise<ElementAtPoint | null> = Promise.resolve(null);
   private readonly ownWindows = new Map<number, Rect>();
   private errors: Error[] = [];
+  private full = false;
   private readonly now: () => number;
 
   constructor(private readonly o: RecorderOptions<F>) {
@@ -158,6 +165,37 @@ export class Recorder<F extends LiveFrame> {
 
   get isPaused(): boolean {
     return this.paused;
+  }
+
+  /** True once a write failed because the disk is full (the recorder then takes nothing more). */
+  get diskFull(): boolean {
+    return this.full;
+  }
+
+  private onDiskFull(): void {
+    if (this.full) return;
+    this.full = true;
+    this.ended = true;
+    this.o.onDiskFull?.();
+  }
+
+  /**
+   * After the disk filled up: lets every queued commit that can still succeed finish (actions
+   * whose frame could not be written are kept without it), then marks the recording
+   * interrupted. Returns the number of committed actions. Never throws for a full disk.
+   */
+  async stopAfterDiskFull(): Promise<number> {
+    await Promise.allSettled([...this.pendingElements]);
+    await this.queue;
+    this.errors = this.errors.filter((e) => !isDiskFull(e));
+    try {
+      this.o.lib.markInterrupted(this.o.recordingId);
+    } catch (err) {
+      // Not even the status fits: the lock is gone, so the next open marks it interrupted.
+      if (!isDiskFull(err)) throw err;
+    }
+    if (this.errors.length) throw this.errors[0];
+    return this.o.lib.countActions(this.o.recordingId);
   }
 
   /** Records `finish` / `fail`, waits until every row is committed, and ends the recording. */
@@ -269,6 +307,7 @@ export class Recorder<F extends LiveFrame> {
 
   private enqueue<T>(work: () => Promise<T>): Promise<T | null> {
     const result = this.queue.then(work).catch((err: unknown) => {
+      if (isDiskFull(err)) this.onDiskFull();
       this.errors.push(err instanceof Error ? err : new Error(String(err)));
       return null;
     });
@@ -357,7 +396,13 @@ export class Recorder<F extends LiveFrame> {
         const live = this.o.frames.latest();
         frameId = await this.writeRedactedFrame(live?.width ?? 1, live?.height ?? 1, time);
       } else {
-        frameId = await frame;
+        try {
+          frameId = await frame;
+        } catch (err) {
+          if (!isDiskFull(err)) throw err;
+          // No room for the frame: the action itself (a row of a few hundred bytes) may still fit.
+          this.onDiskFull();
+        }
       }
     }
     const row = lib.appendAction(recordingId, {

@@ -125,6 +125,19 @@ export function describeRecording(lib: Library, id: number, description: string,
   return lib.updateRecording(id, { description, level: level ?? rec.level });
 }
 
+/**
+ * "Keep as finished" for a recording whose recorder died: it becomes finished as it stands
+ * (every committed action, ended at the last one); a given task is marked done like any finish.
+ */
+export function keepInterrupted(lib: Library, id: number, now = Date.now()): Recording {
+  const rec = lib.getRecording(id);
+  requireStatus(rec, ['interrupted'], 'keep');
+  return lib.transaction(() => {
+    if (rec.mode === 'given' && rec.taskId !== null) lib.updateTask(rec.taskId, { status: 'finished' }, now);
+    return lib.updateRecording(id, { status: 'finished', endedAt: rec.endedAt ?? now });
+  });
+}
+
 export function discardRecording(lib: Library, id: number): Recording {
   return lib.discardRecording(id);
 }

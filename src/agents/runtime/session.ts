@@ -1,8 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { bootId } from '../../library/recorder-lock.js';
 import { fuseGraph } from './graph-fusion.js';
 
 /**
@@ -200,6 +202,13 @@ export async function loadSession(modelPath: string, options: SessionOptions = {
   const fallbacks: ProviderFailure[] = device === 'auto' ? [...autoSkips()] : [];
   for (const provider of providerOrder(device)) {
     const key = cacheKey(modelPath, provider, threads, fuse);
+    // Nobody asked for the GPU: WebGPU is tried in this process only when a quiet probe in a
+    // child found an adapter, because Dawn prints its failures (`Couldn't load Vulkan: …`)
+    // straight to this process's stderr, where no log level can silence them.
+    if (device === 'auto' && provider === 'webgpu' && !failures.has(key)) {
+      const probe = probeWebGpu(modelPath);
+      if (probe !== null) failures.set(key, probe);
+    }
     const known = failures.get(key);
     if (known !== undefined) {
       fallbacks.push({ provider, reason: known });
@@ -223,6 +232,50 @@ export async function loadSession(modelPath: string, options: SessionOptions = {
   }
   // providerOrder always ends with CPU, which either returned or threw above.
   throw new Error(`no execution provider could load ${modelPath}`);
+}
+
+let webGpuProbe: string | null | undefined;
+
+/**
+ * Whether a WebGPU session can be created here, asked of a child process whose stderr is
+ * dropped: null when it can, else why not. Remembered for the process and, per boot, in a file
+ * under the temporary folder (the answer changes only with drivers or hardware, and a probe
+ * costs a second of loading onnxruntime).
+ */
+export function probeWebGpu(modelPath: string): string | null {
+  if (webGpuProbe !== undefined) return webGpuProbe;
+  const boot = bootId();
+  const cache = path.join(os.tmpdir(), `pcagent-webgpu-probe-${os.userInfo().uid}.json`);
+  try {
+    const saved = JSON.parse(fs.readFileSync(cache, 'utf8')) as { boot: string; failure: string | null };
+    if (saved.boot === boot) return (webGpuProbe = saved.failure);
+  } catch {
+    // no probe yet on this boot
+  }
+  const script = `
+    const ort = await import(${JSON.stringify(import.meta.resolve('onnxruntime-node'))});
+    ort.env.logLevel = 'fatal';
+    try {
+      await ort.InferenceSession.create(${JSON.stringify(modelPath)}, { executionProviders: ['webgpu'], logSeverityLevel: 3 });
+      process.stdout.write('ok');
+    } catch (err) {
+      process.stdout.write(String(err && err.message).split('\\n')[0]);
+    }`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    timeout: 60_000,
+    // Inside Electron, execPath is the app: run it as plain Node.
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+  });
+  const answer = r.stdout?.trim() ?? '';
+  webGpuProbe = answer === 'ok' ? null : firstLine(answer || `the WebGPU probe exited with ${r.status ?? r.signal}`);
+  try {
+    fs.writeFileSync(cache, JSON.stringify({ boot, failure: webGpuProbe }));
+  } catch {
+    // an unwritable temporary folder only costs a probe next time
+  }
+  return webGpuProbe;
 }
 
 /** Releases every cached session (tests, and switching device at run time). */

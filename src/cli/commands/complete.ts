@@ -6,6 +6,7 @@ import { progressBar } from '../progress.js';
 
 interface CompleteOptions {
   all?: boolean;
+  includeInterrupted?: boolean;
   offline?: boolean;
   endpoint?: string;
   model?: string;
@@ -42,6 +43,7 @@ export function registerCompleteCommands(program: Command): void {
     )
     .argument('[ids...]', 'recording ids (a raw recording with a refined version is completed through it)')
     .option('--all', 'every finished human recording')
+    .option('--include-interrupted', 'with --all: also interrupted recordings (their recorder died)')
     .option('--offline', 'describe clicks from local OCR and accessibility names only (no model, no thoughts)')
     .option('--endpoint <url>', 'OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1 (default: settings.json)')
     .option('--model <name>', 'model name (default: settings.json)')
@@ -74,7 +76,10 @@ export function registerCompleteCommands(program: Command): void {
         if (ids.length === 0 && !opts.all && !opts.batchIn) throw new UsageError('name recording ids or use --all');
         if (ids.length > 0 && opts.all) throw new UsageError('name recording ids or use --all, not both');
         const { resolveTargets } = await import('../../pipeline/complete/plan.js');
-        const targets = ids.length || opts.all ? resolveTargets(lib, ids.map(parseId), Boolean(opts.all)) : [];
+        const targets =
+          ids.length || opts.all
+            ? resolveTargets(lib, ids.map(parseId), Boolean(opts.all), Boolean(opts.includeInterrupted))
+            : [];
         if (opts.offline) return runOffline(lib, cmd, targets);
         if (opts.batchIn || opts.batchOut) return runBatch(lib, cmd, targets, opts);
         return runOnline(lib, cmd, targets, opts);

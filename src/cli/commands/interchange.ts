@@ -41,6 +41,7 @@ export function registerInterchangeCommands(program: Command): void {
     )
     .argument('[ids...]', 'recording ids (default with --all: every finished recording, refined version preferred)')
     .option('--all', 'export every finished recording (a raw one with a refined version as that version)')
+    .option('--include-interrupted', 'with --all: also interrupted recordings (their recorder died)')
     .addOption(new Option('--format <format>', 'output format').choices([...EXPORT_FORMATS]).makeOptionMandatory())
     .requiredOption('--out <dir>', 'output folder (created if missing)')
     .option(
@@ -51,13 +52,22 @@ export function registerInterchangeCommands(program: Command): void {
     .action(
       async (
         ids: string[],
-        opts: { all?: boolean; format: ExportFormat; out: string; marked?: boolean; lossless?: boolean },
+        opts: {
+          all?: boolean;
+          includeInterrupted?: boolean;
+          format: ExportFormat;
+          out: string;
+          marked?: boolean;
+          lossless?: boolean;
+        },
         cmd: Command,
       ) =>
         withLibrary(cmd, async (lib) => {
           if (ids.length === 0 && !opts.all) throw new UsageError('name recording ids or use --all');
           const { countSteps, exportableRecordings, exportRecordings } = await import('../../pipeline/export/index.js');
-          const recordings = ids.length ? ids.map((id) => lib.getRecording(parseId(id))) : exportableRecordings(lib);
+          const recordings = ids.length
+            ? ids.map((id) => lib.getRecording(parseId(id)))
+            : exportableRecordings(lib, Boolean(opts.includeInterrupted));
           const out = path.resolve(opts.out);
           const bar = progressBar(`export ${opts.format}`, countSteps(lib, recordings));
           const report = await exportRecordings(lib, recordings, opts.format, out, {

@@ -91,11 +91,19 @@ export function registerRecordCommands(program: Command): void {
           privacy,
           stopHotkey,
           onStopHotkey: () => requestStop(),
+          onDiskFull: () => requestStop(),
           onCommitted: (rowId, _action, latencyMs) => verbose(`action ${rowId} recorded (${latencyMs} ms)`),
         });
         const onSignal = () => requestStop();
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
+        // A script that started us may die without signalling us (npx under `sh -c` does not
+        // pass SIGINT on): an orphaned recorder stops and saves like on SIGINT.
+        const { watchParent } = await import('../parent-watch.js');
+        const unwatch = watchParent((pid) => {
+          process.stderr.write(`parent process ${pid} ended: stopping the recording\n`);
+          requestStop();
+        });
         verbose(
           `capture: ${live.capture.backend}${live.capture.skipped.map((s) => ` (skipped ${s.name}: ${s.error})`).join('')}, ` +
             `${live.capture.region.width}x${live.capture.region.height}; accessibility: ${live.a11y}; stop hotkey: ${stopHotkey.join('+')}; ` +
@@ -104,9 +112,16 @@ export function registerRecordCommands(program: Command): void {
         process.stdout.write(`recording ${live.recording.id}\n`);
         await stopRequested;
         const saved = await live.stop(opts.failOnStop ? 'failed' : 'finished');
+        unwatch();
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
         const actions = lib.countActions(saved.id);
+        if (live.recorder.diskFull) {
+          // One line, and a failing exit: what was committed before is in the library.
+          process.exitCode = 1;
+          process.stderr.write(`disk full: recording ${saved.id} stopped after ${actions} actions\n`);
+          return;
+        }
         const json = globalOptions(cmd).json;
         if (json) output(cmd, { id: saved.id, status: saved.status, actions }, () => '');
         else process.stderr.write(`saved recording ${saved.id} (${saved.status}, ${actions} actions)\n`);

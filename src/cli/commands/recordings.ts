@@ -57,6 +57,7 @@ export function registerRecordingCommands(program: Command): void {
         'paused',
         'finished',
         'failed',
+        'interrupted',
         'discarded',
       ]),
     )
@@ -100,6 +101,9 @@ export function registerRecordingCommands(program: Command): void {
             `recording ${r.id}  ${r.name}  (${r.kind}, ${r.mode}, ${r.status})`,
             r.description ? `task: ${r.description}` : '',
             r.level ? `level: ${r.level}` : '',
+            r.status === 'interrupted'
+              ? `interrupted: its recorder stopped without finishing; last action at ${data.endedAt ?? 'none'} (refine, complete and export take it by id)`
+              : '',
             r.screen ? `screen: ${r.screen.physicalWidth}x${r.screen.physicalHeight} @${r.screen.scaleFactor}x` : '',
           ].filter(Boolean);
           const rows = data.actions.map((a) => [

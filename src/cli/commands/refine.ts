@@ -7,6 +7,7 @@ import { progressBar } from '../progress.js';
 
 interface RefineCliOptions {
   all?: boolean;
+  includeInterrupted?: boolean;
   size: string;
   keepFailed?: boolean;
   ownWindowColour?: string;
@@ -60,6 +61,7 @@ export function registerRefineCommands(program: Command): void {
     )
     .argument('[ids...]', 'raw recording ids')
     .option('--all', 'refine every finished (or failed) raw recording')
+    .option('--include-interrupted', 'with --all: also interrupted recordings (their recorder died)')
     .option('--size <WxH>', 'target frame size; frames and coordinates are rescaled to it', '1920x1080')
     .option('--keep-failed', 'keep records that end in fail (dropped by default)')
     .option(
@@ -93,7 +95,7 @@ export function registerRefineCommands(program: Command): void {
         const { outcomeLine, refinableRecordings, refineRecordings } = await import('../../pipeline/refine/refine.js');
         // Every id is checked before any work starts.
         const recordings: Recording[] = opts.all
-          ? refinableRecordings(lib)
+          ? refinableRecordings(lib, Boolean(opts.includeInterrupted))
           : ids.map((id) => lib.getRecording(parseId(id)));
         const total = recordings.reduce((n, r) => n + lib.countActions(r.id), 0);
         const bar = progressBar('refine', total);
@@ -117,6 +119,12 @@ export function registerRefineCommands(program: Command): void {
           throw new Error(
             `${failed.length} recording(s) could not be refined (recording ${first.id}: ${first.reason}); run refine again to retry them`,
           );
+        }
+        // A recording named by id and skipped was asked for and not done: the exit says so.
+        const skipped = ids.length > 0 ? report.recordings.filter((o) => o.status === 'skipped') : [];
+        if (skipped.length > 0) {
+          const first = skipped[0]!;
+          throw new Error(`${skipped.length} recording(s) not refined (recording ${first.id}: ${first.reason})`);
         }
       }),
     );

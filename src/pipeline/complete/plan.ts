@@ -27,10 +27,22 @@ export interface Target {
 /**
  * The recordings to complete. A raw recording with a refined child is completed through the
  * child (the newest one): that is the trajectory with marked frames and cleaned actions.
- * `all`: every finished human recording, each raw one replaced by its refined child.
+ * `all`: every finished human recording (and interrupted ones with `includeInterrupted`), each
+ * raw one replaced by its refined child.
  */
-export function resolveTargets(lib: Library, ids: readonly number[], all: boolean): Target[] {
-  const chosen = all ? lib.listRecordings({ kind: 'human', status: 'finished' }).map((r) => r.id) : [...ids];
+export function resolveTargets(
+  lib: Library,
+  ids: readonly number[],
+  all: boolean,
+  includeInterrupted = false,
+): Target[] {
+  const statuses = includeInterrupted ? ['finished', 'interrupted'] : ['finished'];
+  const chosen = all
+    ? lib
+        .listRecordings({ kind: 'human' })
+        .filter((r) => statuses.includes(r.status))
+        .map((r) => r.id)
+    : [...ids];
   const seen = new Set<number>();
   const out: Target[] = [];
   for (const id of chosen) {

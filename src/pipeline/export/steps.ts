@@ -114,13 +114,16 @@ export function recordingSteps(lib: Library, recording: Recording, options: Step
 }
 
 /**
- * What `--all` exports: every finished recording, each in its most processed form. A raw
+ * What `--all` exports: every finished recording (interrupted ones with `includeInterrupted`), each in its most processed form. A raw
  * recording with a complete refined child is exported as that child (not both: they share a
  * name and the child is what training wants); children left incomplete by a crashed refinement
  * are skipped.
  */
-export function exportableRecordings(lib: Library): Recording[] {
-  const finished = lib.listRecordings({ status: 'finished' });
+export function exportableRecordings(lib: Library, includeInterrupted = false): Recording[] {
+  // Interrupted recordings (their recorder died) only when asked for; they count as finished here.
+  const finished = lib
+    .listRecordings()
+    .filter((r) => r.status === 'finished' || (includeInterrupted && r.status === 'interrupted'));
   const complete = (r: Recording): boolean => {
     const refine = r.meta.refine as { complete?: unknown } | undefined;
     return r.stage !== 'refined' || refine?.complete !== false;

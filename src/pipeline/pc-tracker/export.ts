@@ -3,7 +3,7 @@ import path from 'node:path';
 import { isClick } from '../../core/actions.js';
 import { formatAction } from '../../core/grammar.js';
 import { formatCompactTimestamp, formatTimestamp } from '../../core/wall-clock.js';
-import { copyFileAtomic } from '../../library/atomic-file.js';
+import { copyFileAtomic, writeTextAtomic } from '../../library/atomic-file.js';
 import type { ActionRecord, Library, Recording } from '../../library/library.js';
 import { interchangeText } from './interchange-text.js';
 import { type MarkdownStep, renderMarkdown } from './markdown.js';
@@ -86,7 +86,7 @@ export function exportTrackerRecording(lib: Library, recording: Recording, outDi
   }
   const jsonl = path.join(outDir, `${recording.name}.jsonl`);
   const markdown = path.join(outDir, `${recording.name}.md`);
-  fs.writeFileSync(jsonl, lines.map((l) => `${l}\n`).join(''));
-  fs.writeFileSync(markdown, renderMarkdown(recording.mode, recording.description, recording.level, steps));
+  writeTextAtomic(jsonl, lines.map((l) => `${l}\n`).join(''));
+  writeTextAtomic(markdown, renderMarkdown(recording.mode, recording.description, recording.level, steps));
   return { id: recording.id, jsonl, markdown, actions: actions.length, screenshots };
 }

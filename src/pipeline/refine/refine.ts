@@ -120,9 +120,16 @@ export function resolveOptions(options: Partial<RefineOptions> = {}): RefineOpti
   };
 }
 
-/** Raw recordings that `--all` refines: every raw recording that is no longer being recorded. */
-export function refinableRecordings(lib: Library): Recording[] {
-  return lib.listRecordings({ stage: 'raw' }).filter((r) => r.status === 'finished' || r.status === 'failed');
+/**
+ * Raw recordings that `--all` refines: every finished or failed raw recording, and interrupted
+ * ones (a recorder that died) only when asked for.
+ */
+export function refinableRecordings(lib: Library, includeInterrupted = false): Recording[] {
+  return lib
+    .listRecordings({ stage: 'raw' })
+    .filter(
+      (r) => r.status === 'finished' || r.status === 'failed' || (includeInterrupted && r.status === 'interrupted'),
+    );
 }
 
 /** Refines the given recordings one after the other and sums up (step 11). */

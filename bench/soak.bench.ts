@@ -1,0 +1,217 @@
+/**
+ * Long-session soak, two parts:
+ *
+ * 1. Recorder: `pcagent record` (the real recorder, X11 capture and encoder workers) on a
+ *    1920×1080 Xvfb for SOAK_MINUTES (default 60), driven with 5 input events/s by xdotool
+ *    (each second: one click = press + release, one key tap = press + release, one pointer
+ *    move) while the root window changes colour every second. Reported: RSS growth per hour
+ *    (least-squares slope of RSS samples after a 2-minute warm-up; goal ≤ 20 MB/h), mean CPU of
+ *    the recorder process (goal ≤ 5 % of a core), dropped events (clicks and typed characters
+ *    injected minus recorded; goal 0), frame files on disk vs frame rows vs frames referenced
+ *    by actions (goal: all equal, no orphan or missing file).
+ * 2. Agent loop: `pcagent run` over SOAK_STEPS (default 200) steps on a bare Xvfb, with a local
+ *    planner that answers at once (FakeModelServer: the only fake, a real HTTP server speaking
+ *    the OpenAI API) and presses a harmless key each step. Reported: RSS growth per step
+ *    (slope after the first 20 steps; goal ≈ 0) and Node warnings printed (goal 0: the
+ *    abort-listener leak printed MaxListenersExceededWarning around step 10).
+ *
+ * Run: SOAK_MINUTES=15 npm run bench -- soak   (SOAK_PART=recorder|agent for one part)
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Library } from '../src/library/library.js';
+import { FakeModelServer } from '../test/support/openai-server.js';
+import { startDisplay, waitFor } from '../test/support/xsession.js';
+import { report } from './report.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const BIN = path.join(ROOT, 'bin', 'pcagent.js');
+const MINUTES = Number(process.env.SOAK_MINUTES ?? 60);
+const STEPS = Number(process.env.SOAK_STEPS ?? 200);
+const PART = process.env.SOAK_PART ?? 'both';
+const WARMUP_MS = Math.min(120_000, (MINUTES * 60_000) / 5);
+const TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), `pcagent-bench-${prefix}-`));
+
+function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS;
+}
+
+function rssMB(pid: number): number {
+  const kb = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Number(kb) / 1024;
+}
+
+/** Least-squares slope of y over x. */
+function slope(points: readonly (readonly [number, number])[]): number {
+  const n = points.length;
+  if (n < 2) return NaN;
+  const mx = points.reduce((s, p) => s + p[0], 0) / n;
+  const my = points.reduce((s, p) => s + p[1], 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const [x, y] of points) {
+    num += (x - mx) * (y - my);
+    den += (x - mx) ** 2;
+  }
+  return den === 0 ? NaN : num / den;
+}
+
+const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+async function recorderSoak(): Promise<void> {
+  const session = await startDisplay({ width: 1920, height: 1080 });
+  const home = tmp('soak-rec');
+  const xdo = (...args: string[]) => execFileSync('xdotool', args, { env: session.env });
+  try {
+    const child = spawn(process.execPath, [BIN, '--home', home, 'record'], {
+      env: session.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const id = await waitFor('recording', async () => Number(/^recording (\d+)$/m.exec(out)?.[1]) || null, 60_000);
+    const pid = child.pid!;
+    const colours = ['#204080', '#806020', '#208040', '#602080', '#a03030'];
+    const letters = 'abcdefghijklmnopqrstuvwxyz';
+    const t0 = performance.now();
+    let cpu0 = NaN;
+    let tWarm = NaN;
+    const samples: [number, number][] = [];
+    let clicks = 0;
+    let typed = 0;
+    let nextSample = 0;
+    for (let s = 0; performance.now() - t0 < MINUTES * 60_000; s++) {
+      const tick = performance.now();
+      execFileSync('xsetroot', ['-solid', colours[s % colours.length]!], { env: session.env });
+      // Positions walk a grid so that no two clicks in a row are a double click.
+      const x = 200 + ((s * 37) % 1500);
+      const y = 150 + ((s * 53) % 800);
+      xdo('mousemove', String(x), String(y), 'click', '1', 'mousemove', String(x + 5), String(y + 5));
+      clicks++;
+      xdo('key', letters[s % letters.length]!);
+      typed++;
+      const elapsed = tick - t0;
+      if (Number.isNaN(cpu0) && elapsed >= WARMUP_MS) {
+        cpu0 = cpuSeconds(pid);
+        tWarm = tick;
+      }
+      if (elapsed >= nextSample) {
+        samples.push([elapsed / 3_600_000, rssMB(pid)]);
+        nextSample += 30_000;
+      }
+      await sleep(Math.max(0, 1000 - (performance.now() - tick)));
+    }
+    const cpuMean = (cpuSeconds(pid) - cpu0) / ((performance.now() - tWarm) / 1000);
+    const rssEnd = rssMB(pid);
+    await sleep(2_000);
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.once('exit', r));
+
+    const lib = Library.open(home, { readonly: true });
+    const actions = lib.listActions(id);
+    const frames = lib.listFrames(id);
+    const referenced = new Set(actions.flatMap((a) => [a.frameId, a.markedFrameId]).filter((f) => f !== null));
+    const dir = lib.recordingDir(id);
+    const onDisk = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => !f.includes('.tmp-')) : [];
+    const missing = frames.filter((f) => !fs.existsSync(lib.absolutePath(f.path))).length;
+    const clicksRecorded = actions.filter((a) => a.action.kind === 'click').length;
+    // A lone letter between clicks is stored as a key action; letters in a row as typed text.
+    const typedRecorded = actions.reduce(
+      (n, a) => n + (a.action.kind === 'type' ? a.action.text.length : a.action.kind === 'key' ? 1 : 0),
+      0,
+    );
+    const status = lib.getRecording(id).status;
+    lib.close();
+    const warm = samples.filter(([h]) => h * 3_600_000 >= WARMUP_MS);
+    report('soak-recorder', {
+      minutes: MINUTES,
+      screen: '1920x1080 Xvfb',
+      input_events_per_s: 5,
+      exit_code: code ?? -1,
+      status,
+      rss_start_mb: round(samples[0]?.[1] ?? NaN),
+      rss_after_warmup_mb: round(warm[0]?.[1] ?? NaN),
+      rss_end_mb: round(rssEnd),
+      rss_growth_mb_per_hour: round(slope(warm)),
+      cpu_mean_pct_of_core: round(cpuMean * 100),
+      clicks_injected: clicks,
+      clicks_recorded: clicksRecorded,
+      chars_typed: typed,
+      chars_recorded: typedRecorded,
+      dropped_events: Math.max(0, clicks - clicksRecorded) + Math.max(0, typed - typedRecorded),
+      actions: actions.length,
+      frame_files_on_disk: onDisk.length,
+      frame_rows: frames.length,
+      frames_referenced: referenced.size,
+      frame_rows_missing_file: missing,
+      load_avg_1m: round(os.loadavg()[0]!),
+      goal_rss_mb_per_hour: 20,
+      goal_cpu_pct: 5,
+    });
+    // The series itself, to tell a plateau (allocator arenas, caches) from a steady leak.
+    fs.writeFileSync(
+      path.join(import.meta.dirname, 'results', 'soak-recorder-rss.json'),
+      JSON.stringify(samples.map(([h, mb]) => ({ minute: round(h * 60), rss_mb: round(mb) }))),
+    );
+    if (err.trim()) process.stderr.write(`recorder stderr:\n${err}\n`);
+  } finally {
+    await session.stop();
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+}
+
+async function agentSoak(): Promise<void> {
+  const session = await startDisplay({ width: 1280, height: 800 });
+  // The only fake: a real HTTP server speaking the OpenAI API, answering at once.
+  const server = await FakeModelServer.start({ latencyMs: 0 });
+  const home = tmp('soak-agent');
+  try {
+    let n = 0;
+    server.setFallback(() => (n++ < STEPS ? 'Action: press key: esc' : 'Action: finish'));
+    const args = [BIN, '--home', home, '--json', 'run', 'Soak the agent loop'];
+    args.push('--planner', server.url, '--planner-model', 'soak', '--settle-ms', '0');
+    args.push('--max-steps', String(STEPS + 5), '--device', 'cpu');
+    const child = spawn(process.execPath, args, { env: session.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const samples: [number, number][] = [];
+    const exited = new Promise<number | null>((r) => child.on('exit', r));
+    let done = false;
+    void exited.then(() => (done = true));
+    while (!done) {
+      // The planner's request count is the step number (one request per step).
+      try {
+        samples.push([n, rssMB(child.pid!)]);
+      } catch {
+        break;
+      }
+      await sleep(250);
+    }
+    const code = await exited;
+    const warm = samples.filter(([step]) => step >= 20 && step <= STEPS);
+    const warnings = (err.match(/Warning/g) ?? []).length;
+    report('soak-agent', {
+      steps: Math.min(n, STEPS),
+      exit_code: code ?? -1,
+      rss_at_step_20_mb: round(warm[0]?.[1] ?? NaN),
+      rss_last_mb: round(warm.at(-1)?.[1] ?? NaN),
+      rss_growth_kb_per_step: round(slope(warm) * 1024),
+      node_warnings: warnings,
+    });
+    if (warnings) process.stderr.write(`agent stderr:\n${err}\n`);
+  } finally {
+    await server.close();
+    await session.stop();
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+}
+
+if (PART !== 'agent') await recorderSoak();
+if (PART !== 'recorder') await agentSoak();
