@@ -14,6 +14,12 @@ export default tseslint.config(
     },
   },
   {
+    // Browser code: the renderer's TSX components (Preact) and the HTML export's viewer script.
+    // Type-aware globals come from src/renderer/tsconfig.json (DOM lib); no-undef is off for TS.
+    files: ['src/renderer/**/*.{ts,tsx}', 'src/viewer/**/*.{ts,tsx}'],
+    languageOptions: { parserOptions: { ecmaFeatures: { jsx: true } } },
+  },
+  {
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
   },
