@@ -14,6 +14,12 @@ export default tseslint.config(
     },
   },
   {
+    // Browser code: the renderer's TSX components (Preact) and the HTML export's viewer script.
+    // Type-aware globals come from src/renderer/tsconfig.json (DOM lib); no-undef is off for TS.
+    files: ['src/renderer/**/*.{ts,tsx}', 'src/viewer/**/*.{ts,tsx}'],
+    languageOptions: { parserOptions: { ecmaFeatures: { jsx: true } } },
+  },
+  {
     // The trajectory viewer runs in the exported page: browser code, bundled, nothing from Node.
     files: ['src/viewer/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: ['node:*', 'fs', 'path', 'url'] }] },

@@ -1,34 +1,34 @@
+import { type FunctionComponent, h, render } from 'preact';
 import type { ApiTransport } from '../api/contract.js';
-import { notify } from './dom.js';
+import { notify, StatusLine } from './status.js';
 import { chooseTransport } from './transport.js';
-import { agentView } from './views/agent.js';
-import { libraryView } from './views/library.js';
-import { settingsView } from './views/settings.js';
-import { trackerView } from './views/tracker.js';
+import { AgentView } from './views/agent.js';
+import { LibraryView } from './views/library.js';
+import { SettingsView } from './views/settings.js';
+import { TrackerView } from './views/tracker.js';
 
-/** A screen of the app: draws into `root`, returns what undoes its listeners. */
-export type View = (root: HTMLElement, api: ApiTransport) => () => void;
+/** A screen of the app: a component given the transport; unmounting it undoes its listeners. */
+export type View = FunctionComponent<{ api: ApiTransport }>;
 
 const VIEWS: Record<string, View> = {
-  tracker: trackerView,
-  library: libraryView,
-  agent: agentView,
-  settings: settingsView,
+  tracker: TrackerView,
+  library: LibraryView,
+  agent: AgentView,
+  settings: SettingsView,
 };
 
 function start(): void {
   const api = chooseTransport();
   const root = document.getElementById('view')!;
-  let cleanup: () => void = () => {};
   const show = (name: string) => {
-    const view = VIEWS[name] ?? trackerView;
-    cleanup();
-    root.replaceChildren();
+    const view = VIEWS[name] ?? TrackerView;
+    // A fresh screen each time (as a click on its tab promises), not a re-render of the last one.
+    render(null, root);
     document.querySelectorAll<HTMLButtonElement>('nav button[data-view]').forEach((b) => {
       if (b.dataset.view === name) b.setAttribute('aria-current', 'page');
       else b.removeAttribute('aria-current');
     });
-    cleanup = view(root, api);
+    render(h(view, { api }), root);
   };
   document.querySelectorAll<HTMLButtonElement>('nav button[data-view]').forEach((b) => {
     b.addEventListener('click', () => {
@@ -37,6 +37,7 @@ function start(): void {
       show(name);
     });
   });
+  render(h(StatusLine, {}), document.getElementById('status')!);
   api.on('notice', (n) => notify(n.message, n.level));
   show(location.hash.slice(1) || 'tracker');
 }

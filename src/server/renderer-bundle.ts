@@ -39,6 +39,9 @@ async function bundleRenderer(root: string): Promise<RendererBundle & { inputs: 
     format: 'esm',
     platform: 'browser',
     target: 'chrome120',
+    // The views are TSX over Preact (src/renderer/tsconfig.json says the same for the type check).
+    jsx: 'automatic',
+    jsxImportSource: 'preact',
     write: false,
     metafile: true,
     minify: false,

@@ -18,7 +18,7 @@ describe('prebuilt renderer', () => {
     expect(fs.readdirSync(out).sort()).toEqual(['app.js', 'index.html', 'inputs.json', 'styles.css']);
     const inputs = JSON.parse(fs.readFileSync(path.join(out, 'inputs.json'), 'utf8')) as string[];
     expect(inputs).toContain('src/renderer/main.ts');
-    expect(inputs).toContain('src/renderer/views/tracker.ts');
+    expect(inputs).toContain('src/renderer/views/tracker.tsx');
     expect(inputs.some((f) => f.includes('node_modules'))).toBe(false);
 
     const built = readPrebuiltRenderer(out);

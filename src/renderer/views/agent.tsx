@@ -1,0 +1,216 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { AgentRunDto, AgentStateDto, AgentStepDto, ApiTransport, GrounderName } from '../../api/contract.js';
+import { Badge } from '../components/Badge.js';
+import { Button } from '../components/Button.js';
+import { FrameImage } from '../components/FrameImage.js';
+import { Panel } from '../components/Panel.js';
+import { Select } from '../components/Select.js';
+import { time } from '../format.js';
+import { attempt } from '../status.js';
+
+const STATUS_TEXT: Record<AgentRunDto['status'], string> = {
+  starting: 'starting (loading models, opening the screen)…',
+  running: 'running',
+  paused: 'paused',
+  finished: 'finished',
+  failed: 'failed',
+  stopped: 'stopped',
+};
+
+const GROUNDERS: { value: GrounderName; label: string }[] = [
+  { value: 'ocr', label: 'ocr — on-device text (PP-OCR)' },
+  { value: 'vlm', label: 'vlm — pointing model (Settings → Grounder)' },
+  { value: 'omniparser', label: 'omniparser — icon detector + OCR' },
+];
+
+/**
+ * Agent console: a task for the desktop agent with its planner and grounder; while it runs, the
+ * steps arrive live (marked frame, thought, action, grounding) with pause / resume / stop. The
+ * run is an agent recording in the library. Replays started from the library show here too.
+ */
+export function AgentView({ api }: { api: ApiTransport }) {
+  const [task, setTask] = useState('');
+  const [endpoint, setEndpoint] = useState('');
+  const [model, setModel] = useState('');
+  const [grounder, setGrounder] = useState<string>('ocr');
+  const [maxSteps, setMaxSteps] = useState('50');
+  const [state, setState] = useState<{ available: boolean; reason: string | null } | null>(null);
+  const [run, setRun] = useState<AgentRunDto | null>(null);
+  const shown = useRef<AgentRunDto | null>(null);
+
+  const draw = (next: AgentRunDto | null) => {
+    // A reply older than an event already shown (e.g. stop's reply after the "stopped" event).
+    if (next && shown.current && next.revision < shown.current.revision) return;
+    shown.current = next;
+    setRun(next);
+  };
+  const apply = (s: AgentStateDto | undefined) => {
+    if (!s) return;
+    setState({ available: s.available, reason: s.reason ?? null });
+    draw(s.run);
+  };
+  useEffect(() => {
+    void attempt(() => api.call('settings.get', {})).then((s) => s && setGrounder(s.grounder.name));
+    const off = api.on('agent', draw);
+    void attempt(() => api.call('agent.state', {})).then(apply);
+    return off;
+  }, [api]);
+
+  const live = run !== null && (run.status === 'starting' || run.status === 'running' || run.status === 'paused');
+  const start = () => {
+    const steps = Number(maxSteps);
+    void attempt(() =>
+      api.call('agent.run', {
+        task,
+        grounder: grounder as GrounderName,
+        ...(endpoint.trim() || model.trim() ? { planner: { endpoint: endpoint.trim(), model: model.trim() } } : {}),
+        ...(Number.isInteger(steps) && steps > 0 ? { maxSteps: steps } : {}),
+      }),
+    ).then(apply);
+  };
+  const pause = () => {
+    const method = shown.current?.status === 'paused' ? 'agent.resume' : 'agent.pause';
+    void attempt(() => api.call(method, {})).then(apply);
+  };
+  const stop = () => void attempt(() => api.call('agent.stop', {})).then(apply);
+
+  return (
+    <div class="grid2 agent">
+      <Panel id="agent" title="Agent console">
+        <p class="muted" id="agent-info">
+          {state
+            ? state.available
+              ? 'The agent acts on this computer’s screen with real input.'
+              : (state.reason ?? '')
+            : ''}
+        </p>
+        <label for="agent-task">Task</label>
+        <textarea
+          id="agent-task"
+          placeholder='e.g. Create a title slide that says "Quarterly Review" and save it as review.odp'
+          value={task}
+          disabled={live}
+          onInput={(e) => setTask(e.currentTarget.value)}
+        />
+        <label for="agent-endpoint">Planner endpoint (OpenAI-compatible; empty: Settings)</label>
+        <input
+          type="url"
+          id="agent-endpoint"
+          placeholder="from Settings → Planner"
+          value={endpoint}
+          disabled={live}
+          onInput={(e) => setEndpoint(e.currentTarget.value)}
+        />
+        <label for="agent-model">Planner model</label>
+        <input
+          type="text"
+          id="agent-model"
+          placeholder="from Settings → Planner"
+          value={model}
+          disabled={live}
+          onInput={(e) => setModel(e.currentTarget.value)}
+        />
+        <label for="agent-grounder">Grounder</label>
+        <Select id="agent-grounder" options={GROUNDERS} value={grounder} onChange={setGrounder} disabled={live} />
+        <label for="agent-max-steps">Steps at most</label>
+        <input
+          type="number"
+          id="agent-max-steps"
+          min={1}
+          max={1000}
+          value={maxSteps}
+          disabled={live}
+          onInput={(e) => setMaxSteps(e.currentTarget.value)}
+        />
+        <div class="row">
+          <Button variant="primary" id="agent-run" disabled={!state?.available || live} onClick={start}>
+            Run
+          </Button>
+          <Button id="agent-pause" disabled={!live || run?.status === 'starting'} onClick={pause}>
+            {run?.status === 'paused' ? 'Resume' : 'Pause'}
+          </Button>
+          <Button variant="danger" id="agent-stop" disabled={!live} onClick={stop}>
+            Stop
+          </Button>
+        </div>
+        <p class="muted">Stop also: the abort hotkey, or move the pointer into a screen corner.</p>
+      </Panel>
+      <Panel id="agent-run" title="Run">
+        <RunStatus run={run} />
+        <ol class="agent-steps" id="agent-steps" aria-label="Agent steps">
+          {run?.steps.map((s) => (
+            <StepItem key={`${run.startedAt}-${s.index}`} api={api} s={s} />
+          ))}
+          {run && live && run.steps.length === 0 ? <li class="muted waiting">Waiting for the first step…</li> : null}
+        </ol>
+      </Panel>
+    </div>
+  );
+}
+
+function RunStatus({ run }: { run: AgentRunDto | null }) {
+  return (
+    <p id="agent-status" aria-live="polite">
+      {run === null ? (
+        <span class="muted">No run yet in this session.</span>
+      ) : (
+        <>
+          <Badge tone={run.status}>{STATUS_TEXT[run.status]}</Badge>
+          {` ${run.kind === 'replay' ? 'Replay' : 'Task'}: ${run.task}`}
+          {run.recordingId !== null ? ` · recording #${run.recordingId}` : ''}
+          {` · grounder ${run.grounder}${run.provider ? ` on ${run.provider}` : ''}`}
+          {run.planner ? ` · planner ${run.planner}` : ''}
+          {` · started ${time(run.startedAt)}`}
+          {run.reason ? (
+            <span id="agent-reason" class="block">
+              {run.reason}
+            </span>
+          ) : null}
+        </>
+      )}
+    </p>
+  );
+}
+
+function groundingLine(s: AgentStepDto): string | null {
+  const g = s.grounding;
+  if (!g) return null;
+  if (!g.found || !g.point) return `${g.grounder}: ${g.target} — not found`;
+  return `${g.grounder}: ${g.target} → (${g.point.x}, ${g.point.y})${g.text ? ` "${g.text}"` : ''}${g.score !== null ? `, score ${g.score.toFixed(2)}` : ''}`;
+}
+
+/** One step of a run: its screen (larger on a click), action, thought, grounding and timings. */
+function StepItem({ api, s }: { api: ApiTransport; s: AgentStepDto }) {
+  const [expanded, setExpanded] = useState(false);
+  const frame = s.markedFrame ?? s.frame;
+  const grounding = groundingLine(s);
+  return (
+    <li class={expanded ? 'agent-step expanded' : 'agent-step'} data-step={s.index}>
+      {frame ? (
+        <button
+          type="button"
+          class="thumb-button"
+          title="Show larger"
+          aria-label={`Step ${s.index} screen, larger`}
+          onClick={() => setExpanded(!expanded)}
+        >
+          <FrameImage api={api} frame={frame} class="thumb" alt={`Screen at step ${s.index}: ${s.action}`} />
+        </button>
+      ) : (
+        <div class="muted">no frame</div>
+      )}
+      <div>
+        <p class="step-action">
+          <strong>{`${s.index}. `}</strong>
+          {s.action}
+        </p>
+        {s.thought ? <p class="step-thought">{s.thought}</p> : null}
+        {grounding ? <p class="step-grounding muted">{grounding}</p> : null}
+        {s.notFound.length ? <p class="muted">{`Not found first: ${s.notFound.join('; ')}`}</p> : null}
+        <p class="muted small">
+          {`screenshot ${s.timings.screenshotMs} ms · plan ${s.timings.planMs} ms · ground ${s.timings.groundMs} ms · execute ${s.timings.executeMs} ms`}
+        </p>
+      </div>
+    </li>
+  );
+}
