@@ -4,6 +4,7 @@ import { isClick } from '../../core/actions.js';
 import { formatAction } from '../../core/grammar.js';
 import { formatCompactTimestamp, formatTimestamp } from '../../core/wall-clock.js';
 import { copyFileAtomic } from '../../library/atomic-file.js';
+import { frameLookup } from '../../library/frame-lookup.js';
 import type { ActionRecord, Library, Recording } from '../../library/library.js';
 import { interchangeText } from './interchange-text.js';
 import { type MarkdownStep, renderMarkdown } from './markdown.js';
@@ -38,14 +39,14 @@ export function exportTrackerRecording(lib: Library, recording: Recording, outDi
   const shotDir = path.join(outDir, SCREENSHOT_DIR);
   fs.mkdirSync(shotDir, { recursive: true });
   const actions = lib.listActions(recording.id);
-  const framePaths = new Map(lib.listFrames(recording.id).map((f) => [f.id, f]));
+  const frameOf = frameLookup(lib, recording.id);
   const lines: string[] = [];
   const steps: MarkdownStep[] = [];
   let screenshots = 0;
 
   const place = (frameId: number | null, base: string): string | null => {
     // A refined recording reuses the raw recording's unchanged frames.
-    const frame = frameId === null ? undefined : (framePaths.get(frameId) ?? lib.getFrame(frameId));
+    const frame = frameOf(frameId);
     if (!frame) return null;
     const rel = `${SCREENSHOT_DIR}/${base}.${frame.format === 'jpeg' ? 'jpg' : frame.format}`;
     copyFileAtomic(lib.absolutePath(frame.path), path.join(outDir, ...rel.split('/')));
