@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { TrajectoryDto } from '../../src/api/contract.js';
 import { frameLookup } from '../../src/library/frame-lookup.js';
 import { Library, type Recording } from '../../src/library/library.js';
 import { exportRecordings } from '../../src/pipeline/export/index.js';
@@ -120,7 +121,7 @@ describe.each([
 
     const backend = createBackend(lib);
     try {
-      const trajectory = await backend.call('library.getTrajectory', { id: child.id });
+      const trajectory = (await backend.call('library.getTrajectory', { id: child.id })) as TrajectoryDto;
       trajectory.steps.forEach((s, i) => expect(s.frame !== null).toBe(frames[i] !== null));
     } finally {
       await backend.close();

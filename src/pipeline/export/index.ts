@@ -3,9 +3,9 @@
  * time (its actions, frame rows and, for the HTML viewer, its encoded frames are the only thing
  * held in memory), and reports files and counts.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Library, Recording } from '../../library/library.js';
+import { prepareOutputDir } from '../../library/output-dir.js';
 import { exportTrackerRecording } from '../pc-tracker/export.js';
 import { type ExportFormat, recordingSteps, type StepOptions } from './steps.js';
 import { baseResult, type FormatWriter, type RecordingResult } from './writer.js';
@@ -105,8 +105,8 @@ export async function exportRecordings(
   out: string,
   options: ExportOptions = {},
 ): Promise<ExportReport> {
-  fs.mkdirSync(out, { recursive: true });
-  const writer = await writerFor(format, path.resolve(out), options);
+  // Checked before anything is written: an impossible folder is one line, not a half export.
+  const writer = await writerFor(format, prepareOutputDir(out), options);
   const results: RecordingResult[] = [];
   const onStep = () => {
     options.onStep?.();
