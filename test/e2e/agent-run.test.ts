@@ -234,13 +234,15 @@ describe('pcagent run on Impress (Xvfb, OCR grounder, XTEST executor, scripted p
       ],
       { env: session.env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.resume();
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     await waitFor('the first planner request', async () => server.chats.length === 1, 60_000);
     child.kill('SIGINT');
     expect(await exited).toBe(1);
-    expect(stderr).toMatch(/^pcagent: the run failed: stopped by a signal$/m);
+    // One final line with the reason, and what is kept (the run's recording, as failed).
+    expect(stdout).toMatch(/^stopped at step 1: stopped by a signal \(0 steps done; recording \d+ kept as failed\)$/m);
     const [stopped] = JSON.parse(pcagent(['--home', home, '--json', 'list']).stdout) as {
       status: string;
       actions: number;
@@ -255,7 +257,8 @@ describe('pcagent run on Impress (Xvfb, OCR grounder, XTEST executor, scripted p
       session.env,
     );
     expect(safe.code).toBe(1);
-    expect(safe.stderr).toMatch(/^pcagent: the run failed: fail-safe: the pointer is in a screen corner at \(0, 0\)/m);
+    expect(safe.stdout).toMatch(/^stopped at step 1: fail-safe: the pointer is in a screen corner at \(0, 0\)/m);
+    expect(safe.stderr).not.toMatch(/fail-safe/);
     expect(server.chats).toHaveLength(0);
   }, 120_000);
 });

@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import { displayProblem } from '../../agents/display.js';
 import { output, parseId, UsageError, withLibrary } from '../context.js';
 
 interface ReplayCliOptions {
@@ -26,9 +27,13 @@ export function registerReplayCommands(program: Command): void {
         const settleMs = Number(opts.settleMs);
         if (!(settleMs >= 0))
           throw new UsageError(`--settle-ms must be a number of milliseconds, not "${opts.settleMs}"`);
-        const [{ replayOnDesktop }, { RunControl }] = await Promise.all([
+        // Before nut-js loads: without a display it kills the process instead of throwing.
+        const noDisplay = displayProblem(process.env, 'replay');
+        if (noDisplay) throw new Error(noDisplay);
+        const [{ replayOnDesktop }, { RunControl }, { replayVerdict }] = await Promise.all([
           import('../../agents/desktop.js'),
           import('../../agents/loop/control.js'),
+          import('../../agents/replay/replay.js'),
         ]);
         const control = new RunControl();
         const onSignal = () => control.stop('stopped by a signal');
@@ -54,7 +59,7 @@ export function registerReplayCommands(program: Command): void {
             cmd,
             report,
             () =>
-              `replay ${report.replay} of recording ${report.source} (${report.mode}): ${report.steps.length} steps, ${report.found} grounded, ${report.notFound} not found — ${report.completed ? 'completed' : 'stopped'}`,
+              `replay ${report.replay} of recording ${report.source} (${report.mode}): ${report.steps.length} steps, ${report.found} grounded, ${report.notFound} not found — ${replayVerdict(report)}`,
           );
           if (!report.completed) process.exitCode = 1;
         } finally {

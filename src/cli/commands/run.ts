@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import { displayProblem } from '../../agents/display.js';
 import { globalOptions, output, UsageError, withLibrary } from '../context.js';
 
 /**
@@ -90,6 +91,10 @@ export function registerRunCommands(program: Command): void {
         if (!json) process.stdout.write(`${line}\n`);
       };
 
+      // Before nut-js loads: without a display it kills the process instead of throwing.
+      const noDisplay = displayProblem(process.env, 'run');
+      if (noDisplay) throw new Error(noDisplay);
+
       await withLibrary(cmd, async (lib) => {
         const [{ readSettings, runChoices }, { runOnDesktop }, { RunControl }] = await Promise.all([
           import('../../library/settings.js'),
@@ -156,9 +161,14 @@ export function registerRunCommands(program: Command): void {
           });
           const data = { id: result.recording.id, status: result.status, reason: result.reason, steps: result.steps };
           if (json) output(cmd, data, () => '');
-          else say(`${result.status}: ${result.reason} (${result.steps} steps, recording ${result.recording.id})`);
-          // main() turns this into one line on stderr and exit status 1.
-          if (result.status !== 'finished') throw new Error(`the run failed: ${result.reason}`);
+          // One final line (SPEC §3), the reason said once; the stored status agrees with it.
+          else if (result.status === 'finished')
+            say(`finished: ${result.reason} (${result.steps} steps, recording ${result.recording.id})`);
+          else
+            say(
+              `stopped at step ${result.steps + 1}: ${result.reason} (${result.steps} steps done; recording ${result.recording.id} kept as failed)`,
+            );
+          if (result.status !== 'finished') process.exitCode = 1;
         } finally {
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);
