@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VerboseSteps } from '../../src/cli/commands/record.js';
+import { iconDetectorConfigured, OMNIPARSER_SETUP } from '../../src/cli/grounder-option.js';
 import { pcagent } from '../support/cli.js';
 import { copyFixture, FIXTURE_DIR, FIXTURE_NAME, tempDir } from '../support/fixture.js';
 
@@ -104,5 +105,23 @@ describe('record --verbose', () => {
     expect(steps.line(41, { kind: 'click', at: { x: 5, y: 6 } }, 3)).toBe('step 1: click (5, 6) (3 ms)');
     expect(steps.line(42, { kind: 'type', text: 'Hi' }, 2)).toBe('step 2: type text: Hi (2 ms)');
     expect(steps.line(42, { kind: 'type', text: 'Hi!' }, 1)).toBe('step 2 (updated): type text: Hi! (1 ms)');
+  });
+});
+
+describe('--grounder omniparser', () => {
+  it('is offered by run and replay only when an icon detector is configured, with a line saying how', () => {
+    for (const cmd of ['run', 'replay']) {
+      const help = pcagent([cmd, '--help']).stdout;
+      if (iconDetectorConfigured()) {
+        expect(help).toContain('"omniparser"');
+        continue;
+      }
+      expect(help).toMatch(/choices: "ocr", "vlm"/);
+      expect(help).not.toContain('"omniparser"');
+      expect(help).toContain(OMNIPARSER_SETUP);
+      const r = pcagent([cmd, ...(cmd === 'run' ? ['a task'] : ['1']), '--grounder', 'omniparser']);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/'omniparser' is invalid/);
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import { displayProblem } from '../../agents/display.js';
+import { grounderOption } from '../grounder-option.js';
 import { output, parseId, UsageError, withLibrary } from '../context.js';
 
 interface ReplayCliOptions {
@@ -11,6 +12,7 @@ interface ReplayCliOptions {
 }
 
 export function registerReplayCommands(program: Command): void {
+  const grounder = grounderOption('grounder for click targets');
   program
     .command('replay')
     .description(
@@ -19,7 +21,8 @@ export function registerReplayCommands(program: Command): void {
     .argument('<id>', 'recording id (a raw recording is replayed through its refined version)', parseId)
     .option('--coordinates', 'naive baseline: replay the recorded points scaled to this screen, no grounding')
     .option('--keep-going', 'go on after a click that cannot be grounded')
-    .option('--grounder <name>', 'ocr, vlm or omniparser', 'ocr')
+    .addOption(grounder.option.default('ocr'))
+    .addHelpText('after', grounder.help)
     .option('--settle-ms <ms>', 'pause before each screenshot', '1500')
     .addOption(new Option('--device <device>', 'where local models run').choices(['auto', 'cpu', 'cuda', 'webgpu']))
     .action(async (id: number, opts: ReplayCliOptions, cmd: Command) =>
