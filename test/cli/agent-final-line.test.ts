@@ -49,6 +49,13 @@ describe.skipIf(process.platform !== 'linux')('replay on a desktop that does not
     const r = pcagent(['--home', home, 'replay', '1', '--keep-going', '--settle-ms', '0'], session.env);
     const lines = r.stdout.trimEnd().split('\n');
     expect(r.stdout.startsWith('\n')).toBe(false);
+    // No blank line from native code either (WebGPU probed without a Vulkan loader printed one).
+    expect(
+      r.stderr
+        .split('\n')
+        .slice(0, -1)
+        .filter((l) => l.trim() === ''),
+    ).toEqual([]);
     expect(lines).toHaveLength(9); // 8 steps and the final line
     const last = lines.at(-1)!;
     expect(last).toMatch(

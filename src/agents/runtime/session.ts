@@ -59,9 +59,27 @@ export function providerOrder(device: Device, supported: readonly string[] = sup
   return order;
 }
 
-/** Backend names the native binding was built with (bundled or loadable). */
+/**
+ * Backend names the native binding was built with (bundled or loadable). On Linux, WebGPU runs
+ * on Vulkan: without the Vulkan loader, trying it fails anyway and its native code prints a
+ * warning and a blank line into every command's output, so it is not offered.
+ */
 export function supportedBackends(): string[] {
-  return ort.listSupportedBackends().map((b) => b.name);
+  const names = ort.listSupportedBackends().map((b) => b.name);
+  return process.platform === 'linux' && !vulkanLoaderPresent() ? names.filter((n) => n !== 'webgpu') : names;
+}
+
+/** Whether libvulkan.so.1 is in the library path or a standard library folder. */
+export function vulkanLoaderPresent(env: NodeJS.ProcessEnv = process.env): boolean {
+  const dirs = [
+    ...(env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean),
+    `/usr/lib/${os.arch() === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`,
+    `/lib/${os.arch() === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`,
+    '/usr/lib64',
+    '/usr/lib',
+    '/usr/local/lib',
+  ];
+  return dirs.some((d) => fs.existsSync(`${d}/libvulkan.so.1`));
 }
 
 /**
