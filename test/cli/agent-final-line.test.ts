@@ -45,6 +45,34 @@ describe.skipIf(process.platform !== 'linux')('replay on a desktop that does not
   }, 60_000);
   afterAll(() => session?.stop());
 
+  it('run with the planner down: the reason once, on the final line with what is kept, exit 1', () => {
+    const r = pcagent(
+      [
+        '--home',
+        home,
+        'run',
+        'Open the menu',
+        '--planner',
+        'http://127.0.0.1:9/v1',
+        '--planner-model',
+        'm',
+        '--settle-ms',
+        '0',
+      ],
+      session.env,
+    );
+    expect(r.status).toBe(1);
+    expect(r.stdout.startsWith('\n')).toBe(false);
+    const last = r.stdout.trimEnd().split('\n').at(-1)!;
+    const m =
+      /^stopped at step 1: (the planner at http:\/\/127\.0\.0\.1:9\/v1 .+) \(0 steps done; recording (\d+) kept as failed\)$/.exec(
+        last,
+      );
+    expect(m, r.stdout).not.toBeNull();
+    expect(`${r.stdout}${r.stderr}`.split(m![1]!)).toHaveLength(2); // said once
+    expect(listed().find((x) => x.id === Number(m![2]))?.status).toBe('failed');
+  }, 120_000);
+
   it('--keep-going runs every step but says where it stopped, exits 1, stores failed', () => {
     const r = pcagent(['--home', home, 'replay', '1', '--keep-going', '--settle-ms', '0'], session.env);
     const lines = r.stdout.trimEnd().split('\n');
