@@ -11,6 +11,7 @@ import type { AgentPlanner, AgentStep, NotFoundInfo, RunResult } from './loop/ru
 import type { Action } from '../core/actions.js';
 import type { SelectOptions } from './grounding/select.js';
 import type { ReplayMode, ReplayReport, ReplayStep } from './replay/replay.js';
+import { assertDisplay } from './display.js';
 import type { BackendPreference } from '../platform/capture/capture-types.js';
 
 /** What was set up for a run: printed by the CLI, shown by the app. */
@@ -45,23 +46,6 @@ export interface DesktopRunOptions {
   readonly onStart?: (recording: Recording) => void;
   readonly onStep?: (step: AgentStep) => void;
   readonly onNotFound?: (info: NotFoundInfo) => void;
-}
-
-/**
- * Makes sure there is a screen to act on before any native input module loads: nut-js ends
- * the whole process with a segmentation fault when it cannot open the display. On X11 a plain
- * connection (our own protocol client) tells, with the reason in one line.
- */
-export async function assertDisplay(what: string): Promise<void> {
-  if (process.platform !== 'linux') return;
-  const { X11Client } = await import('../platform/x11/client.js');
-  if (!process.env.DISPLAY)
-    throw new Error(`${what} needs an X11 display (Xorg, Xvfb or XWayland): DISPLAY is not set`);
-  try {
-    (await X11Client.connect(process.env.DISPLAY, 3000)).close();
-  } catch (err) {
-    throw new Error(`${what} needs an X11 display: ${(err as Error).message}`);
-  }
 }
 
 /** Runs the agent loop for a task on this screen (SPEC §2.5); the run is an agent recording. */

@@ -57,6 +57,13 @@ export class UsageError extends Error {
 }
 
 /** Left-aligned text table; the last column is not padded. */
+/** Text on one table cell: whitespace folded, cut at `max` characters with "…" when longer. */
+export function oneLine(text: string | null, max = 60): string {
+  if (!text) return '';
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const fmt = (r: string[]) =>

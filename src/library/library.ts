@@ -643,27 +643,6 @@ export class Library {
     return toFrame(row);
   }
 
-  /**
-   * The frames a recording's actions point at: its own, and — for a refined recording, which
-   * shares the raw recording's unchanged frames by id — any other frame row. Every reader of a
-   * recording's frames (refinement, exports, the viewer) goes through this one lookup; a frame id
-   * with no row gives null.
-   */
-  frameLookup(recordingId: number): (frameId: number | null) => Frame | null {
-    const own = new Map(this.listFrames(recordingId).map((f) => [f.id, f]));
-    return (frameId) => {
-      if (frameId === null) return null;
-      let f = own.get(frameId);
-      if (f === undefined) {
-        const row = this.stmt('SELECT * FROM frames WHERE id = ?').get(frameId) as Row | undefined;
-        if (!row) return null;
-        f = toFrame(row);
-        own.set(frameId, f);
-      }
-      return f;
-    };
-  }
-
   listFrames(recordingId: number): Frame[] {
     return (this.stmt('SELECT * FROM frames WHERE recording_id = ? ORDER BY id').all(recordingId) as Row[]).map(
       toFrame,

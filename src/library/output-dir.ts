@@ -1,87 +1,85 @@
 /**
- * Output folders chosen by the user (`export --out`, `complete --batch-out`, eval reports):
- * created one level at a time, and every way it can fail said in one line that names the path
- * and the reason. Node's recursive mkdir spins forever on some pseudo file systems (/proc
- * answers ENOENT for a folder it will never create) and reports raw codes elsewhere.
+ * The folder a command writes its output into (`export --out`), checked and created before
+ * anything is written. Each missing folder is created one at a time rather than with
+ * `mkdirSync({ recursive: true })`, which spins forever under /proc and reports a read-only file
+ * system as ENOENT. Every problem becomes one line that names the path and the reason.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 
-export class OutputPathError extends Error {
-  override readonly name = 'OutputPathError';
-  constructor(
-    readonly path: string,
-    readonly reason: string,
-  ) {
-    super(`cannot write to ${path}: ${reason}`);
-  }
+export class OutputDirError extends Error {
+  override readonly name = 'OutputDirError';
 }
 
 const REASONS: Record<string, string> = {
   EROFS: 'read-only file system',
-  EACCES: 'permission denied',
-  EPERM: 'not permitted',
+  EACCES: 'not writable (permission denied)',
+  EPERM: 'not writable (operation not permitted)',
   ENOSPC: 'no space left on the device',
   EDQUOT: 'disk quota exceeded',
-  ENOTDIR: 'a part of the path is not a folder',
   ENAMETOOLONG: 'the name is too long',
   ELOOP: 'too many symbolic links',
-  // /proc, /sys and similar refuse new folders this way.
-  ENOENT: 'folders cannot be created there',
 };
 
-/** The one-line reason for a file-system error code. */
-export function fileSystemReason(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return (code && REASONS[code]) ?? (err instanceof Error ? err.message : String(err));
-}
-
-function probeWritable(dir: string): void {
-  // access(W_OK) passes for root on read-only mounts of some kinds and on /proc: create and
-  // remove a file instead, which is what the export will do.
-  const probe = path.join(dir, `.pcagent-probe-${process.pid}`);
-  try {
-    fs.writeFileSync(probe, '');
-    fs.rmSync(probe, { force: true });
-  } catch (err) {
-    throw new OutputPathError(dir, fileSystemReason(err));
-  }
+function reason(err: unknown, where: string): string {
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  if (code === 'ENOTDIR') return `${where} is not a directory`;
+  if (code === 'ENOENT' || code === 'EEXIST') return `${where} does not allow new folders`;
+  return REASONS[code] ?? (err instanceof Error ? err.message : String(err));
 }
 
 /**
- * Makes sure `dir` is a folder we can write in, creating it and its missing parents. Returns
- * the absolute path. Throws OutputPathError naming the first path that fails and why.
+ * Makes sure `dir` is a folder this process can write files into, creating missing folders.
+ * Returns the absolute path; throws OutputDirError (`cannot write to DIR: REASON`) otherwise and
+ * then leaves no folder of its own behind.
  */
-export function ensureOutputDir(dir: string): string {
+export function prepareOutputDir(dir: string): string {
   const abs = path.resolve(dir);
+  const fail = (why: string): never => {
+    throw new OutputDirError(`cannot write to ${abs}: ${why}`);
+  };
+  // The nearest existing ancestor, and the folders to create below it (outermost first).
   const missing: string[] = [];
-  let at = abs;
+  let existing = abs;
   for (;;) {
-    let stat: fs.Stats | null = null;
     try {
-      stat = fs.statSync(at);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      // ENOTDIR: a file stands somewhere above; walking up names that file.
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new OutputPathError(at, fileSystemReason(err));
-    }
-    if (stat) {
-      if (!stat.isDirectory()) throw new OutputPathError(at, 'not a folder');
+      const st = fs.statSync(existing);
+      if (!st.isDirectory()) fail(`${existing} is not a directory`);
       break;
-    }
-    missing.unshift(at);
-    const parent = path.dirname(at);
-    if (parent === at) throw new OutputPathError(at, 'no such file system');
-    at = parent;
-  }
-  for (const m of missing) {
-    try {
-      fs.mkdirSync(m);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST' && fs.statSync(m).isDirectory()) continue;
-      throw new OutputPathError(m, fileSystemReason(err));
+      if (err instanceof OutputDirError) throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') fail(reason(err, existing));
+      const parent = path.dirname(existing);
+      if (parent === existing) fail(reason(err, existing));
+      missing.unshift(existing);
+      existing = parent;
     }
   }
-  probeWritable(abs);
+  const created: string[] = [];
+  const undo = () => {
+    for (const d of created.reverse()) fs.rmSync(d, { recursive: true, force: true });
+  };
+  try {
+    for (const d of missing) {
+      try {
+        fs.mkdirSync(d);
+      } catch (err) {
+        fail(reason(err, path.dirname(d)));
+      }
+      created.push(d);
+    }
+    // A folder can exist and still refuse files (permissions, a read-only mount, /sys).
+    const probe = path.join(abs, `.pcagent-write-test-${process.pid}`);
+    try {
+      fs.closeSync(fs.openSync(probe, 'wx'));
+      fs.rmSync(probe, { force: true });
+    } catch (err) {
+      fail(reason(err, abs));
+    }
+  } catch (err) {
+    undo();
+    throw err;
+  }
   return abs;
 }

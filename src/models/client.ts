@@ -204,7 +204,7 @@ export class ModelClient {
           signal?.throwIfAborted();
           if (this.stopError) throw this.stopError;
           const problem = this.classify(err);
-          if (problem.retry && attempt < this.options.maxRetries) {
+          if (problem.retry && attempt < Math.min(this.options.maxRetries, problem.retryLimit ?? Infinity)) {
             const delayMs = this.delay(attempt, problem.retryAfterMs);
             this.stats.retries++;
             this.onRetry?.({ attempt: attempt + 1, delayMs, reason: problem.message });
@@ -245,7 +245,16 @@ export class ModelClient {
       };
     }
     if (err instanceof APIConnectionError) {
-      return { retry: true, scope: 'endpoint', message: `cannot reach ${where}: ${connectionReason(err)}` };
+      const reason = connectionReason(err);
+      // Nothing listens there (or the name does not resolve): a few quick retries cover a server
+      // that is starting; a 5xx means a live server and is worth the full backoff.
+      const unreachable = reason === 'connection refused' || reason === 'ENOTFOUND';
+      return {
+        retry: true,
+        scope: 'endpoint',
+        message: `cannot reach ${where}: ${reason}`,
+        ...(unreachable ? { retryLimit: UNREACHABLE_RETRIES } : {}),
+      };
     }
     if (err instanceof APIError && typeof err.status === 'number') {
       const status = err.status;
@@ -313,6 +322,8 @@ interface Problem {
   message: string;
   status?: number;
   retryAfterMs?: number;
+  /** Retries at most this many times, below the client's maxRetries. */
+  retryLimit?: number;
 }
 
 function seconds(ms: number): string {
@@ -330,6 +341,9 @@ function apiMessage(err: APIError): string {
   if (body && typeof body.message === 'string') return body.message;
   return '';
 }
+
+/** Retries after a refused connection: connection refused on every request gives up sooner than a 5xx. */
+export const UNREACHABLE_RETRIES = 2;
 
 /** `ECONNREFUSED`, `ENOTFOUND`, … from the error's cause chain, else its message. */
 function connectionReason(err: Error): string {

@@ -1,20 +1,13 @@
 import type { AgentRunDto, AgentStateDto, AgentStepDto } from '../api/contract.js';
+import { displayProblem } from '../agents/display.js';
 import type { RunControl } from '../agents/loop/control.js';
 import type { AgentStep } from '../agents/loop/run-agent.js';
-import type { ReplayStep } from '../agents/replay/replay.js';
+import { type ReplayStep, replayVerdict } from '../agents/replay/replay.js';
 import type { ActionRecord } from '../library/library.js';
 import { readSettings, runChoices } from '../library/settings.js';
 import { type BackendContext, frameDto, frameOrNull, type HandlersOf } from './context.js';
 
-/** Why the agent cannot act on this machine's screen, or null when it can. */
-function noScreen(env: NodeJS.ProcessEnv): string | null {
-  if (process.platform === 'linux' && !env.DISPLAY) {
-    return env.WAYLAND_DISPLAY
-      ? 'the agent needs an X11 display (DISPLAY is not set; Wayland-only sessions are not supported)'
-      : 'the agent needs a display: DISPLAY is not set';
-  }
-  return null;
-}
+const noScreen = (env: NodeJS.ProcessEnv): string | null => displayProblem(env);
 
 function stepFromRun(ctx: BackendContext, step: AgentStep): AgentStepDto {
   const g = step.grounding;
@@ -211,8 +204,8 @@ export function agentHandlers(ctx: BackendContext, env: NodeJS.ProcessEnv = proc
           },
         });
         const reason = report.completed
-          ? `completed: ${report.steps.length} steps, ${report.found} grounded`
-          : `stopped at step ${report.stoppedAt!.step}: ${report.stoppedAt!.reason}`;
+          ? `replayed ${report.steps.length} steps, ${report.found} grounded`
+          : replayVerdict(report);
         return { ok: report.completed, reason };
       });
     },

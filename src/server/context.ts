@@ -7,6 +7,7 @@ import type {
   RecordingDto,
   TaskDto,
 } from '../api/contract.js';
+import { findFrame } from '../library/frame-lookup.js';
 import type { Frame, Library, Recording, Task } from '../library/library.js';
 
 /** The handlers of one area of the API (`tracker.*`, `agent.*`, …). */
@@ -58,11 +59,4 @@ export function recordingDto(lib: Library, r: Recording): RecordingDto {
 }
 
 /** A frame row by id, or null when it is gone (a frame file is optional for the viewer). */
-export function frameOrNull(lib: Library, id: number | null): Frame | null {
-  if (id === null) return null;
-  try {
-    return lib.getFrame(id);
-  } catch {
-    return null;
-  }
-}
+export const frameOrNull = findFrame;

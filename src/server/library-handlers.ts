@@ -1,6 +1,7 @@
 import type { Action } from '../core/actions.js';
 import { formatAction } from '../core/grammar.js';
-import { type BackendContext, frameDto, frameOrNull, type HandlersOf, recordingDto, taskDto } from './context.js';
+import { frameLookup } from '../library/frame-lookup.js';
+import { type BackendContext, frameDto, type HandlersOf, recordingDto, taskDto } from './context.js';
 
 /** An action in its text form: recorded when it has one, else completed, else planner. */
 export function actionText(action: Action): string {
@@ -29,8 +30,7 @@ export function libraryHandlers({ lib }: BackendContext): HandlersOf<'library'> 
     'library.getTrajectory': ({ id }) => {
       const recording = lib.getRecording(id);
       // Frames of a refined recording may belong to its raw parent: look them up by id.
-      const frames = new Map(lib.listFrames(id).map((f) => [f.id, f]));
-      const frameOf = (fid: number | null) => (fid === null ? null : (frames.get(fid) ?? frameOrNull(lib, fid)));
+      const frameOf = frameLookup(lib, id);
       return {
         recording: recordingDto(lib, recording),
         steps: lib.listActions(id).map((a) => ({

@@ -30,7 +30,7 @@ describe('commands that act on the screen', () => {
       NO_DISPLAY,
     );
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe('pcagent: the agent needs an X11 display (Xorg, Xvfb or XWayland): DISPLAY is not set\n');
+    expect(r.stderr).toBe('pcagent: run needs a display: DISPLAY is not set\n');
     expect(r.stdout).toBe('');
     expect(JSON.parse(pcagent(['--home', home, '--json', 'list']).stdout)).toEqual([]);
   });
@@ -44,7 +44,7 @@ describe('commands that act on the screen', () => {
     expect(pcagent(['--home', home, 'import', FIXTURE_DIR]).status).toBe(0);
     const replay = pcagent(['--home', home, 'replay', '1'], NO_DISPLAY);
     expect(replay.status).toBe(1);
-    expect(replay.stderr).toBe('pcagent: replay needs an X11 display (Xorg, Xvfb or XWayland): DISPLAY is not set\n');
+    expect(replay.stderr).toBe('pcagent: replay needs a display: DISPLAY is not set\n');
   });
 
   it('run with the planner down: the reason once, in the closing line, and nothing kept', () => {
@@ -65,7 +65,7 @@ describe('commands that act on the screen', () => {
     );
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(
-      /^stopped at step 1: the planner at http:\/\/127\.0\.0\.1:9\/v1 failed: .+ \(nothing was recorded\)\n$/,
+      /^stopped at step 1: the planner failed: .*127\.0\.0\.1:9.* \(nothing was recorded\)\n$/,
     );
     // stderr holds only the set-up line: no second copy of the error, no blank line, no GPU noise.
     expect(r.stderr.split('\n').filter(Boolean)).toEqual([

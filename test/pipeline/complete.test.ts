@@ -814,10 +814,12 @@ describe('pcagent complete', () => {
     ]).done;
     await closing;
     expect(r.status).toBe(1);
+    // Said at the first failure, then once at the end with what was kept.
     const lines = r.stderr.trim().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(
-      /^pcagent: cannot reach http:\/\/127\.0\.0\.1:\d+\/v1: connection refused \(gave up after 2 retries\); finished fields are kept, run again to resume$/,
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^pcagent: cannot reach http:\/\/127\.0\.0\.1:\d+\/v1: \S+.*; retrying \(in [\d.]+ s\)…$/);
+    expect(lines[1]).toMatch(
+      /^pcagent: cannot reach http:\/\/127\.0\.0\.1:\d+\/v1: connection refused \(gave up after 2 retries\); 4 finished fields kept, \d+ still missing: run again to resume$/,
     );
     lib = Library.open(home);
     const fields = lib.listActions(id).flatMap(fieldsOf);

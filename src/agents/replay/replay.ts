@@ -65,28 +65,21 @@ export interface ReplayReport {
   readonly steps: readonly ReplayStep[];
   readonly found: number;
   readonly notFound: number;
-  /** Every step ran and did what it was asked (each click grounded): the only "completed". */
+  /**
+   * Every step ran and was executed (each click grounded): the replay recording is `finished`.
+   * False exactly when the stored status is `failed` (SPEC §3: `completed` or `stopped at step N`).
+   */
   readonly completed: boolean;
-  /** When not completed: the first step (1-based) that was not done, and why. */
+  /** Where and why it stopped (1-based step number), or null when completed. */
   readonly stoppedAt: { readonly step: number; readonly reason: string } | null;
 }
 
-const OUTCOME_REASONS: Record<StepOutcome, string> = {
-  done: 'done',
-  found: 'done',
-  'not-found': 'target not found',
-  'no-description': 'the click has no description to ground (complete the recording first)',
-  failed: 'failed',
-};
-
-/** Why a step did not complete, in one line. */
-function stepReason(step: ReplayStep): string {
-  const what = OUTCOME_REASONS[step.outcome];
-  return step.error ? `${what}: ${step.error}` : step.description ? `${what}: ${step.description}` : what;
+/** The final line of `replay` (SPEC §3): `completed`, else `stopped at step N: <reason>`. */
+export function replayVerdict(report: ReplayReport): string {
+  return report.stoppedAt ? `stopped at step ${report.stoppedAt.step}: ${report.stoppedAt.reason}` : 'completed';
 }
 
-const reasonText = (r: unknown): string => (r instanceof Error ? r.message : typeof r === 'string' ? r : 'stopped');
-
+const abortReason = (r: unknown): string => (r instanceof Error ? r.message : r ? String(r) : 'stopped');
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** Pause before a non-click step (see the settle comment in replayRecording). */
 const KEY_PAUSE_MS = 250;
@@ -147,7 +140,6 @@ export async function replayRecording(o: ReplayOptions): Promise<ReplayReport> {
   o.onStart?.(replay);
 
   const steps: ReplayStep[] = [];
-  let stopped = false;
   let shot: ScreenShot | null = first;
   for (const a of actions) {
     await o.pause?.whenRunning();
@@ -243,22 +235,23 @@ export async function replayRecording(o: ReplayOptions): Promise<ReplayReport> {
     });
     o.onStep?.(step, record);
     if (step.outcome === 'failed' || (step.outcome !== 'done' && step.outcome !== 'found' && !o.keepGoing)) {
-      stopped = true;
       break;
     }
   }
-  const allGrounded = steps.every((s) => s.outcome === 'done' || s.outcome === 'found');
-  const completed = !stopped && !o.signal?.aborted && steps.length === actions.length && allGrounded;
+  // One verdict for the stored status, the report and the exit code: a step that was skipped
+  // (not grounded, --keep-going) means the task was not replayed, so the replay failed.
+  const missed = steps.findIndex((s) => s.outcome !== 'done' && s.outcome !== 'found');
   let stoppedAt: ReplayReport['stoppedAt'] = null;
-  if (!completed) {
-    const bad = steps.findIndex((s) => s.outcome !== 'done' && s.outcome !== 'found');
-    if (bad >= 0) stoppedAt = { step: bad + 1, reason: stepReason(steps[bad]!) };
-    else
-      stoppedAt = {
-        step: steps.length + 1,
-        reason: o.signal?.aborted ? reasonText(o.signal.reason) : 'the replay ended early',
-      };
+  if (missed >= 0) {
+    const s = steps[missed]!;
+    stoppedAt = { step: missed + 1, reason: s.error ?? `${s.outcome.replace('-', ' ')}: ${s.action}` };
+  } else if (steps.length < actions.length) {
+    stoppedAt = {
+      step: steps.length + 1,
+      reason: o.signal?.aborted ? abortReason(o.signal.reason) : 'stopped',
+    };
   }
+  const completed = stoppedAt === null;
   lib.updateRecording(replay.id, { status: completed ? 'finished' : 'failed', endedAt: Date.now() });
   return {
     source: source.id,

@@ -184,7 +184,7 @@ async function runBatch(lib: Library, cmd: Command, targets: readonly Target[], 
 
 async function runOnline(lib: Library, cmd: Command, targets: readonly Target[], opts: CompleteOptions): Promise<void> {
   const [
-    { ModelClient },
+    { ModelClient, ModelError },
     { redact: redactKey },
     { completeOnline, recordingSummary },
     { pendingTotals },
@@ -206,6 +206,7 @@ async function runOnline(lib: Library, cmd: Command, targets: readonly Target[],
   }
   if (!resolved.model)
     throw new UsageError('no model name: pass --model NAME or set completion.model in settings.json');
+  let retrySaid = false;
   const client = new ModelClient({
     endpoint: resolved.endpoint,
     model: resolved.model,
@@ -214,13 +215,30 @@ async function runOnline(lib: Library, cmd: Command, targets: readonly Target[],
     timeoutMs: Math.round(opts.timeout * 1000),
     maxRetries: opts.retries,
     backoffMs: opts.backoffMs,
+    // Said once, at the first failure: the run keeps retrying (quietly) after that.
+    onRetry: ({ delayMs, reason }) => {
+      if (retrySaid) return;
+      retrySaid = true;
+      process.stderr.write(
+        `${process.stderr.isTTY ? '\n' : ''}pcagent: ${redact(reason)}; retrying (in ${(delayMs / 1000).toFixed(1)} s)…\n`,
+      );
+    },
   });
+  // Ctrl+C: stop sending, keep every finished field, say what was kept and how to resume.
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+    client.stop(new ModelError('interrupted', 'endpoint'));
+  };
+  process.once('SIGINT', onSigint);
   const redact = (text: string) => redactKey(text, resolved.apiKey);
   const before = pendingTotals(lib, targets);
   const total = before.desc + before.check + before.thought;
   const started = performance.now();
   const bar = progressBar('complete', total);
-  const report = await completeOnline(lib, targets, { client, onField: () => bar.increment() });
+  const report = await completeOnline(lib, targets, { client, onField: () => bar.increment() }).finally(() =>
+    process.off('SIGINT', onSigint),
+  );
   bar.stop();
   const seconds = (performance.now() - started) / 1000;
 
@@ -257,8 +275,18 @@ async function runOnline(lib: Library, cmd: Command, targets: readonly Target[],
       ].join('\n'),
     ),
   );
+  const kept = Math.max(0, total - pending);
+  if (interrupted) {
+    process.stderr.write(
+      `pcagent: interrupted: ${plural(kept, 'field')} completed and kept, ${pending} still missing; run the same command again to resume\n`,
+    );
+    process.exitCode = 130;
+    return;
+  }
   if (report.stopped) {
-    throw new Error(`${redact(report.stopped.message)}; finished fields are kept, run again to resume`);
+    throw new Error(
+      `${redact(report.stopped.message)}; ${plural(kept, 'finished field')} kept, ${pending} still missing: run again to resume`,
+    );
   }
   if (pending > 0) throw new Error(`${plural(pending, 'field')} still missing (see above); run again to resume`);
 }

@@ -59,7 +59,7 @@ export function registerEvalCommands(program: Command): void {
       if (opts.replay) throw new UsageError('--replay is not available yet: use --plan FILE or --planner URL');
       if (opts.plan && opts.planner) throw new UsageError('choose one agent: --plan FILE or --planner URL');
       const json = globalOptions(cmd).json;
-      const [{ loadSuite, selectTasks }, { ensureOutputDir }] = await Promise.all([
+      const [{ loadSuite, selectTasks }, { prepareOutputDir }] = await Promise.all([
         import('../../eval/suite.js'),
         import('../../library/output-dir.js'),
       ]);
@@ -83,7 +83,7 @@ export function registerEvalCommands(program: Command): void {
           import('../../eval/runner.js'),
           import('../../eval/report.js'),
           import('../../eval/agents.js'),
-          import('../../agents/desktop.js'),
+          import('../../agents/display.js'),
         ]);
         const say = (line: string) => {
           if (!json) process.stdout.write(`${line}\n`);
@@ -108,7 +108,7 @@ export function registerEvalCommands(program: Command): void {
           agent = agents.plannerAgent({ endpoint, model, apiKey }, desktop);
         }
         await assertDisplay('eval');
-        const reportDir = ensureOutputDir(opts.report);
+        const reportDir = prepareOutputDir(opts.report);
         if (fs.readdirSync(reportDir).length > 0)
           throw new Error(`${reportDir} is not empty: choose a new or empty --report folder`);
         const stop = new AbortController();

@@ -24,6 +24,9 @@ export function registerInterchangeCommands(program: Command): void {
             ),
             ...report.alreadyImported.map((r) => `already imported: recording ${r.id} ${r.name}`),
             ...report.skippedLines.map((l) => `skipped ${l.file}:${l.line}: ${l.message}`),
+            ...report.missingScreenshots.map(
+              (m) => `missing screenshot ${m.path} (${path.basename(m.file)}:${m.line}): step imported without it`,
+            ),
             report.tasks.added || report.tasks.skipped
               ? `tasks: ${report.tasks.added} added, ${report.tasks.skipped} already present`
               : '',

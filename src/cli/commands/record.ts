@@ -1,4 +1,6 @@
 import { type Command, Option } from 'commander';
+import type { Action } from '../../core/actions.js';
+import { formatAction } from '../../core/grammar.js';
 import type { TaskLevel } from '../../library/library.js';
 import { globalOptions, output, UsageError, withLibrary } from '../context.js';
 
@@ -19,6 +21,20 @@ interface RecordOptions {
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+/**
+ * `record --verbose` lines: actions numbered by step (as `show` numbers them), with their text;
+ * a row committed again (the same database id) keeps its step number.
+ */
+export class VerboseSteps {
+  private readonly numbers = new Map<number, number>();
+  line(rowId: number, action: Action, latencyMs: number): string {
+    let n = this.numbers.get(rowId);
+    const again = n !== undefined;
+    if (n === undefined) this.numbers.set(rowId, (n = this.numbers.size + 1));
+    return `step ${n}${again ? ' (updated)' : ''}: ${formatAction(action, 'recorded')} (${latencyMs} ms)`;
+  }
+}
 
 export function registerRecordCommands(program: Command): void {
   program
@@ -79,6 +95,7 @@ export function registerRecordCommands(program: Command): void {
         const { privacy, stopHotkey } = recordChoices(opts, readSettings(lib.home), process.platform);
         const { startLiveRecording } = await import('../../tracker/live-recording.js');
         const verbose = (line: string) => opts.verbose && process.stderr.write(`${line}\n`);
+        const steps = new VerboseSteps();
         let requestStop: () => void = () => {};
         const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
         const live = await startLiveRecording({
@@ -92,7 +109,7 @@ export function registerRecordCommands(program: Command): void {
           stopHotkey,
           onStopHotkey: () => requestStop(),
           onDiskFull: () => requestStop(),
-          onCommitted: (rowId, _action, latencyMs) => verbose(`action ${rowId} recorded (${latencyMs} ms)`),
+          onCommitted: (rowId, action, latencyMs) => verbose(steps.line(rowId, action, latencyMs)),
         });
         const onSignal = () => requestStop();
         process.once('SIGINT', onSignal);

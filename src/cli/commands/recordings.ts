@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander';
 import { formatTimestamp } from '../../core/wall-clock.js';
 import type { ActionRecord, Recording } from '../../library/library.js';
 import { interchangeText } from '../../pipeline/pc-tracker/interchange-text.js';
-import { output, parseId, table, withLibrary } from '../context.js';
+import { oneLine, output, parseId, table, withLibrary } from '../context.js';
 
 function summary(r: Recording, actions: number) {
   return {
@@ -20,12 +20,6 @@ function summary(r: Recording, actions: number) {
     endedAt: r.endedAt === null ? null : new Date(r.endedAt).toISOString(),
     source: r.source,
   };
-}
-
-function oneLine(text: string | null, max = 60): string {
-  if (!text) return '';
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
 function actionJson(a: ActionRecord, r: Recording) {
@@ -105,9 +99,11 @@ export function registerRecordingCommands(program: Command): void {
               ? `interrupted: its recorder stopped without finishing; last action at ${data.endedAt ?? 'none'} (refine, complete and export take it by id)`
               : '',
             r.screen ? `screen: ${r.screen.physicalWidth}x${r.screen.physicalHeight} @${r.screen.scaleFactor}x` : '',
+            `${actions.length} steps`,
           ].filter(Boolean);
-          const rows = data.actions.map((a) => [
-            String(a.seq),
+          // Steps numbered 1..N (seq can have gaps where the recorder merged or dropped actions).
+          const rows = data.actions.map((a, i) => [
+            String(i + 1),
             a.timestamp,
             a.text.replace(/\n/g, '\\n'),
             a.element ? a.element.name : '',

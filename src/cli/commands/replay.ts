@@ -1,4 +1,6 @@
 import { type Command, Option } from 'commander';
+import { displayProblem } from '../../agents/display.js';
+import { grounderOption } from '../grounder-option.js';
 import { output, parseId, UsageError, withLibrary } from '../context.js';
 
 interface ReplayCliOptions {
@@ -10,6 +12,7 @@ interface ReplayCliOptions {
 }
 
 export function registerReplayCommands(program: Command): void {
+  const grounder = grounderOption('grounder for click targets');
   program
     .command('replay')
     .description(
@@ -18,7 +21,8 @@ export function registerReplayCommands(program: Command): void {
     .argument('<id>', 'recording id (a raw recording is replayed through its refined version)', parseId)
     .option('--coordinates', 'naive baseline: replay the recorded points scaled to this screen, no grounding')
     .option('--keep-going', 'go on after a click that cannot be grounded')
-    .option('--grounder <name>', 'ocr, vlm or omniparser', 'ocr')
+    .addOption(grounder.option.default('ocr'))
+    .addHelpText('after', grounder.help)
     .option('--settle-ms <ms>', 'pause before each screenshot', '1500')
     .addOption(new Option('--device <device>', 'where local models run').choices(['auto', 'cpu', 'cuda', 'webgpu']))
     .action(async (id: number, opts: ReplayCliOptions, cmd: Command) =>
@@ -26,9 +30,13 @@ export function registerReplayCommands(program: Command): void {
         const settleMs = Number(opts.settleMs);
         if (!(settleMs >= 0))
           throw new UsageError(`--settle-ms must be a number of milliseconds, not "${opts.settleMs}"`);
-        const [{ replayOnDesktop }, { RunControl }] = await Promise.all([
+        // Before nut-js loads: without a display it kills the process instead of throwing.
+        const noDisplay = displayProblem(process.env, 'replay');
+        if (noDisplay) throw new Error(noDisplay);
+        const [{ replayOnDesktop }, { RunControl }, { replayVerdict }] = await Promise.all([
           import('../../agents/desktop.js'),
           import('../../agents/loop/control.js'),
+          import('../../agents/replay/replay.js'),
         ]);
         const control = new RunControl();
         const onSignal = () => control.stop('stopped by a signal');
@@ -50,11 +58,11 @@ export function registerReplayCommands(program: Command): void {
               process.stdout.write(`${String(s.seq).padStart(3)} ${s.outcome.padEnd(14)} ${s.action}${where}${why}\n`);
             },
           });
-          output(cmd, report, () =>
-            // One closing line that agrees with the stored status and the exit code (SPEC §3).
-            report.completed
-              ? `completed: ${report.steps.length} steps, ${report.found} grounded (replay ${report.replay} of recording ${report.source}, ${report.mode})`
-              : `stopped at step ${report.stoppedAt!.step}: ${report.stoppedAt!.reason} (replay ${report.replay} of recording ${report.source}, ${report.mode})`,
+          output(
+            cmd,
+            report,
+            () =>
+              `replay ${report.replay} of recording ${report.source} (${report.mode}): ${report.steps.length} steps, ${report.found} grounded, ${report.notFound} not found — ${replayVerdict(report)}`,
           );
           if (!report.completed) process.exitCode = 1;
         } finally {

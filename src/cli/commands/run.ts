@@ -1,4 +1,6 @@
 import { type Command, Option } from 'commander';
+import { displayProblem } from '../../agents/display.js';
+import { grounderOption } from '../grounder-option.js';
 import { globalOptions, output, UsageError, withLibrary } from '../context.js';
 
 /**
@@ -40,6 +42,7 @@ async function askYesNo(question: string): Promise<boolean> {
 }
 
 export function registerRunCommands(program: Command): void {
+  const grounder = grounderOption('grounder for click targets (default: grounder.name in settings.json, else ocr)');
   program
     .command('run')
     .description('run the desktop agent on this screen for a task; prints "recording <id>" and each step')
@@ -52,12 +55,7 @@ export function registerRunCommands(program: Command): void {
       '--planner-model <name>',
       'planner: model name (default $PCAGENT_PLANNER_MODEL, else planner.model in settings.json)',
     )
-    .addOption(
-      new Option(
-        '--grounder <name>',
-        'grounder for click targets (default: grounder.name in settings.json, else ocr)',
-      ).choices(['ocr', 'vlm', 'omniparser']),
-    )
+    .addOption(grounder.option)
     .option('--max-steps <n>', 'actions at most', '50')
     .option('--settle-ms <n>', 'pause before each screenshot', '2000')
     .option('--wait-ms <n>', 'how long the `wait` action waits', '3000')
@@ -78,7 +76,8 @@ export function registerRunCommands(program: Command): void {
       '\nA flag wins over the environment, which wins over <data dir>/settings.json: the planner from\n' +
         '{"planner": {"endpoint", "model", "apiKey"}}, the grounder from {"grounder": {"name", "vlm": {"endpoint",\n' +
         '"model", "apiKey"}}} (or PCAGENT_VLM_ENDPOINT, PCAGENT_VLM_MODEL, PCAGENT_VLM_API_KEY). OPENAI_API_KEY wins\n' +
-        "over the planner's stored key, which is only sent to the endpoint it was saved with.",
+        "over the planner's stored key, which is only sent to the endpoint it was saved with." +
+        grounder.help.trimEnd(),
     )
     .action(async (task: string, opts: RunOptions, cmd: Command) => {
       const maxSteps = count('--max-steps', opts.maxSteps, 1, 1000);
@@ -89,6 +88,10 @@ export function registerRunCommands(program: Command): void {
       const say = (line: string) => {
         if (!json) process.stdout.write(`${line}\n`);
       };
+
+      // Before nut-js loads: without a display it kills the process instead of throwing.
+      const noDisplay = displayProblem(process.env, 'run');
+      if (noDisplay) throw new Error(noDisplay);
 
       await withLibrary(cmd, async (lib) => {
         const [{ readSettings, runChoices }, { runOnDesktop }, { RunControl }] = await Promise.all([

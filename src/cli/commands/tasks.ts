@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { output, table, withLibrary } from '../context.js';
+import { oneLine, output, table, withLibrary } from '../context.js';
 
 export function registerTaskCommands(program: Command): void {
   const tasks = program.command('tasks').description('given tasks for annotators (tasks.json format)');
@@ -26,13 +26,7 @@ export function registerTaskCommands(program: Command): void {
             ? 'no tasks (add some with `pcagent tasks import tasks.json`)'
             : table(
                 ['ID', 'STATUS', 'LEVEL', 'CATEGORY', 'TASK'],
-                all.map((t) => [
-                  String(t.id),
-                  t.status,
-                  t.level ?? '',
-                  t.category ?? '',
-                  t.description.replace(/\s+/g, ' ').slice(0, 80),
-                ]),
+                all.map((t) => [String(t.id), t.status, t.level ?? '', t.category ?? '', oneLine(t.description, 80)]),
               ),
         );
       }),

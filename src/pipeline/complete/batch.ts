@@ -4,7 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { Provenance } from '../../core/actions.js';
 import type { ActionRecord, Library } from '../../library/library.js';
-import { ensureOutputDir } from '../../library/output-dir.js';
+import { prepareOutputDir } from '../../library/output-dir.js';
 import {
   CHECK_CORRECTED_TEXT,
   CHECK_GOOD_TEXT,
@@ -68,7 +68,7 @@ export function writeBatch(
 ): WriteBatchReport {
   const requests: Record<Pass, number> = { desc: 0, check: 0, thought: 0 };
   const file = path.resolve(options.file);
-  ensureOutputDir(path.dirname(file));
+  prepareOutputDir(path.dirname(file));
   const temp = `${file}.${process.pid}.tmp`;
   const fd = fs.openSync(temp, 'w');
   let rounds = 0;

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { Library, Recording } from '../../library/library.js';
-import { ensureOutputDir } from '../../library/output-dir.js';
+import { prepareOutputDir } from '../../library/output-dir.js';
 import { exportTrackerRecording } from '../pc-tracker/export.js';
 import { type ExportFormat, recordingSteps, type StepOptions } from './steps.js';
 import { baseResult, type FormatWriter, type RecordingResult } from './writer.js';
@@ -105,7 +105,8 @@ export async function exportRecordings(
   out: string,
   options: ExportOptions = {},
 ): Promise<ExportReport> {
-  const writer = await writerFor(format, ensureOutputDir(out), options);
+  // Checked before anything is written: an impossible folder is one line, not a half export.
+  const writer = await writerFor(format, prepareOutputDir(out), options);
   const results: RecordingResult[] = [];
   const onStep = () => {
     options.onStep?.();

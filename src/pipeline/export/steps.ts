@@ -9,6 +9,7 @@
  */
 import { type Action, isClick } from '../../core/actions.js';
 import { formatAction } from '../../core/grammar.js';
+import { frameLookup } from '../../library/frame-lookup.js';
 import type { ActionRecord, Frame, Library, Recording } from '../../library/library.js';
 import { PLANNER_HISTORY_STEPS, type PlannerStep } from '../../agents/planner/prompt.js';
 import { interchangeText } from '../pc-tracker/interchange-text.js';
@@ -77,8 +78,8 @@ export interface ExportStep {
  */
 export function recordingSteps(lib: Library, recording: Recording, options: StepOptions = {}): ExportStep[] {
   const actions = lib.listActions(recording.id);
-  // A refined recording shares the raw recording's unchanged frames: the library's lookup finds both.
-  const frameOf = lib.frameLookup(recording.id);
+  // A refined recording's unchanged frames are rows of its raw parent: the shared lookup finds them.
+  const frameOf = frameLookup(lib, recording.id);
   const task = recording.description?.trim() ?? '';
   const t0 = actions[0]?.time ?? recording.startedAt;
   const done: PlannerStep[] = [];

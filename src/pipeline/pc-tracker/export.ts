@@ -4,6 +4,7 @@ import { isClick } from '../../core/actions.js';
 import { formatAction } from '../../core/grammar.js';
 import { formatCompactTimestamp, formatTimestamp } from '../../core/wall-clock.js';
 import { copyFileAtomic, writeTextAtomic } from '../../library/atomic-file.js';
+import { frameLookup } from '../../library/frame-lookup.js';
 import type { ActionRecord, Library, Recording } from '../../library/library.js';
 import { interchangeText } from './interchange-text.js';
 import { type MarkdownStep, renderMarkdown } from './markdown.js';
@@ -38,7 +39,7 @@ export function exportTrackerRecording(lib: Library, recording: Recording, outDi
   const shotDir = path.join(outDir, SCREENSHOT_DIR);
   fs.mkdirSync(shotDir, { recursive: true });
   const actions = lib.listActions(recording.id);
-  const frameOf = lib.frameLookup(recording.id);
+  const frameOf = frameLookup(lib, recording.id);
   const lines: string[] = [];
   const steps: MarkdownStep[] = [];
   let screenshots = 0;

@@ -12,8 +12,13 @@ export interface ImportOptions {
 
 export interface ImportReport {
   imported: { id: number; name: string; actions: number; frames: number }[];
-  /** Recordings of this folder that are already in the library (matched by their JSONL path). */
+  /**
+   * Recordings of this folder that are already in the library: the same JSONL content (a copy of
+   * the folder elsewhere is the same recording), or the same JSONL path for older imports.
+   */
   alreadyImported: { id: number; name: string }[];
+  /** Screenshots named by a line but absent (with --skip-bad-lines: the step is imported without it). */
+  missingScreenshots: { file: string; line: number; path: string }[];
   tasks: { added: number; skipped: number };
   skippedLines: { file: string; line: number; message: string }[];
 }
@@ -35,26 +40,49 @@ export async function importTrackerFolder(
       `${first.file}:${first.line}: ${first.message}${more}; nothing was imported (use --skip-bad-lines to import the rest)`,
     );
   }
-  if (folder.missingFiles.length > 0) {
+  if (folder.missingFiles.length > 0 && !options.skipBadLines) {
     const names = folder.missingFiles.map((m) => `${m.path} (${path.basename(m.file)}:${m.line})`);
     const shown = names.slice(0, 5).join(', ') + (names.length > 5 ? `, and ${names.length - 5} more` : '');
-    throw new TrackerFormatError(`missing screenshot files: ${shown}; nothing was imported`);
+    throw new TrackerFormatError(
+      `missing screenshot files: ${shown}; nothing was imported (use --skip-bad-lines to import the steps without them)`,
+    );
   }
+  // --skip-bad-lines: a step whose screenshot is gone is kept without it (and named in the report).
+  const present = (file: string | null): string | null => (file && fs.existsSync(file) ? file : null);
+  const recordings = folder.missingFiles.length
+    ? folder.recordings.map((rec) => ({
+        ...rec,
+        steps: rec.steps.map((st) => ({
+          ...st,
+          screenshot: present(st.screenshot),
+          markedScreenshot: present(st.markedScreenshot),
+        })),
+      }))
+    : folder.recordings;
 
   const report: ImportReport = {
     imported: [],
     alreadyImported: [],
     tasks: lib.importTasks(folder.tasks),
     skippedLines: folder.badLines,
+    missingScreenshots: folder.missingFiles,
   };
-  for (const rec of folder.recordings) {
+  for (const rec of recordings) {
     const source = `pc-tracker:${fs.realpathSync(rec.jsonlPath)}`;
-    const existing = lib.listRecordings().find((r) => r.source === source);
+    const contentSha256 = sha256(fs.readFileSync(rec.jsonlPath));
+    const existing = lib
+      .listRecordings()
+      .find(
+        (r) =>
+          r.source?.startsWith('pc-tracker:') &&
+          ((r.meta.import as { jsonlSha256?: unknown } | undefined)?.jsonlSha256 === contentSha256 ||
+            r.source === source),
+      );
     if (existing) {
       report.alreadyImported.push({ id: existing.id, name: existing.name });
       continue;
     }
-    const recording = await importRecording(lib, rec, source);
+    const recording = await importRecording(lib, rec, source, contentSha256);
     report.imported.push({
       id: recording.id,
       name: recording.name,
@@ -65,7 +93,12 @@ export async function importTrackerFolder(
   return report;
 }
 
-async function importRecording(lib: Library, rec: TrackerRecording, source: string): Promise<Recording> {
+async function importRecording(
+  lib: Library,
+  rec: TrackerRecording,
+  source: string,
+  jsonlSha256: string,
+): Promise<Recording> {
   const last = rec.steps[rec.steps.length - 1];
   const status = last?.action.kind === 'fail' ? 'failed' : 'finished';
   // Frame metadata is read before the transaction: sharp is asynchronous, SQLite transactions are not.
@@ -109,6 +142,7 @@ async function importRecording(lib: Library, rec: TrackerRecording, source: stri
     utcOffsetMin: rec.utcOffsetMin,
     startedAt: rec.startedAt,
     source,
+    meta: { import: { jsonlSha256 } },
   });
   const dir = lib.recordingDir(recording.id);
   try {

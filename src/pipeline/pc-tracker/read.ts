@@ -80,9 +80,18 @@ export function readTrackerFolder(dir: string): TrackerFolder {
 }
 
 export function readTasksFile(file: string): NewTask[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new TrackerFormatError(`${file} does not exist`);
+    if (code === 'EISDIR') throw new TrackerFormatError(`${file} is a folder, not a tasks.json file`);
+    throw new TrackerFormatError(`cannot read ${file}: ${(err as Error).message}`);
+  }
   let raw: unknown;
   try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    raw = JSON.parse(text);
   } catch (err) {
     throw new TrackerFormatError(`${file}: not valid JSON (${(err as Error).message})`);
   }

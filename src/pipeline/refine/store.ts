@@ -19,6 +19,7 @@ import {
   type Recording,
   sha256,
 } from '../../library/library.js';
+import { frameLookup } from '../../library/frame-lookup.js';
 import type { EncodedFrame } from './frames.js';
 import type { FrameRef, RefineOptions, RefineRecord, RefineStep, StepCounts } from './model.js';
 
@@ -98,7 +99,7 @@ function excludedWindows(meta: Record<string, unknown>): Rect[] | null {
 
 /** Loads a raw recording as the model the steps work on. */
 export function loadRecord(lib: Library, raw: Recording): RefineRecord {
-  const frameById = lib.frameLookup(raw.id);
+  const frames = frameLookup(lib, raw.id);
   const listed = new Map<string, Set<string>>();
   const fileExists = (rel: string): boolean => {
     const abs = lib.absolutePath(rel);
@@ -112,7 +113,7 @@ export function loadRecord(lib: Library, raw: Recording): RefineRecord {
   };
   const frameOf = (id: number | null): { ref: FrameRef | null; missing: boolean } => {
     if (id === null) return { ref: null, missing: false };
-    const f = frameById(id);
+    const f = frames(id);
     if (!f) return { ref: null, missing: true };
     const ref: FrameRef = {
       id: f.id,
