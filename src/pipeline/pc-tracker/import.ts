@@ -130,7 +130,6 @@ async function importRecording(lib: Library, rec: TrackerRecording, source: stri
         return f.id;
       };
       rec.steps.forEach((s, i) => {
-        const description = s.checkedDescription ?? s.actionDescription;
         lib.appendAction(recording.id, {
           seq: i + 1,
           time: s.time,
@@ -138,8 +137,9 @@ async function importRecording(lib: Library, rec: TrackerRecording, source: stri
           element: s.element,
           frameId: frameId(s.screenshot, 'screen'),
           markedFrameId: frameId(s.markedScreenshot, 'marked'),
-          description: description ? { text: description, source: 'imported' } : null,
-          check: s.checkedDescription ? { text: 'Good', source: 'imported' } : null,
+          // The verdict is kept verbatim (a correction is already in the description).
+          description: s.description ? { text: s.description, source: 'imported' } : null,
+          check: s.checkVerdict ? { text: s.checkVerdict, source: 'imported' } : null,
           thought: s.thought ? { text: s.thought, source: 'imported' } : null,
           extra: s.extra,
         });
