@@ -3,6 +3,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { copyFileAtomic } from '../../library/atomic-file.js';
 import { type FrameFormat, type Library, type Recording, sha256 } from '../../library/library.js';
+import { PC_TRACKER_SOURCE } from './schema.js';
 import { readTrackerFolder, type TrackerRecording, TrackerFormatError } from './read.js';
 
 export interface ImportOptions {
@@ -48,7 +49,7 @@ export async function importTrackerFolder(
     skippedLines: folder.badLines,
   };
   for (const rec of folder.recordings) {
-    const source = `pc-tracker:${fs.realpathSync(rec.jsonlPath)}`;
+    const source = `${PC_TRACKER_SOURCE}${fs.realpathSync(rec.jsonlPath)}`;
     const existing = lib.listRecordings().find((r) => r.source === source);
     if (existing) {
       report.alreadyImported.push({ id: existing.id, name: existing.name });
