@@ -12,6 +12,7 @@ import type { Action } from '../core/actions.js';
 import type { SelectOptions } from './grounding/select.js';
 import type { ReplayMode, ReplayReport, ReplayStep } from './replay/replay.js';
 import type { BackendPreference } from '../tracker/capture/capture-types.js';
+import type { PlannerOptions } from './planner/planner.js';
 
 /** What was set up for a run: printed by the CLI, shown by the app. */
 export interface DesktopInfo {
@@ -27,7 +28,7 @@ export interface DesktopInfo {
 export interface DesktopRunOptions {
   readonly lib: Library;
   readonly task: string;
-  readonly planner: { readonly endpoint: string; readonly model: string; readonly apiKey?: string };
+  readonly planner: PlannerOptions;
   readonly grounder: string;
   readonly grounderOptions?: Omit<SelectOptions, 'device' | 'dataDir'>;
   readonly device?: Device;

@@ -3,7 +3,7 @@ import type { RunControl } from '../agents/loop/control.js';
 import type { AgentStep } from '../agents/loop/run-agent.js';
 import type { ReplayStep } from '../agents/replay/replay.js';
 import type { ActionRecord } from '../library/library.js';
-import { readSettings, runChoices } from '../library/settings.js';
+import { readPlannerPrompt, readSettings, runChoices } from '../library/settings.js';
 import { type BackendContext, frameDto, frameOrNull, type HandlersOf } from './context.js';
 
 /** Why the agent cannot act on this machine's screen, or null when it can. */
@@ -153,6 +153,7 @@ export function agentHandlers(ctx: BackendContext, env: NodeJS.ProcessEnv = proc
         {
           planner: input.planner?.endpoint || undefined,
           plannerModel: input.planner?.model || undefined,
+          plannerProfile: input.planner?.profile,
           grounder: input.grounder,
         },
         env,
@@ -167,7 +168,13 @@ export function agentHandlers(ctx: BackendContext, env: NodeJS.ProcessEnv = proc
         const result = await runOnDesktop({
           lib: ctx.lib,
           task: input.task,
-          planner: { endpoint, model, apiKey },
+          planner: {
+            endpoint,
+            model,
+            apiKey,
+            profile: chosen.planner.profile,
+            instructions: readPlannerPrompt(chosen.planner.prompt),
+          },
           grounder,
           grounderOptions: { vlm: chosen.vlm },
           maxSteps: input.maxSteps,

@@ -14,6 +14,8 @@ import {
   plannerUserPrompt,
   type PlannerStep,
 } from './prompt.js';
+import { pcAgentText } from './profiles/pc-agent.js';
+import { DEFAULT_PLANNER_PROFILE, type PlannerProfile, PROFILE_SAMPLING } from '../../core/planner-profiles.js';
 
 export type { PlannerStep } from './prompt.js';
 
@@ -31,8 +33,12 @@ export interface PlannerOptions {
   readonly maxReasks?: number;
   /** Output limit (default 512 tokens). */
   readonly maxTokens?: number;
-  /** Sampling temperature (default 0: the same screen gives the same plan). */
+  /** Sampling temperature (default 0: the same screen gives the same plan; the profile's when it has one). */
   readonly temperature?: number;
+  /** The input layout the model expects (default `generic`; see profiles/profiles.ts). */
+  readonly profile?: PlannerProfile;
+  /** Replaces the profile's instruction text (e.g. the exact wording a checkpoint was trained with). */
+  readonly instructions?: string;
 }
 
 export interface PlanRequest {
@@ -121,6 +127,20 @@ export class Planner {
 
   /** The chat messages of the first request for a step. */
   messages(request: PlanRequest): Message[] {
+    const profile = this.options.profile ?? DEFAULT_PLANNER_PROFILE;
+    if (profile === 'pc-agent') {
+      const text = pcAgentText({ ...request, instructions: this.options.instructions });
+      return [
+        {
+          role: 'user',
+          content: [
+            { type: 'image_url', image_url: { url: imageUrl(request.screenshot) } },
+            { type: 'text', text },
+          ],
+        },
+      ];
+    }
+    if (profile !== 'generic') throw new PlannerError(`the planner profile "${profile}" is not available yet`);
     const content: ContentPart[] = [
       {
         type: 'text',
@@ -129,7 +149,7 @@ export class Planner {
       { type: 'image_url', image_url: { url: imageUrl(request.screenshot) } },
     ];
     return [
-      { role: 'system', content: plannerSystemPrompt() },
+      { role: 'system', content: this.options.instructions ?? plannerSystemPrompt() },
       { role: 'user', content },
     ];
   }
@@ -170,11 +190,12 @@ export class Planner {
     usage: { promptTokens: number; completionTokens: number },
     signal: AbortSignal | undefined,
   ): Promise<string> {
-    const maxTokens = this.options.maxTokens ?? 512;
+    const sampling = PROFILE_SAMPLING[this.options.profile ?? DEFAULT_PLANNER_PROFILE];
+    const maxTokens = this.options.maxTokens ?? sampling?.maxTokens ?? 512;
     // Reasoning models take only the default temperature and count reasoning as output.
     const limit = REASONING_MODEL.test(this.model)
       ? { max_completion_tokens: maxTokens + 4000 }
-      : { max_tokens: maxTokens, temperature: this.options.temperature ?? 0 };
+      : { max_tokens: maxTokens, temperature: this.options.temperature ?? sampling?.temperature ?? 0 };
     let response: OpenAI.Chat.Completions.ChatCompletion;
     try {
       response = await this.client.chat.completions.create({ model: this.model, messages, ...limit }, { signal });
