@@ -15,6 +15,7 @@ import { isDestructive, runAgent, type RunAgentOptions } from '../../src/agents/
 import { encodePng, type Screenshot } from '../../src/agents/loop/screenshot.js';
 import { normaliseEndpoint, Planner, PlannerError, type PlannerStep } from '../../src/agents/planner/planner.js';
 import { PC_AGENT_INSTRUCTIONS } from '../../src/agents/planner/profiles/pc-agent.js';
+import { UI_TARS_INSTRUCTIONS } from '../../src/agents/planner/profiles/ui-tars.js';
 import type { Action } from '../../src/core/actions.js';
 import { Library } from '../../src/library/library.js';
 import { tempDir } from '../support/fixture.js';
@@ -214,6 +215,52 @@ describe('Planner', () => {
     expect(body.messages![0]!.content).toBe('MY SYSTEM PROMPT');
     expect((body.messages![1]!.content as { type: string }[]).map((p) => p.type)).toEqual(['text', 'image_url']);
     expect((body as { temperature?: number }).temperature).toBe(0);
+  });
+
+  it('ui-tars profile: text then screenshot, answers parsed with @ui-tars/action-parser into screen pixels', async () => {
+    const screen = await sharp({ create: { width: 1920, height: 1080, channels: 3, background: '#fff' } })
+      .png()
+      .toBuffer();
+    // UI-TARS 1.5 points in the pixels of its resized image: sides rounded to multiples of 28 (1932×1092 here).
+    server.next(
+      "Thought: The Slide menu is in the menu bar.\nAction: click(start_box='<|box_start|>(966,546)<|box_end|>')",
+    );
+    const plan = await planner({ profile: 'ui-tars' }).plan({
+      task: 'Add a slide',
+      history: history.slice(0, 2),
+      screenshot: { png: screen },
+    });
+    expect(plan.thought).toBe('The Slide menu is in the menu bar.');
+    expect(plan.action).toEqual({ kind: 'click', at: { x: 960, y: 540 } });
+    const body = server.chats[0]!.body!;
+    expect(body.messages!.map((m) => m.role)).toEqual(['user']);
+    const parts = body.messages![0]!.content as { type: string }[];
+    expect(parts.map((p) => p.type)).toEqual(['text', 'image_url']);
+    const text = contentText(parts);
+    expect(text).toBe(
+      `${UI_TARS_INSTRUCTIONS}Add a slide\n\n## History\n` +
+        "Thought: thought number 1\nAction: click element: the 'Button 1' button\n\nThought: thought number 2\nAction: type text: text 2",
+    );
+
+    for (const [answer, action] of [
+      ["Action: left_double(start_box='(0,0)')", { kind: 'double_click', at: { x: 0, y: 0 } }],
+      ["Action: right_single(start_box='(1932,1092)')", { kind: 'right_click', at: { x: 1920, y: 1080 } }],
+      [
+        "Action: drag(start_box='(0,0)', end_box='(966,546)')",
+        { kind: 'drag', from: { x: 0, y: 0 }, to: { x: 960, y: 540 } },
+      ],
+      ["Action: hotkey(key='ctrl s')", { kind: 'hotkey', keys: ['ctrl', 's'] }],
+      ["Action: hotkey(key='enter')", { kind: 'key', key: 'enter' }],
+      ["Action: type(content='Hello, world')", { kind: 'type', text: 'Hello, world' }],
+      ["Action: scroll(start_box='(10,10)', direction='down')", { kind: 'scroll', dx: 0, dy: -5 }],
+      ['Action: wait()', { kind: 'wait' }],
+      ["Action: finished(content='done')", { kind: 'finish' }],
+    ] as const) {
+      server.reset();
+      server.next(`Thought: t\n${answer}`);
+      const p = await planner({ profile: 'ui-tars' }).plan({ task: 'T', history: [], screenshot: { png: screen } });
+      expect(p.action).toEqual(action);
+    }
   });
 
   it('adds /v1 to a bare host', () => {

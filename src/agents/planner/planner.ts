@@ -10,11 +10,14 @@ import type { Action } from '../../core/actions.js';
 import {
   ACTION_LABEL,
   parsePlannerAnswer,
+  PLANNER_HISTORY_STEPS,
   plannerSystemPrompt,
   plannerUserPrompt,
   type PlannerStep,
 } from './prompt.js';
+import type { Size } from '../../core/geometry.js';
 import { pcAgentText } from './profiles/pc-agent.js';
+import { parseUiTarsAnswer, pngSize, uiTarsText } from './profiles/ui-tars.js';
 import { DEFAULT_PLANNER_PROFILE, type PlannerProfile, PROFILE_SAMPLING } from '../../core/planner-profiles.js';
 
 export type { PlannerStep } from './prompt.js';
@@ -47,6 +50,8 @@ export interface PlanRequest {
   readonly history: readonly PlannerStep[];
   /** The current screenshot: encoded image bytes (PNG/JPEG) or a URL (`data:` or http). */
   readonly screenshot: { readonly png: Uint8Array } | { readonly jpeg: Uint8Array } | { readonly url: string };
+  /** Screen size of the screenshot (the ui-tars profile maps its coordinates to it; default: read from a PNG). */
+  readonly screenSize?: Size;
   /** Click targets that were not found on this screen: asks for a new plan (a re-plan). */
   readonly notFound?: readonly string[];
   readonly signal?: AbortSignal;
@@ -140,6 +145,18 @@ export class Planner {
         },
       ];
     }
+    if (profile === 'ui-tars') {
+      const text = uiTarsText(request.task, request.history.slice(-PLANNER_HISTORY_STEPS), this.options.instructions);
+      return [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text },
+            { type: 'image_url', image_url: { url: imageUrl(request.screenshot) } },
+          ],
+        },
+      ];
+    }
     if (profile !== 'generic') throw new PlannerError(`the planner profile "${profile}" is not available yet`);
     const content: ContentPart[] = [
       {
@@ -162,7 +179,7 @@ export class Planner {
     const usage = { promptTokens: 0, completionTokens: 0 };
     for (let requests = 1; ; requests++) {
       const raw = await this.complete(messages, usage, request.signal);
-      const answer = parsePlannerAnswer(raw);
+      const answer = this.parse(raw, request);
       if (answer.ok) {
         return {
           thought: answer.thought,
@@ -183,6 +200,13 @@ export class Planner {
       }
       messages.push({ role: 'assistant', content: raw }, { role: 'user', content: reaskText(answer.problem) });
     }
+  }
+
+  private parse(raw: string, request: PlanRequest): ReturnType<typeof parsePlannerAnswer> {
+    if ((this.options.profile ?? DEFAULT_PLANNER_PROFILE) !== 'ui-tars') return parsePlannerAnswer(raw);
+    const size = request.screenSize ?? ('png' in request.screenshot ? pngSize(request.screenshot.png) : null);
+    if (!size) throw new PlannerError('the ui-tars profile needs the screen size of the screenshot');
+    return parseUiTarsAnswer(raw, size);
   }
 
   private async complete(
