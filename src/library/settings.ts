@@ -11,7 +11,7 @@ import { writeFileAtomic } from './atomic-file.js';
  * it). Sections:
  *
  *   completion   {endpoint, model, apiKey}   the cognition-completion model (`pcagent complete`)
- *   planner      {endpoint, model, apiKey}   the agent's planner (`pcagent run`)
+ *   planner      {endpoint, model, apiKey, profile, prompt}   the agent's planner (`pcagent run`)
  *   grounder     {name, vlm: {endpoint, model, apiKey}}   the agent's default grounder
  *   privacy      {excludedApps, excludedTitles}   what the recorder never stores a frame of
  *   hotkeys      {stopRecording, abortAgent}   global shortcuts, Electron accelerator form
