@@ -13,6 +13,7 @@ import type { SelectOptions } from './grounding/select.js';
 import type { ReplayMode, ReplayReport, ReplayStep } from './replay/replay.js';
 import { assertDisplay } from './display.js';
 import type { BackendPreference } from '../platform/capture/capture-types.js';
+import type { PlannerOptions } from './planner/planner.js';
 
 /** What was set up for a run: printed by the CLI, shown by the app. */
 export interface DesktopInfo {
@@ -28,10 +29,8 @@ export interface DesktopInfo {
 export interface DesktopRunOptions {
   readonly lib: Library;
   readonly task: string;
-  /** A model endpoint, or a planner of the caller's own (the eval runner's scripted plans). */
-  readonly planner:
-    | { readonly endpoint: string; readonly model: string; readonly apiKey?: string }
-    | { readonly custom: AgentPlanner; readonly name: string };
+  /** A model endpoint (with its profile), or a planner of the caller's own (the eval runner's scripted plans). */
+  readonly planner: PlannerOptions | { readonly custom: AgentPlanner; readonly name: string };
   readonly grounder: string;
   readonly grounderOptions?: Omit<SelectOptions, 'device' | 'dataDir'>;
   readonly device?: Device;

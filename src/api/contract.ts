@@ -1,3 +1,4 @@
+import { PLANNER_PROFILES, type PlannerProfile } from '../core/planner-profiles.js';
 import { z } from 'zod';
 
 /**
@@ -107,8 +108,8 @@ export interface SettingsDto {
   home: string;
   /** The cognition-completion model (`pcagent complete`). */
   completion: EndpointDto;
-  /** The agent's planner (`pcagent run`). */
-  planner: EndpointDto;
+  /** The agent's planner (`pcagent run`), its input layout and the file replacing its instructions. */
+  planner: EndpointDto & { profile: PlannerProfile; prompt: string | null };
   /** The agent's default grounder; `vlm` uses the grounding endpoint. */
   grounder: { name: GrounderName; vlm: EndpointDto };
   /** What the tracker never stores: frames of these applications / window titles are blacked out. */
@@ -291,7 +292,11 @@ export const inputSchemas = {
       grounder: Grounder.optional(),
       /** Overrides the planner of the settings for this run. */
       planner: z
-        .object({ endpoint: Url.optional(), model: z.string().trim().max(256).optional() })
+        .object({
+          endpoint: Url.optional(),
+          model: z.string().trim().max(256).optional(),
+          profile: z.enum(PLANNER_PROFILES).optional(),
+        })
         .strict()
         .optional(),
       maxSteps: z.number().int('expected a whole number').min(1).max(1000).optional(),
@@ -313,7 +318,13 @@ export const inputSchemas = {
   'settings.set': z
     .object({
       completion: EndpointInput.optional(),
-      planner: EndpointInput.optional(),
+      planner: EndpointInput.extend({
+        profile: z.enum(PLANNER_PROFILES).optional(),
+        /** Path of the instructions file; an empty string removes it. */
+        prompt: z.string().trim().max(4096).optional(),
+      })
+        .strict()
+        .optional(),
       grounder: z.object({ name: Grounder.optional(), vlm: EndpointInput.optional() }).strict().optional(),
       privacy: z
         .object({

@@ -1,3 +1,4 @@
+import { DEFAULT_PLANNER_PROFILE, PLANNER_PROFILES, type PlannerProfile } from '../core/planner-profiles.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -10,7 +11,7 @@ import { writeFileAtomic } from './atomic-file.js';
  * it). Sections:
  *
  *   completion   {endpoint, model, apiKey}   the cognition-completion model (`pcagent complete`)
- *   planner      {endpoint, model, apiKey}   the agent's planner (`pcagent run`)
+ *   planner      {endpoint, model, apiKey, profile, prompt}   the agent's planner (`pcagent run`)
  *   grounder     {name, vlm: {endpoint, model, apiKey}}   the agent's default grounder
  *   privacy      {excludedApps, excludedTitles}   what the recorder never stores a frame of
  *   hotkeys      {stopRecording, abortAgent}   global shortcuts, Electron accelerator form
@@ -37,10 +38,17 @@ export interface EndpointSettings {
   apiKey?: string;
 }
 
+/** The planner's endpoint, its input layout and an optional file replacing its instructions. */
+export interface PlannerSettings extends EndpointSettings {
+  profile: PlannerProfile;
+  /** Path of a text file whose content replaces the profile's instruction text. */
+  prompt?: string;
+}
+
 /** The settings with defaults applied. */
 export interface Settings {
   completion: EndpointSettings;
-  planner: EndpointSettings;
+  planner: PlannerSettings;
   grounder: { name: SettingsGrounder; vlm: EndpointSettings };
   privacy: { excludedApps: string[]; excludedTitles: string[] };
   hotkeys: { stopRecording: string; abortAgent: string };
@@ -52,7 +60,7 @@ export type EndpointPatch = { [K in keyof EndpointSettings]?: string };
 /** A change to the settings: absent sections and fields are left as they are. */
 export interface SettingsPatch {
   completion?: EndpointPatch;
-  planner?: EndpointPatch;
+  planner?: EndpointPatch & { profile?: PlannerProfile; prompt?: string };
   grounder?: { name?: SettingsGrounder; vlm?: EndpointPatch };
   privacy?: { excludedApps?: string[]; excludedTitles?: string[] };
   hotkeys?: { stopRecording?: string; abortAgent?: string };
@@ -91,7 +99,7 @@ const Hotkey = z.string().superRefine((text, ctx) => {
 // Loose objects: fields and sections this version does not know are kept as they are.
 const SettingsFile = z.looseObject({
   completion: EndpointSection.optional(),
-  planner: EndpointSection.optional(),
+  planner: EndpointSection.extend({ profile: z.enum(PLANNER_PROFILES).optional(), prompt: OptionalText }).optional(),
   grounder: z.looseObject({ name: z.enum(SETTINGS_GROUNDERS).optional(), vlm: EndpointSection.optional() }).optional(),
   privacy: z
     .looseObject({
@@ -146,7 +154,11 @@ function endpointSettings(section: z.infer<typeof EndpointSection> | undefined):
 function withDefaults(file: SettingsFile): Settings {
   return {
     completion: endpointSettings(file.completion),
-    planner: endpointSettings(file.planner),
+    planner: {
+      ...endpointSettings(file.planner),
+      profile: file.planner?.profile ?? DEFAULT_PLANNER_PROFILE,
+      ...(file.planner?.prompt?.trim() ? { prompt: file.planner.prompt.trim() } : {}),
+    },
     grounder: { name: file.grounder?.name ?? 'ocr', vlm: endpointSettings(file.grounder?.vlm) },
     privacy: {
       excludedApps: file.privacy?.excludedApps ?? [],
@@ -176,6 +188,18 @@ function patchEndpoint(section: object | undefined, patch: EndpointPatch | undef
   return next;
 }
 
+function patchPlanner(section: object | undefined, patch: SettingsPatch['planner']): object | undefined {
+  const next = patchEndpoint(section, patch) as Record<string, unknown> | undefined;
+  if (!patch || !next) return next;
+  for (const key of ['profile', 'prompt'] as const) {
+    const value = patch[key];
+    if (value === undefined) continue;
+    if (value.trim() === '') delete next[key];
+    else next[key] = value.trim();
+  }
+  return next;
+}
+
 function patchFields<T extends object>(section: object | undefined, patch: T | undefined): object | undefined {
   if (!patch) return section;
   const defined = Object.entries(patch).filter(([, v]) => v !== undefined);
@@ -195,7 +219,7 @@ export function updateSettings(home: string, patch: SettingsPatch): Settings {
     if (section !== undefined) next[name] = section;
   };
   set('completion', patchEndpoint(current.completion, patch.completion));
-  set('planner', patchEndpoint(current.planner, patch.planner));
+  set('planner', patchPlanner(current.planner, patch.planner));
   if (patch.grounder) {
     const grounder: Record<string, unknown> = { ...current.grounder };
     if (patch.grounder.name !== undefined) grounder.name = patch.grounder.name;
@@ -271,7 +295,7 @@ export interface EndpointChoice {
 }
 
 export interface RunChoices {
-  planner: EndpointChoice;
+  planner: EndpointChoice & { profile: PlannerProfile; prompt: string | undefined };
   grounder: SettingsGrounder;
   /** The grounding model, used when `grounder` is `vlm`. */
   vlm: EndpointChoice;
@@ -280,6 +304,9 @@ export interface RunChoices {
 export interface RunFlags {
   planner?: string;
   plannerModel?: string;
+  plannerProfile?: PlannerProfile;
+  /** File whose text replaces the planner profile's instructions. */
+  plannerPrompt?: string;
   grounder?: SettingsGrounder;
 }
 
@@ -305,14 +332,18 @@ function layered(
  */
 export function runChoices(flags: RunFlags, env: NodeJS.ProcessEnv, settings: Settings): RunChoices {
   return {
-    planner: layered(
-      {
-        endpoint: flags.planner ?? env.PCAGENT_PLANNER_URL,
-        model: flags.plannerModel ?? env.PCAGENT_PLANNER_MODEL,
-      },
-      env.OPENAI_API_KEY,
-      settings.planner,
-    ),
+    planner: {
+      ...layered(
+        {
+          endpoint: flags.planner ?? env.PCAGENT_PLANNER_URL,
+          model: flags.plannerModel ?? env.PCAGENT_PLANNER_MODEL,
+        },
+        env.OPENAI_API_KEY,
+        settings.planner,
+      ),
+      profile: flags.plannerProfile ?? settings.planner.profile,
+      prompt: flags.plannerPrompt ?? settings.planner.prompt,
+    },
     grounder: flags.grounder ?? settings.grounder.name,
     vlm: layered(
       { endpoint: env.PCAGENT_VLM_ENDPOINT, model: env.PCAGENT_VLM_MODEL },
@@ -320,4 +351,16 @@ export function runChoices(flags: RunFlags, env: NodeJS.ProcessEnv, settings: Se
       settings.grounder.vlm,
     ),
   };
+}
+
+/** The text of the planner's instructions file (`--planner-prompt FILE`, planner.prompt); undefined when none is set. */
+export function readPlannerPrompt(file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new SettingsError(
+      `cannot read the planner prompt ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
 }

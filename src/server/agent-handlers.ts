@@ -4,7 +4,7 @@ import type { RunControl } from '../agents/loop/control.js';
 import type { AgentStep } from '../agents/loop/run-agent.js';
 import { type ReplayStep, replayVerdict } from '../agents/replay/replay.js';
 import type { ActionRecord } from '../library/library.js';
-import { readSettings, runChoices } from '../library/settings.js';
+import { readPlannerPrompt, readSettings, runChoices } from '../library/settings.js';
 import { type BackendContext, frameDto, frameOrNull, type HandlersOf } from './context.js';
 
 const noScreen = (env: NodeJS.ProcessEnv): string | null => displayProblem(env);
@@ -146,6 +146,7 @@ export function agentHandlers(ctx: BackendContext, env: NodeJS.ProcessEnv = proc
         {
           planner: input.planner?.endpoint || undefined,
           plannerModel: input.planner?.model || undefined,
+          plannerProfile: input.planner?.profile,
           grounder: input.grounder,
         },
         env,
@@ -160,7 +161,13 @@ export function agentHandlers(ctx: BackendContext, env: NodeJS.ProcessEnv = proc
         const result = await runOnDesktop({
           lib: ctx.lib,
           task: input.task,
-          planner: { endpoint, model, apiKey },
+          planner: {
+            endpoint,
+            model,
+            apiKey,
+            profile: chosen.planner.profile,
+            instructions: readPlannerPrompt(chosen.planner.prompt),
+          },
           grounder,
           grounderOptions: { vlm: chosen.vlm },
           maxSteps: input.maxSteps,

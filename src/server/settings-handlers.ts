@@ -24,7 +24,7 @@ function settingsDto(home: string, s: Settings): SettingsDto {
   return {
     home,
     completion: endpointDto(s.completion),
-    planner: endpointDto(s.planner),
+    planner: { ...endpointDto(s.planner), profile: s.planner.profile, prompt: s.planner.prompt ?? null },
     grounder: { name: s.grounder.name, vlm: endpointDto(s.grounder.vlm) },
     privacy: { excludedApps: [...s.privacy.excludedApps], excludedTitles: [...s.privacy.excludedTitles] },
     hotkeys: { ...s.hotkeys },

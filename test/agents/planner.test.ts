@@ -14,6 +14,8 @@ import { RunControl } from '../../src/agents/loop/control.js';
 import { isDestructive, runAgent, type RunAgentOptions } from '../../src/agents/loop/run-agent.js';
 import { encodePng, type Screenshot } from '../../src/agents/loop/screenshot.js';
 import { Planner, PlannerError, type PlannerStep } from '../../src/agents/planner/planner.js';
+import { PC_AGENT_INSTRUCTIONS } from '../../src/agents/planner/profiles/pc-agent.js';
+import { UI_TARS_INSTRUCTIONS } from '../../src/agents/planner/profiles/ui-tars.js';
 import type { Action } from '../../src/core/actions.js';
 import { Library } from '../../src/library/library.js';
 import { tempDir } from '../support/fixture.js';
@@ -136,6 +138,136 @@ describe('Planner', () => {
     expect(error).toBeInstanceOf(PlannerError);
     expect((error as Error).message).toMatch(/^the planner failed: http:\/\/127\.0\.0\.1:\d+\/v1 answered HTTP 500/);
     server.setFallback('OK');
+  });
+
+  it('pc-agent profile: one user message, screenshot then text, the checkpoint layout, temperature 0.8, 512 tokens', async () => {
+    server.next("I click the title placeholder.\n\nAction: click element: the 'Click to add Title' placeholder");
+    // Executed clicks appear in the history by their coordinates.
+    const steps: PlannerStep[] = [
+      ...history,
+      {
+        thought: 'I open the Slide menu.',
+        action: { kind: 'click', at: { x: 210, y: 12 }, target: "the 'Slide' menu" },
+      },
+    ];
+    const plan = await planner({ profile: 'pc-agent' }).plan({
+      task: 'Make a title slide',
+      history: steps,
+      screenshot: { png },
+      notFound: ["the 'New Slide' item", 'the OK button'],
+    });
+    expect(plan.action).toEqual({ kind: 'click', target: "the 'Click to add Title' placeholder" });
+    const [req] = server.chats;
+    const body = req!.body as {
+      messages: { role: string; content: { type: string }[] }[];
+      temperature: number;
+      max_tokens: number;
+    };
+    expect(body.temperature).toBe(0.8);
+    expect(body.max_tokens).toBe(512);
+    expect(body.messages.map((m) => m.role)).toEqual(['user']);
+    expect(body.messages[0]!.content.map((p) => p.type)).toEqual(['image_url', 'text']);
+    expect(req!.images).toEqual([dataUrl]);
+    const text = contentText(body.messages[0]!.content);
+    const shown = steps.slice(-10);
+    const expectedHistory = shown
+      .map((s, i) => {
+        const a = s.action as Action;
+        const action =
+          a.kind === 'click' && a.at
+            ? `click (${a.at.x}, ${a.at.y})`
+            : a.kind === 'type'
+              ? `type text: ${a.text}`
+              : `click element: ${a.kind === 'click' ? a.target : ''}`;
+        return `[${i + 1}] ${s.thought}\nAction: ${action}`;
+      })
+      .join('\n\n');
+    expect(text).toBe(
+      `${PC_AGENT_INSTRUCTIONS}Your task is: Make a title slide\n\n` +
+        `History of the previous actions and thoughts you have done to reach the current screen: ${expectedHistory}\n\n` +
+        '--------------------------------------------\n\n' +
+        "Given the screenshot. What's the next step that you will do to help with the task?\n\n" +
+        "Note: the element <the 'New Slide' item> and <the OK button> that you planned to click was not found on the screen; make a new plan.",
+    );
+    expect(text).toContain('[10] I open the Slide menu.\nAction: click (210, 12)');
+  });
+
+  it('pc-agent profile: None for an empty history; --planner-prompt text replaces the instructions', async () => {
+    server.next('Start.\n\nAction: wait');
+    await planner({ profile: 'pc-agent', instructions: 'CHECKPOINT WORDING\n\n' }).plan({
+      task: 'T',
+      history: [],
+      screenshot: { png },
+    });
+    const text = contentText(server.chats[0]!.body!.messages![0]!.content);
+    expect(
+      text.startsWith(
+        'CHECKPOINT WORDING\n\nYour task is: T\n\nHistory of the previous actions and thoughts you have done to reach the current screen: None\n\n',
+      ),
+    ).toBe(true);
+  });
+
+  it('generic profile: the instructions file replaces the system prompt; layout otherwise unchanged', async () => {
+    server.next('Ok.\n\nAction: wait');
+    await planner({ instructions: 'MY SYSTEM PROMPT' }).plan({ task: 'T', history: [], screenshot: { png } });
+    const body = server.chats[0]!.body!;
+    expect(body.messages!.map((m) => m.role)).toEqual(['system', 'user']);
+    expect(body.messages![0]!.content).toBe('MY SYSTEM PROMPT');
+    expect((body.messages![1]!.content as { type: string }[]).map((p) => p.type)).toEqual(['text', 'image_url']);
+    expect((body as { temperature?: number }).temperature).toBe(0);
+  });
+
+  it('ui-tars profile: text then screenshot, answers parsed with @ui-tars/action-parser into screen pixels', async () => {
+    const screen = await sharp({ create: { width: 1920, height: 1080, channels: 3, background: '#fff' } })
+      .png()
+      .toBuffer();
+    // UI-TARS 1.5 points in the pixels of its resized image: sides rounded to multiples of 28 (1932×1092 here).
+    server.next(
+      "Thought: The Slide menu is in the menu bar.\nAction: click(start_box='<|box_start|>(966,546)<|box_end|>')",
+    );
+    const plan = await planner({ profile: 'ui-tars' }).plan({
+      task: 'Add a slide',
+      history: history.slice(0, 2),
+      screenshot: { png: screen },
+    });
+    expect(plan.thought).toBe('The Slide menu is in the menu bar.');
+    expect(plan.action).toEqual({ kind: 'click', at: { x: 960, y: 540 } });
+    const body = server.chats[0]!.body!;
+    expect(body.messages!.map((m) => m.role)).toEqual(['user']);
+    const parts = body.messages![0]!.content as { type: string }[];
+    expect(parts.map((p) => p.type)).toEqual(['text', 'image_url']);
+    const text = contentText(parts);
+    expect(text).toBe(
+      `${UI_TARS_INSTRUCTIONS}Add a slide\n\n## History\n` +
+        "Thought: thought number 1\nAction: click element: the 'Button 1' button\n\nThought: thought number 2\nAction: type text: text 2",
+    );
+
+    for (const [answer, action] of [
+      ["Action: left_double(start_box='(0,0)')", { kind: 'double_click', at: { x: 0, y: 0 } }],
+      ["Action: right_single(start_box='(1932,1092)')", { kind: 'right_click', at: { x: 1920, y: 1080 } }],
+      [
+        "Action: drag(start_box='(0,0)', end_box='(966,546)')",
+        { kind: 'drag', from: { x: 0, y: 0 }, to: { x: 960, y: 540 } },
+      ],
+      ["Action: hotkey(key='ctrl s')", { kind: 'hotkey', keys: ['ctrl', 's'] }],
+      ["Action: hotkey(key='enter')", { kind: 'key', key: 'enter' }],
+      ["Action: type(content='Hello, world')", { kind: 'type', text: 'Hello, world' }],
+      ["Action: scroll(start_box='(10,10)', direction='down')", { kind: 'scroll', dx: 0, dy: -5 }],
+      ['Action: wait()', { kind: 'wait' }],
+      ["Action: finished(content='done')", { kind: 'finish' }],
+    ] as const) {
+      server.reset();
+      server.next(`Thought: t\n${answer}`);
+      const p = await planner({ profile: 'ui-tars' }).plan({ task: 'T', history: [], screenshot: { png: screen } });
+      expect(p.action).toEqual(action);
+    }
+  });
+
+  it('adds /v1 to a bare host', () => {
+    expect(normaliseEndpoint('http://gpu-box:8000')).toBe('http://gpu-box:8000/v1');
+    expect(normaliseEndpoint('http://gpu-box:8000/')).toBe('http://gpu-box:8000/v1');
+    expect(normaliseEndpoint('https://api.openai.com/v1/')).toBe('https://api.openai.com/v1');
+    expect(() => normaliseEndpoint('not a url')).toThrow(PlannerError);
   });
 });
 

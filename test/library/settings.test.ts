@@ -18,7 +18,7 @@ describe('settings.json of a data directory', () => {
     const home = tempDir('settings-defaults');
     expect(readSettings(home)).toEqual({
       completion: {},
-      planner: {},
+      planner: { profile: 'generic' },
       grounder: { name: 'ocr', vlm: {} },
       privacy: { excludedApps: [], excludedTitles: [] },
       hotkeys: { stopRecording: 'CommandOrControl+Shift+F12', abortAgent: 'CommandOrControl+Shift+F11' },
@@ -31,7 +31,7 @@ describe('settings.json of a data directory', () => {
     const home = tempDir('settings-roundtrip');
     const saved = updateSettings(home, {
       completion: { endpoint: 'https://api.openai.com/v1', model: 'gpt-4o', apiKey: 'sk-completion' },
-      planner: { endpoint: 'http://127.0.0.1:8000/v1', model: 'qwen2.5-vl' },
+      planner: { endpoint: 'http://127.0.0.1:8000/v1', model: 'qwen2.5-vl', profile: 'pc-agent', prompt: '/p.txt' },
       grounder: { name: 'vlm', vlm: { endpoint: 'http://127.0.0.1:8001/v1', model: 'molmo-7b', apiKey: 'sk-vlm' } },
       privacy: { excludedApps: ['keepassxc', '1Password'], excludedTitles: ['private browsing', '^Bank'] },
       hotkeys: { stopRecording: 'Alt+Shift+F10', abortAgent: 'CommandOrControl+Escape' },
@@ -39,7 +39,7 @@ describe('settings.json of a data directory', () => {
     expect(readSettings(home)).toEqual(saved);
     expect(read(home)).toEqual({
       completion: { endpoint: 'https://api.openai.com/v1', model: 'gpt-4o', apiKey: 'sk-completion' },
-      planner: { endpoint: 'http://127.0.0.1:8000/v1', model: 'qwen2.5-vl' },
+      planner: { endpoint: 'http://127.0.0.1:8000/v1', model: 'qwen2.5-vl', profile: 'pc-agent', prompt: '/p.txt' },
       grounder: { name: 'vlm', vlm: { endpoint: 'http://127.0.0.1:8001/v1', model: 'molmo-7b', apiKey: 'sk-vlm' } },
       privacy: { excludedApps: ['keepassxc', '1Password'], excludedTitles: ['private browsing', '^Bank'] },
       hotkeys: { stopRecording: 'Alt+Shift+F10', abortAgent: 'CommandOrControl+Escape' },
@@ -48,13 +48,16 @@ describe('settings.json of a data directory', () => {
     expect(fs.readdirSync(home)).toEqual(['settings.json']);
 
     // A later change touches only what it names; an empty string removes a field.
-    updateSettings(home, { planner: { model: '' }, hotkeys: { abortAgent: 'Ctrl+F9' } });
+    updateSettings(home, {
+      planner: { model: '', profile: '' as 'generic', prompt: '' },
+      hotkeys: { abortAgent: 'Ctrl+F9' },
+    });
     expect(readSettings(home)).toMatchObject({
       planner: { endpoint: 'http://127.0.0.1:8000/v1' },
       hotkeys: { stopRecording: 'Alt+Shift+F10', abortAgent: 'Ctrl+F9' },
       completion: { apiKey: 'sk-completion' },
     });
-    expect(readSettings(home).planner).toEqual({ endpoint: 'http://127.0.0.1:8000/v1' });
+    expect(readSettings(home).planner).toEqual({ endpoint: 'http://127.0.0.1:8000/v1', profile: 'generic' });
   });
 
   it('a hand-made file with mode 0644 is rewritten as 0600', () => {
@@ -87,7 +90,7 @@ describe('settings.json of a data directory', () => {
   it('empty or null fields read as not set', () => {
     const home = tempDir('settings-empty');
     fs.writeFileSync(settingsPath(home), JSON.stringify({ planner: { endpoint: '', model: null, apiKey: '  ' } }));
-    expect(readSettings(home).planner).toEqual({});
+    expect(readSettings(home).planner).toEqual({ profile: 'generic' });
   });
 
   it.each([

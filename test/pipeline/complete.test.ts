@@ -16,10 +16,17 @@ import {
   type OfflineWord,
   positionPhrase,
 } from '../../src/pipeline/complete/offline.js';
-import { completeOnline } from '../../src/pipeline/complete/online.js';
+import { completeOnline, recordingSummary } from '../../src/pipeline/complete/online.js';
 import { parseCustomId, resolveTargets, roundsLeft } from '../../src/pipeline/complete/plan.js';
 import { knownPrices, resolvePrices } from '../../src/pipeline/complete/pricing.js';
-import { cleanThought, parseCheckAnswer, promptActionText } from '../../src/pipeline/complete/prompts.js';
+import {
+  checkMessages,
+  cleanThought,
+  parseCheckAnswer,
+  promptActionText,
+  semanticsMessages,
+  thoughtMessages,
+} from '../../src/pipeline/complete/prompts.js';
 import { readCompletionSettings, resolveEndpoint } from '../../src/pipeline/complete/settings.js';
 import { importTrackerFolder } from '../../src/pipeline/pc-tracker/import.js';
 import { ROOT } from '../support/cli.js';
@@ -145,6 +152,62 @@ describe('answers and prompt forms', () => {
     expect(parseCheckAnswer('The description looks fine to me').kind).toBe('malformed');
     expect(parseCheckAnswer('Wrong.').kind).toBe('malformed');
     expect(parseCheckAnswer('Wrong. Correct Description: the item inside the red rectangle').kind).toBe('malformed');
+  });
+
+  it('prompts give the model every rule of the reference (click semantics, check, thought)', () => {
+    const frame = 'data:image/png;base64,AAAA';
+    const click: Action = { kind: 'click', at: { x: 5, y: 5 } };
+    const semantics = JSON.stringify(semanticsMessages({ action: click, element: null, imageUrl: frame }));
+    const check = JSON.stringify(checkMessages({ action: click, element: null, imageUrl: frame, description: 'x' }));
+    const thought = JSON.stringify(
+      thoughtMessages({
+        task: 't',
+        steps: [{ action: click, description: 'x', thought: null }],
+        index: 0,
+        imageUrl: null,
+      }),
+    );
+    const clickRules = [
+      /marked point first, then the rectangle/,
+      /accessibility name comes last/,
+      /in your own words[^"]*instead of repeating the accessibility name/,
+      /empty area plus its position[^.]*empty area in the left thumbnail panel/,
+      /no hedging words such as \\"seems\\", \\"appears\\"/,
+      /'Click to add Title', 'Click to add Text', 'Click to add Subtitle'/,
+      /slide thumbnail panel/,
+    ];
+    for (const rule of clickRules) {
+      expect(semantics).toMatch(rule);
+      expect(check).toMatch(rule);
+    }
+    // Check: reasoning, then the answer line in one of two forms; a correction replaces.
+    expect(check).toMatch(/First reason briefly/);
+    expect(check).toContain('Answer: Good');
+    expect(check).toContain('Answer: Wrong. Correct Description:');
+    expect(check).toMatch(/A correction replaces the description/);
+    // Thought: the 11-action glossary, both purposes of a drag, reflection cues and limits.
+    for (const action of [
+      'click',
+      'right click',
+      'double click',
+      'drag',
+      'scroll',
+      'press key',
+      'hotkey',
+      'type text',
+      'wait',
+      'finish',
+      'fail',
+    ]) {
+      expect(thought).toContain(`* ${action}: `);
+    }
+    expect(thought).toMatch(/either to move something[^"]*or to select a range/);
+    expect(thought).toMatch(/screen matches what your last thought planned/);
+    expect(thought).toMatch(/fixes an earlier mistake/);
+    expect(thought).toMatch(/exploring/);
+    expect(thought).toMatch(/first person/);
+    expect(thought).toMatch(/Do not evaluate the action after the fact/);
+    expect(thought).toMatch(/later actions may inform what this action is for, but never announce/);
   });
 
   it('cleans thoughts: no label, no Action tail', () => {
@@ -492,6 +555,44 @@ describe('online completion', () => {
     expect(thought4.text).toContain(
       "Action: click element: the 'Blank Presentation' thumbnail in the first row of the template gallery",
     );
+  });
+
+  it('refusals are never stored: asked again, then left empty and counted in the summary', async () => {
+    const actions: Action[] = [
+      { kind: 'click', at: { x: 5, y: 5 } },
+      { kind: 'click', at: { x: 9, y: 9 } },
+      { kind: 'finish' },
+    ];
+    const refusedDesc = await syntheticRecording(actions, ['A', 'B']);
+    server.when((r) => fieldOf(r) === 'desc@9,9', "I'm sorry, I can't assist with that.");
+    const first = (await complete([refusedDesc])).report.recordings[0]!;
+    expect(server.chats.filter((c) => fieldOf(c) === 'desc@9,9')).toHaveLength(3);
+    expect(first.refused).toBe(1);
+    expect(lib.listActions(refusedDesc)[1]!.description).toBeNull();
+    expect(recordingSummary(first)).toContain('1 refused answer left empty');
+
+    server.reset();
+    const refusedThought = await syntheticRecording(actions, ['A', 'B']);
+    server.when((r) => fieldOf(r) === 'thought#1', 'I’m sorry, but I can’t help with that request.');
+    const second = (await complete([refusedThought])).report.recordings[0]!;
+    expect(server.chats.filter((c) => fieldOf(c) === 'thought#1')).toHaveLength(3);
+    expect(second.refused).toBe(1);
+    const stored = lib.listActions(refusedThought);
+    // The refused thought stays empty; the later ones are still written.
+    expect(stored.map((a) => a.thought?.text ?? null)).toEqual([null, 'thought for step 2', 'thought for step 3']);
+    for (const a of [...stored, ...lib.listActions(refusedDesc)]) {
+      for (const field of [a.description, a.check, a.thought]) expect(field?.text ?? '').not.toMatch(/sorry/i);
+    }
+  });
+
+  it('the check answer follows the reasoning, after "Answer:"', async () => {
+    const id = await syntheticRecording([{ kind: 'click', at: { x: 5, y: 5 } }, { kind: 'finish' }], ['A']);
+    server.when(
+      (r) => kindOf(r) === 'check',
+      'The point is on the blue area, not on a button labelled A.\nAnswer: **Wrong. Correct Description: an empty blue area in the top-left corner**',
+    );
+    await complete([id]);
+    expect(lib.listActions(id)[0]!.description?.text).toBe('an empty blue area in the top-left corner');
   });
 
   it('a request refused on its own (HTTP 400) skips that field; the others complete', async () => {

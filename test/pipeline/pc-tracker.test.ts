@@ -13,6 +13,7 @@ import {
   openTempLibrary,
   removeTempLibrary,
 } from '../support/fixture.js';
+import { completedFixture, COMPLETED_STEPS } from '../support/completed-fixture.js';
 
 let home: string;
 let lib: Library;
@@ -116,22 +117,83 @@ describe('pc-tracker import', () => {
     const dir = copyFixture();
     const lines = fs.readFileSync(jsonl(dir), 'utf8').trimEnd().split('\n');
     const first = JSON.parse(lines[0]!) as Record<string, unknown>;
-    first.action_description = "the 'Start' button in the taskbar";
-    first.thought = 'I need to open PowerPoint, so I open the Start menu.';
     first.custom_field = { a: [1, 2] };
+    first.action_description = "click <\\the 'Start' button in the taskbar>";
+    first.action_description_checked = 'Good';
+    first.thought = 'I need to open PowerPoint, so I open the Start menu.';
     lines[0] = pythonJson(first);
     fs.writeFileSync(jsonl(dir), `${lines.join('\n')}\n`);
     await importTrackerFolder(lib, dir);
     const a = lib.listActions(1)[0]!;
     expect(a.description).toEqual({ text: "the 'Start' button in the taskbar", source: 'imported' });
+    expect(a.check).toEqual({ text: 'Good', source: 'imported' });
     expect(a.thought?.text).toBe('I need to open PowerPoint, so I open the Start menu.');
     const out = tempDir('out');
     exportTrackerRecording(lib, lib.getRecording(1), out);
-    const back = fs.readFileSync(jsonl(out), 'utf8').split('\n')[0]!;
-    expect(JSON.parse(back)).toEqual(first);
+    const back = fs.readFileSync(jsonl(out), 'utf8').split('\n');
+    expect(JSON.parse(back[0]!)).toEqual(first);
+    // The other steps of a completed recording get the fields too: the action text, no verdict.
+    expect(JSON.parse(back[4]!)).toMatchObject({
+      action_description: 'type text: Hello, world',
+      action_description_checked: null,
+    });
     const md = fs.readFileSync(path.join(out, `${FIXTURE_NAME}.md`), 'utf8');
     expect(md).toContain("**Action description:** the 'Start' button in the taskbar");
     expect(md).toContain('**Thought:** I need to open PowerPoint');
+  });
+});
+
+describe('pc-tracker completed fields (reference completion format)', () => {
+  it('imports the description from inside <\\…>, the verdict verbatim and the thought', async () => {
+    await importTrackerFolder(lib, completedFixture());
+    const actions = lib.listActions(1);
+    expect(actions.map((a) => a.description?.text ?? null)).toEqual(COMPLETED_STEPS.map((s) => s.description));
+    expect(actions.map((a) => a.check?.text ?? null)).toEqual(COMPLETED_STEPS.map((s) => s.checked));
+    expect(actions.map((a) => a.thought?.text)).toEqual(COMPLETED_STEPS.map((s) => s.thought));
+    // Never the verdict in place of the description.
+    for (const a of actions) expect(a.description?.text ?? '').not.toMatch(/^(Good|Wrong)/);
+  });
+
+  it('exports a completed recording byte for byte as the reference wrote it (ensure_ascii=False)', async () => {
+    const dir = completedFixture();
+    await importTrackerFolder(lib, dir);
+    const out = tempDir('out');
+    exportTrackerRecording(lib, lib.getRecording(1), out);
+    const original = fs.readFileSync(jsonl(dir), 'utf8');
+    expect(original).toContain('’');
+    expect(fs.readFileSync(jsonl(out), 'utf8')).toBe(original);
+  });
+
+  it('writes every field the reference thought pass reads, on every step, from our own completion', async () => {
+    await importTrackerFolder(lib, FIXTURE_DIR);
+    const actions = lib.listActions(1);
+    lib.updateAction(actions[0]!.id, {
+      description: { text: "the 'Start' button", source: 'model' },
+      check: { text: 'Good', source: 'model' },
+    });
+    lib.updateAction(actions[1]!.id, {
+      description: { text: "the 'PowerPoint' tile", source: 'model' },
+      check: { text: 'Corrected', source: 'model' },
+    });
+    const out = tempDir('out');
+    exportTrackerRecording(lib, lib.getRecording(1), out);
+    const entries = fs
+      .readFileSync(jsonl(out), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    // completion.py's thought pass: `[entry['action_description'] for entry in entries]`.
+    for (const e of entries) expect(typeof e.action_description).toBe('string');
+    expect(entries[0]).toMatchObject({
+      action_description: "click <\\the 'Start' button>",
+      action_description_checked: 'Good',
+    });
+    expect(entries[1]).toMatchObject({
+      action_description: "click <\\the 'PowerPoint' tile>",
+      action_description_checked: "Wrong. Correct Description: the 'PowerPoint' tile",
+    });
+    expect(entries[2]).toMatchObject({ action_description: 'click (407, 275)', action_description_checked: null });
+    expect(entries[7]).toMatchObject({ action_description: 'finish', action_description_checked: null });
   });
 });
 

@@ -21,7 +21,9 @@ import {
   removeRedundant,
   rescale,
 } from '../../src/pipeline/refine/steps.js';
+import { isReferenceTrackerFrame } from '../../src/pipeline/refine/reference-tracker.js';
 import { createChild, saveChildFrame } from '../../src/pipeline/refine/store.js';
+import { interchangeText } from '../../src/pipeline/pc-tracker/interchange-text.js';
 import { pcagent } from '../support/cli.js';
 import { FIXTURE_DIR, FIXTURE_NAME, tempDir, openTempLibrary, removeTempLibrary } from '../support/fixture.js';
 
@@ -405,6 +407,7 @@ describe('refine (library)', () => {
       keepFailed: false,
       ownWindowColour: null,
       comparePixels: false,
+      keepOwnWindow: false,
     });
     await saveChildFrame(
       lib,
@@ -617,5 +620,85 @@ describe('pcagent refine', () => {
     expect(bad.stderr.trim()).toMatch(/^pcagent: "huge" is not a frame size/);
     expect(pcagent(['refine'], env).status).toBe(2);
     expect(pcagent(['refine', '99'], env)).toMatchObject({ status: 1, stderr: 'pcagent: no recording with id 99\n' });
+  });
+});
+
+describe("refine: the reference tracker's own window in imported data", () => {
+  /** A 1920×1080 frame of the tracker's #f0f0f0 background; `share` of each corner region matches. */
+  async function trackerFrame(share = 1, seed = 0): Promise<Buffer> {
+    const width = 1920;
+    const height = 1080;
+    const data = Buffer.alloc(width * height * 3, 0xf0);
+    const paint = (x: number, y: number) => data.fill(0x20, (y * width + x) * 3, (y * width + x) * 3 + 3);
+    // Spoil (1 - share) of every sample region: whole rows of its 100×100 pixels.
+    const spoiled = Math.round((1 - share) * 100);
+    for (const [left, top] of [
+      [0, 40],
+      [width - 100, 40],
+      [0, height - 180],
+      [width - 100, height - 180],
+    ] as const) {
+      for (let y = top; y < top + spoiled; y++) for (let x = left; x < left + 100; x++) paint(x, y);
+    }
+    // Something different in the middle of each frame, so frames are not identical.
+    for (let x = 900; x < 900 + 10 + seed * 7; x++) paint(x, 500);
+    return sharp(data, { raw: { width, height, channels: 3 } })
+      .png()
+      .toBuffer();
+  }
+
+  it('tells tracker frames by the exact rule: 83 KB, four regions, 80 % exactly #f0f0f0', async () => {
+    const dir = tempDir('tracker');
+    const write = async (name: string, data: Buffer) => {
+      fs.writeFileSync(path.join(dir, name), data);
+      return path.join(dir, name);
+    };
+    expect(await isReferenceTrackerFrame(await write('all.png', await trackerFrame()))).toBe(true);
+    expect(await isReferenceTrackerFrame(await write('80.png', await trackerFrame(0.8)))).toBe(true);
+    expect(await isReferenceTrackerFrame(await write('79.png', await trackerFrame(0.79)))).toBe(false);
+    expect(await isReferenceTrackerFrame(await write('grey.png', await solid(1920, 1080, '#f1f0f0')))).toBe(false);
+    // Same pixels, but a file over 83 KB (uncompressed PNG): not the tracker.
+    const big = await sharp(await trackerFrame())
+      .png({ compressionLevel: 0 })
+      .toBuffer();
+    expect(big.byteLength / 1024).toBeGreaterThan(83);
+    expect(await isReferenceTrackerFrame(await write('big.png', big))).toBe(false);
+    // The fixture's real frames are not the tracker.
+    const shots = path.join(FIXTURE_DIR, 'screenshot');
+    for (const f of fs.readdirSync(shots)) expect(await isReferenceTrackerFrame(path.join(shots, f))).toBe(false);
+  });
+
+  it('removes middle runs with the step before them, cuts a final run and moves the final action back', async () => {
+    const dir = tempDir('fixture');
+    fs.cpSync(FIXTURE_DIR, dir, { recursive: true });
+    for (const f of fs.readdirSync(dir, { recursive: true }) as string[]) fs.chmodSync(path.join(dir, f), 0o755);
+    const shots = path.join(dir, 'screenshot');
+    // Step 3 shows the tracker (a middle run); steps 7 and 8 too (a run to the end).
+    for (const [name, seed] of [
+      ['20241126_161524_3', 1],
+      ['20241126_161538_7', 2],
+      ['20241126_161540_8', 3],
+    ] as const) {
+      const png = await trackerFrame(1, seed);
+      fs.writeFileSync(path.join(shots, `${name}.png`), png);
+      if (fs.existsSync(path.join(shots, `${name}_marked.png`)))
+        fs.writeFileSync(path.join(shots, `${name}_marked.png`), png);
+    }
+    await importTrackerFolder(lib, dir);
+    const report = await refineRecordings(lib, [lib.getRecording(1)]);
+    expect(report.recordings[0]).toMatchObject({ status: 'refined', actionsIn: 8, actionsOut: 4 });
+    const refined = lib.listActions(2);
+    expect(refined.map((a) => interchangeText(a.action))).toEqual([
+      'click (828, 1075)',
+      'click (1048, 546)',
+      'type text: Hello, world',
+      'finish',
+    ]);
+    // The finish took the place of the last kept step (the Close click), without an element.
+    expect(refined[3]!.element).toBeNull();
+    expect(refined[3]!.time).toBe(lib.listActions(1)[5]!.time);
+
+    const kept = await refineRecordings(lib, [lib.getRecording(1)], { keepOwnWindow: true });
+    expect(kept.recordings[0]).toMatchObject({ status: 'refined', actionsOut: 8 });
   });
 });

@@ -10,10 +10,15 @@ import { type ChatMessage, type ContentPart, ModelClient } from '../../models/cl
 import {
   ACTION_LABEL,
   parsePlannerAnswer,
+  PLANNER_HISTORY_STEPS,
   plannerSystemPrompt,
   plannerUserPrompt,
   type PlannerStep,
 } from './prompt.js';
+import type { Size } from '../../core/geometry.js';
+import { pcAgentText } from './profiles/pc-agent.js';
+import { parseUiTarsAnswer, pngSize, uiTarsText } from './profiles/ui-tars.js';
+import { DEFAULT_PLANNER_PROFILE, type PlannerProfile, PROFILE_SAMPLING } from '../../core/planner-profiles.js';
 
 export type { PlannerStep } from './prompt.js';
 
@@ -31,8 +36,12 @@ export interface PlannerOptions {
   readonly maxReasks?: number;
   /** Output limit (default 512 tokens). */
   readonly maxTokens?: number;
-  /** Sampling temperature (default 0: the same screen gives the same plan). */
+  /** Sampling temperature (default 0: the same screen gives the same plan; the profile's when it has one). */
   readonly temperature?: number;
+  /** The input layout the model expects (default `generic`; see profiles/profiles.ts). */
+  readonly profile?: PlannerProfile;
+  /** Replaces the profile's instruction text (e.g. the exact wording a checkpoint was trained with). */
+  readonly instructions?: string;
 }
 
 export interface PlanRequest {
@@ -41,6 +50,8 @@ export interface PlanRequest {
   readonly history: readonly PlannerStep[];
   /** The current screenshot: encoded image bytes (PNG/JPEG) or a URL (`data:` or http). */
   readonly screenshot: { readonly png: Uint8Array } | { readonly jpeg: Uint8Array } | { readonly url: string };
+  /** Screen size of the screenshot (the ui-tars profile maps its coordinates to it; default: read from a PNG). */
+  readonly screenSize?: Size;
   /** Click targets that were not found on this screen: asks for a new plan (a re-plan). */
   readonly notFound?: readonly string[];
   readonly signal?: AbortSignal;
@@ -106,6 +117,32 @@ export class Planner {
 
   /** The chat messages of the first request for a step. */
   messages(request: PlanRequest): ChatMessage[] {
+    const profile = this.options.profile ?? DEFAULT_PLANNER_PROFILE;
+    if (profile === 'pc-agent') {
+      const text = pcAgentText({ ...request, instructions: this.options.instructions });
+      return [
+        {
+          role: 'user',
+          content: [
+            { type: 'image_url', image_url: { url: imageUrl(request.screenshot) } },
+            { type: 'text', text },
+          ],
+        },
+      ];
+    }
+    if (profile === 'ui-tars') {
+      const text = uiTarsText(request.task, request.history.slice(-PLANNER_HISTORY_STEPS), this.options.instructions);
+      return [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text },
+            { type: 'image_url', image_url: { url: imageUrl(request.screenshot) } },
+          ],
+        },
+      ];
+    }
+    if (profile !== 'generic') throw new PlannerError(`the planner profile "${profile}" is not available yet`);
     const content: ContentPart[] = [
       {
         type: 'text',
@@ -114,7 +151,7 @@ export class Planner {
       { type: 'image_url', image_url: { url: imageUrl(request.screenshot) } },
     ];
     return [
-      { role: 'system', content: plannerSystemPrompt() },
+      { role: 'system', content: this.options.instructions ?? plannerSystemPrompt() },
       { role: 'user', content },
     ];
   }
@@ -127,7 +164,7 @@ export class Planner {
     const usage = { promptTokens: 0, completionTokens: 0 };
     for (let requests = 1; ; requests++) {
       const raw = await this.complete(messages, usage, request.signal);
-      const answer = parsePlannerAnswer(raw);
+      const answer = this.parse(raw, request);
       if (answer.ok) {
         return {
           thought: answer.thought,
@@ -150,14 +187,24 @@ export class Planner {
     }
   }
 
+  private parse(raw: string, request: PlanRequest): ReturnType<typeof parsePlannerAnswer> {
+    if ((this.options.profile ?? DEFAULT_PLANNER_PROFILE) !== 'ui-tars') return parsePlannerAnswer(raw);
+    const size = request.screenSize ?? ('png' in request.screenshot ? pngSize(request.screenshot.png) : null);
+    if (!size) throw new PlannerError('the ui-tars profile needs the screen size of the screenshot');
+    return parseUiTarsAnswer(raw, size);
+  }
+
   private async complete(
     messages: ChatMessage[],
     usage: { promptTokens: number; completionTokens: number },
     signal: AbortSignal | undefined,
   ): Promise<string> {
+    const sampling = PROFILE_SAMPLING[this.options.profile ?? DEFAULT_PLANNER_PROFILE];
+    const maxTokens = this.options.maxTokens ?? sampling?.maxTokens ?? 512;
+    const temperature = this.options.temperature ?? sampling?.temperature;
     let result;
     try {
-      result = await this.client.chat(messages, this.options.maxTokens ?? 512, { signal });
+      result = await this.client.chat(messages, maxTokens, { signal, ...(temperature !== undefined ? { temperature } : {}) });
     } catch (err) {
       if (signal?.aborted) throw signal.reason ?? err;
       // The client's message names the endpoint and the cause, with the key redacted.

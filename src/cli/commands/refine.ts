@@ -11,6 +11,7 @@ interface RefineCliOptions {
   size: string;
   keepFailed?: boolean;
   ownWindowColour?: string;
+  keepOwnWindow?: boolean;
   comparePixels?: boolean;
   concurrency: string;
 }
@@ -69,6 +70,10 @@ export function registerRefineCommands(program: Command): void {
       "for imported data without recorded own windows: drop actions whose frame is dominated by the tracker window's colour (off by default)",
     )
     .option(
+      '--keep-own-window',
+      "recordings imported from the reference tracker: keep the frames that show the tracker's own window (removed by default)",
+    )
+    .option(
       '--compare-pixels',
       'also compare decoded pixels when deciding that two frames are identical (for re-encoded data; slower)',
     )
@@ -104,7 +109,13 @@ export function registerRefineCommands(program: Command): void {
           report = await refineRecordings(
             lib,
             recordings,
-            { size, keepFailed: Boolean(opts.keepFailed), ownWindowColour, comparePixels: Boolean(opts.comparePixels) },
+            {
+              size,
+              keepFailed: Boolean(opts.keepFailed),
+              ownWindowColour,
+              comparePixels: Boolean(opts.comparePixels),
+              keepOwnWindow: Boolean(opts.keepOwnWindow),
+            },
             { concurrency, onRecording: (_id, n) => bar.increment(n) },
           );
         } finally {

@@ -1,6 +1,12 @@
 import { type Command, Option } from 'commander';
 import { displayProblem } from '../../agents/display.js';
 import { grounderOption } from '../grounder-option.js';
+import {
+  DEFAULT_PLANNER_PROFILE,
+  isPlannerProfile,
+  PLANNER_PROFILES,
+  type PlannerProfile,
+} from '../../core/planner-profiles.js';
 import { globalOptions, output, UsageError, withLibrary } from '../context.js';
 
 /**
@@ -14,6 +20,8 @@ import { globalOptions, output, UsageError, withLibrary } from '../context.js';
 interface RunOptions {
   planner?: string;
   plannerModel?: string;
+  plannerProfile?: string;
+  plannerPrompt?: string;
   grounder?: 'ocr' | 'vlm' | 'omniparser';
   maxSteps: string;
   settleMs: string;
@@ -56,6 +64,14 @@ export function registerRunCommands(program: Command): void {
       'planner: model name (default $PCAGENT_PLANNER_MODEL, else planner.model in settings.json)',
     )
     .addOption(grounder.option)
+    .option(
+      '--planner-profile <name>',
+      `planner input layout: ${PLANNER_PROFILES.join(', ')} (default planner.profile in settings.json, else ${DEFAULT_PLANNER_PROFILE})`,
+    )
+    .option(
+      '--planner-prompt <file>',
+      "a text file replacing the profile's instructions, e.g. the exact wording a checkpoint was trained with (default planner.prompt in settings.json)",
+    )
     .option('--max-steps <n>', 'actions at most', '50')
     .option('--settle-ms <n>', 'pause before each screenshot', '2000')
     .option('--wait-ms <n>', 'how long the `wait` action waits', '3000')
@@ -94,12 +110,27 @@ export function registerRunCommands(program: Command): void {
       if (noDisplay) throw new Error(noDisplay);
 
       await withLibrary(cmd, async (lib) => {
-        const [{ readSettings, runChoices }, { runOnDesktop }, { RunControl }] = await Promise.all([
+        const [{ readPlannerPrompt, readSettings, runChoices }, { runOnDesktop }, { RunControl }] = await Promise.all([
           import('../../library/settings.js'),
           import('../../agents/desktop.js'),
           import('../../agents/loop/control.js'),
         ]);
-        const chosen = runChoices(opts, process.env, readSettings(lib.home));
+        if (opts.plannerProfile !== undefined && !isPlannerProfile(opts.plannerProfile)) {
+          throw new UsageError(
+            `--planner-profile must be one of ${PLANNER_PROFILES.join(', ')}, got "${opts.plannerProfile}"`,
+          );
+        }
+        const chosen = runChoices(
+          { ...opts, plannerProfile: opts.plannerProfile as PlannerProfile | undefined },
+          process.env,
+          readSettings(lib.home),
+        );
+        let instructions: string | undefined;
+        try {
+          instructions = readPlannerPrompt(chosen.planner.prompt);
+        } catch (err) {
+          throw new UsageError((err as Error).message);
+        }
         const { endpoint, model, apiKey } = chosen.planner;
         if (!endpoint)
           throw new UsageError(
@@ -122,7 +153,7 @@ export function registerRunCommands(program: Command): void {
           const result = await runOnDesktop({
             lib,
             task,
-            planner: { endpoint, model, apiKey },
+            planner: { endpoint, model, apiKey, profile: chosen.planner.profile, instructions },
             grounder: chosen.grounder,
             grounderOptions: { vlm: chosen.vlm },
             device: opts.device,

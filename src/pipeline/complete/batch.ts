@@ -25,6 +25,7 @@ import {
   cleanDescription,
   cleanThought,
   MAX_TOKENS,
+  isRefusal,
   parseCheckAnswer,
   type Pass,
   semanticsMessages,
@@ -244,6 +245,8 @@ export function ingestBatch(lib: Library, fileName: string, options: { source?: 
     if (a.recordingId !== id.recordingId)
       return fail(result.custom_id, `action ${id.actionId} is not in recording ${id.recordingId}`);
     recordings.add(id.recordingId);
+    // A refusal is never stored: the field stays empty and the next batch asks for it again.
+    if (isRefusal(content)) return fail(result.custom_id, 'the model refused (left empty)');
     switch (id.pass) {
       case 'desc': {
         if (!needsDescription(a)) return void report.skipped++;

@@ -20,6 +20,7 @@ import {
   cleanDescription,
   cleanThought,
   descriptionProblem,
+  isRefusal,
   MAX_TOKENS,
   parseCheckAnswer,
   type Pass,
@@ -73,6 +74,8 @@ export interface RecordingReport {
   unresolved: FieldFailure[];
   /** Requests refused for this field only (e.g. HTTP 400). */
   failures: FieldFailure[];
+  /** Fields whose every answer was a refusal ("I'm sorry, I can't assist…"): left empty. */
+  refused: number;
   /** Fields still missing after the run. */
   pending: PendingCounts;
 }
@@ -106,6 +109,7 @@ export function recordingSummary(r: RecordingReport): string {
   ].filter(Boolean);
   return (
     `recording ${r.id}: ${plural(r.described, 'description')}, ${plural(r.checked, 'check')} (${r.corrected} corrected), ${plural(r.thoughts, 'thought')}; ` +
+    (r.refused ? `${plural(r.refused, 'refused answer')} left empty; ` : '') +
     (rest.length ? `still missing: ${rest.join(', ')}` : 'complete')
   );
 }
@@ -125,7 +129,10 @@ async function ask<T>(
   for (let i = 0; i < maxAsks; i++) {
     const prior: ChatMessage[] | null = conversation;
     const result: ChatResult = await client.chat(() => (conversation = prior ?? build()), maxTokens);
-    const parsed = parse(result.content);
+    // A refusal is never an answer, however well it parses; it is asked again.
+    const parsed: Parsed<T> = isRefusal(result.content)
+      ? { ok: false, problem: 'it refuses the request' }
+      : parse(result.content);
     if (parsed.ok) return parsed;
     last = { answer: result.content, problem: parsed.problem };
     conversation = reaskMessages(conversation ?? build(), result.content, parsed.problem);
@@ -158,6 +165,7 @@ class RecordingRun {
       thoughts: 0,
       unresolved: [],
       failures: [],
+      refused: 0,
       pending: { desc: 0, check: 0, thought: 0 },
     };
   }
@@ -195,6 +203,7 @@ class RecordingRun {
       },
       this.maxAsks,
     );
+    if (!result.ok && isRefusal(result.answer)) return this.refused();
     // A description that still names the marks after every ask is kept: the check reviews it.
     const text = result.ok ? result.value : cleanDescription(result.answer);
     if (text === '') throw new FieldError(`the model gave no description (${result.ok ? '' : result.problem})`);
@@ -215,6 +224,7 @@ class RecordingRun {
       },
       this.maxAsks,
     );
+    if (!result.ok && isRefusal(result.answer)) return this.refused();
     if (!result.ok) {
       this.report.unresolved.push(
         this.failure(a, 'check', `malformed answer after ${this.maxAsks} asks (${result.problem})`),
@@ -243,6 +253,7 @@ class RecordingRun {
     const steps = promptSteps(actions);
     for (const [index, a] of actions.entries()) {
       if (a.thought !== null) continue;
+      this.lastRefused = false;
       const ok = await this.field(a, 'thought', async () => {
         const frameId = promptFrameId(a);
         const result = await ask(
@@ -261,14 +272,17 @@ class RecordingRun {
           },
           this.maxAsks,
         );
+        if (!result.ok && isRefusal(result.answer)) return this.refused();
         if (!result.ok) throw new FieldError(`no usable thought after ${this.maxAsks} asks (${result.problem})`);
         this.lib.updateAction(a.id, { thought: { text: result.value, source: this.source } });
         steps[index] = { ...steps[index]!, thought: result.value };
         this.report.thoughts++;
         return 'written';
       });
-      // Later thoughts build on this one: without it the rest wait for the next run.
-      if (!ok) return;
+      // Later thoughts build on this one: without it the rest wait for the next run. A refused
+      // thought is left empty and skipped, as the reference leaves it out of the history.
+      if (!ok && !this.lastRefused) return;
+      this.lastRefused = false;
     }
   }
 
@@ -298,6 +312,15 @@ class RecordingRun {
     }
     this.options.onField?.({ recordingId: this.recording.id, actionId: a.id, seq: a.seq, pass, outcome });
     return outcome === 'written' || outcome === 'corrected';
+  }
+
+  private lastRefused = false;
+
+  /** Every ask was refused: nothing is stored, the field stays empty and is counted. */
+  private refused(): FieldEvent['outcome'] {
+    this.report.refused++;
+    this.lastRefused = true;
+    return 'unresolved';
   }
 
   private failure(a: ActionRecord, pass: Pass, message: string): FieldFailure {

@@ -86,11 +86,24 @@ export interface SemanticsInput {
   readonly imageUrl: string;
 }
 
+/**
+ * Rules every semantics/check prompt carries (the substance of the reference's click prompts,
+ * in our words). Exported so a test can list them and check each is present.
+ */
+export const CLICK_RULES: readonly string[] = [
+  'Which element was clicked: trust the marked point first, then the rectangle around the element; the accessibility name comes last and may be wrong or missing.',
+  'Describe the element in your own words (where it is and what it looks like) instead of repeating the accessibility name.',
+  'A click on empty space is described as an empty area plus its position, for example "an empty area in the left thumbnail panel".',
+  'State what you see plainly: no hedging words such as "seems", "appears", "likely" or "probably".',
+  "In PowerPoint, call text placeholders by their prompt ('Click to add Title', 'Click to add Text', 'Click to add Subtitle') and the slide list on the left the slide thumbnail panel.",
+];
+
 const SEMANTICS_SYSTEM =
   'You annotate recordings of people using a computer. Describe the target of the action so precisely that someone who sees the same screen without any marks could find it again. ' +
   'Say where it is on the screen (for example "in the ribbon at the top", "in the left panel", "in the dialog in the center") and what it looks like: its visible text in single quotes, its icon, shape or colour. ' +
-  'Describe only what is visible. Do not guess at its purpose or at what the click will do. Never mention the red marks, rectangle, dot, ring or arrow. ' +
-  "Answer with one noun phrase and nothing else, for example: the 'Insert' tab in the ribbon at the top of the window";
+  'Describe only what is visible. Do not guess at its purpose or at what the click will do. Never mention the red marks, rectangle, dot, ring or arrow.\n' +
+  CLICK_RULES.map((r) => `* ${r}`).join('\n') +
+  "\nAnswer with one noun phrase and nothing else, for example: the 'Insert' tab in the ribbon at the top of the window";
 
 export function semanticsMessages(input: SemanticsInput): ChatMessage[] {
   const kind = isClick(input.action) ? input.action.kind : 'click';
@@ -122,11 +135,17 @@ export interface CheckInput extends SemanticsInput {
 export const CHECK_GOOD = 'Good';
 export const CHECK_WRONG_PREFIX = 'Wrong. Correct Description:';
 
+/** Where the check's verdict starts: the model reasons first, then writes this label. */
+export const CHECK_ANSWER_LABEL = 'Answer:';
+
 const CHECK_SYSTEM =
-  'You review annotations of computer-use recordings. Each annotation describes the target of a click so that it can be found on the screen without marks. ' +
-  `If the description identifies the marked target correctly and unambiguously, answer exactly: ${CHECK_GOOD}\n` +
-  `Otherwise answer exactly: ${CHECK_WRONG_PREFIX} <a corrected description: where it is and what it looks like, visible text in single quotes, no guesses about its purpose, no mention of the red marks>\n` +
-  'Write nothing else.';
+  'You review annotations of computer-use recordings. Each annotation describes the target of a click so that it can be found on the screen without marks.\n' +
+  CLICK_RULES.map((r) => `* ${r}`).join('\n') +
+  '\nFirst reason briefly: find the marked point, the element under it, and compare it with the description. Then end with one line:\n' +
+  `${CHECK_ANSWER_LABEL} ${CHECK_GOOD}\n` +
+  'if the description identifies the marked target correctly and unambiguously, otherwise:\n' +
+  `${CHECK_ANSWER_LABEL} ${CHECK_WRONG_PREFIX} <a corrected description following the rules above: where it is and what it looks like, visible text in single quotes, no guesses about its purpose, no mention of the red marks>\n` +
+  'A correction replaces the description. Write nothing after the answer line.';
 
 export function checkMessages(input: CheckInput): ChatMessage[] {
   const kind = isClick(input.action) ? input.action.kind : 'click';
@@ -143,7 +162,7 @@ export function checkMessages(input: CheckInput): ChatMessage[] {
             MARKS,
             elementHint(input.element),
             `Description of the ${CLICK_VERB[kind].past} element: ${input.description}`,
-            `Is the description right? Answer "${CHECK_GOOD}" or "${CHECK_WRONG_PREFIX} …".`,
+            `Is the description right? Reason, then end with "${CHECK_ANSWER_LABEL} ${CHECK_GOOD}" or "${CHECK_ANSWER_LABEL} ${CHECK_WRONG_PREFIX} …".`,
           ].join('\n'),
         },
       ],
@@ -167,7 +186,9 @@ export type CheckAnswer =
 
 /** Reads a check answer; tolerant of case, quotes, Markdown emphasis and a trailing full stop. */
 export function parseCheckAnswer(text: string): CheckAnswer {
-  const answer = unwrap(text);
+  // The verdict follows the last "Answer:" label; the reasoning before it is not kept.
+  const label = text.toLowerCase().lastIndexOf(CHECK_ANSWER_LABEL.toLowerCase());
+  const answer = unwrap(label >= 0 ? text.slice(label + CHECK_ANSWER_LABEL.length) : text);
   if (/^good[.!]?$/i.test(answer)) return { kind: 'good' };
   const wrong = /^wrong\b[\s.,:;!-]*correct(?:ed)?\s+description\s*:\s*([\s\S]*)$/i.exec(answer);
   if (wrong) {
@@ -228,12 +249,51 @@ export interface ThoughtInput {
   readonly imageUrl: string | null;
 }
 
+/** The actions a thought may explain, with what each one is for (the reference's glossary). */
+export const ACTION_GLOSSARY: readonly string[] = [
+  'click: press the left mouse button once on an element, to select, open or activate it',
+  'right click: open the context menu of an element',
+  'double click: open a file or item, or select a word',
+  'drag: press, move and release the mouse, either to move something (a file, a shape, a slider) or to select a range (text, cells, an area)',
+  'scroll: move the view of the content under the pointer up or down',
+  'press key: press one key, such as enter, tab or escape',
+  'hotkey: press a key combination, such as ctrl+c',
+  'type text: type a string into the focused field',
+  'wait: wait for the screen to change, for example while something loads',
+  'finish: the task is complete',
+  'fail: the task cannot be completed',
+];
+
+/** Cues for reflection in a thought, and what a thought must and must not do. */
+export const THOUGHT_RULES: readonly string[] = [
+  'Check whether the screen matches what your last thought planned; if it does not, say so and adjust.',
+  'If this step fixes an earlier mistake, say that you are correcting it.',
+  'If you are exploring (looking for a menu or option you have not found yet), say so.',
+  'Write the reasoning in the first person, as the person thinking just before acting: what you see, what you want, why this action.',
+  'Do not evaluate the action after the fact: you do not know yet whether it worked.',
+  'The later actions may inform what this action is for, but never announce, mention or plan them.',
+];
+
 const THOUGHT_SYSTEM =
   'You write the inner thoughts of a person doing a task on a computer, one step at a time. ' +
   'Given the task, what was done so far and the action taken now, write the thought the person had just before this action: ' +
-  'one or two short sentences in the first person ("I …") saying why this action is the right step now. ' +
-  'Base it on the task, the earlier steps and what is on the screen. The later actions are shown only so that the thought fits them: ' +
-  'never mention, hint at or plan them. Do not restate coordinates. Write only the thought.';
+  'one to three short sentences in the first person ("I …") saying why this action is the right step now. ' +
+  'Base it on the task, the earlier steps and what is on the screen. Do not restate coordinates. Write only the thought.\n' +
+  `The actions:\n${ACTION_GLOSSARY.map((g) => `* ${g}`).join('\n')}\n` +
+  `Rules:\n${THOUGHT_RULES.map((r) => `* ${r}`).join('\n')}`;
+
+/**
+ * Answers that refuse the request ("I'm sorry, I can't assist with that."). They are never
+ * stored: the reference's `content_is_rational` discards them the same way.
+ */
+export function isRefusal(text: string): boolean {
+  const t = text.trim().replace(/[’‘]/g, "'");
+  return (
+    /^(?:i'm|i am)\s+(?:very\s+)?sorry\b|\b(?:i\s+can(?:'|no)t|i\s+cannot|i'm\s+unable\s+to|i\s+am\s+unable\s+to)\s+(?:assist|help)\s+with\b/i.test(
+      t,
+    ) || /sorry, i can't assist/i.test(t)
+  );
+}
 
 export function thoughtMessages(input: ThoughtInput): ChatMessage[] {
   const { steps, index } = input;

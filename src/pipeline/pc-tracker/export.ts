@@ -6,6 +6,7 @@ import { formatCompactTimestamp, formatTimestamp } from '../../core/wall-clock.j
 import { copyFileAtomic, writeTextAtomic } from '../../library/atomic-file.js';
 import { frameLookup } from '../../library/frame-lookup.js';
 import type { ActionRecord, Library, Recording } from '../../library/library.js';
+import { formatActionDescription, formatCheckVerdict } from './completed-fields.js';
 import { interchangeText } from './interchange-text.js';
 import { type MarkdownStep, renderMarkdown } from './markdown.js';
 import { pythonJson } from './python-json.js';
@@ -43,6 +44,9 @@ export function exportTrackerRecording(lib: Library, recording: Recording, outDi
   const lines: string[] = [];
   const steps: MarkdownStep[] = [];
   let screenshots = 0;
+  // A completed recording is written as the reference's completion pass writes it: the three
+  // fields on every step, non-ASCII text unescaped (`ensure_ascii=False`).
+  const completed = actions.some((a) => a.description || a.check || a.thought);
 
   const place = (frameId: number | null, base: string): string | null => {
     // A refined recording reuses the raw recording's unchanged frames.
@@ -71,12 +75,21 @@ export function exportTrackerRecording(lib: Library, recording: Recording, outDi
       element: a.element ? a.element.name : null,
       rect: a.element?.rect ?? null,
       marked_screenshot: marked,
-      action_description: a.description?.text,
-      action_description_checked: a.check ? a.description?.text : undefined,
-      thought: a.thought?.text,
+      // The completion pass appends its fields after the tracker's own keys.
       ...a.extra,
+      ...(completed
+        ? {
+            action_description: formatActionDescription(a.action, a.description?.text ?? null),
+            action_description_checked: formatCheckVerdict(
+              a.action,
+              a.check?.text ?? null,
+              a.description?.text ?? null,
+            ),
+            thought: a.thought?.text,
+          }
+        : {}),
     };
-    lines.push(pythonJson(line));
+    lines.push(pythonJson(line, !completed));
     steps.push({
       timestamp,
       image: marked ?? screenshot,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { copyFileAtomic } from '../../library/atomic-file.js';
 import { type FrameFormat, type Library, type Recording, sha256 } from '../../library/library.js';
+import { PC_TRACKER_SOURCE } from './schema.js';
 import { readTrackerFolder, type TrackerRecording, TrackerFormatError } from './read.js';
 
 export interface ImportOptions {
@@ -67,14 +68,14 @@ export async function importTrackerFolder(
     skippedLines: folder.badLines,
     missingScreenshots: folder.missingFiles,
   };
-  for (const rec of recordings) {
-    const source = `pc-tracker:${fs.realpathSync(rec.jsonlPath)}`;
+  for (const rec of folder.recordings) {
+    const source = `${PC_TRACKER_SOURCE}${fs.realpathSync(rec.jsonlPath)}`;
     const contentSha256 = sha256(fs.readFileSync(rec.jsonlPath));
     const existing = lib
       .listRecordings()
       .find(
         (r) =>
-          r.source?.startsWith('pc-tracker:') &&
+          r.source?.startsWith(PC_TRACKER_SOURCE) &&
           ((r.meta.import as { jsonlSha256?: unknown } | undefined)?.jsonlSha256 === contentSha256 ||
             r.source === source),
       );
@@ -164,7 +165,6 @@ async function importRecording(
         return f.id;
       };
       rec.steps.forEach((s, i) => {
-        const description = s.checkedDescription ?? s.actionDescription;
         lib.appendAction(recording.id, {
           seq: i + 1,
           time: s.time,
@@ -172,8 +172,9 @@ async function importRecording(
           element: s.element,
           frameId: frameId(s.screenshot, 'screen'),
           markedFrameId: frameId(s.markedScreenshot, 'marked'),
-          description: description ? { text: description, source: 'imported' } : null,
-          check: s.checkedDescription ? { text: 'Good', source: 'imported' } : null,
+          // The verdict is kept verbatim (a correction is already in the description).
+          description: s.description ? { text: s.description, source: 'imported' } : null,
+          check: s.checkVerdict ? { text: s.checkVerdict, source: 'imported' } : null,
           thought: s.thought ? { text: s.thought, source: 'imported' } : null,
           extra: s.extra,
         });

@@ -4,6 +4,7 @@ import type { Action, ElementInfo } from '../../core/actions.js';
 import { tryParseAction } from '../../core/grammar.js';
 import { parseCompactTimestamp, parseTimestamp } from '../../core/wall-clock.js';
 import type { NewTask, RecordingMode, TaskLevel } from '../../library/library.js';
+import { parseActionDescription } from './completed-fields.js';
 import { parseMarkdownHeader } from './markdown.js';
 import { describeZodError, KNOWN_LINE_KEYS, TasksFileSchema, TrackerLineSchema } from './schema.js';
 
@@ -15,8 +16,10 @@ export interface TrackerStep {
   screenshot: string | null;
   markedScreenshot: string | null;
   element: ElementInfo | null;
-  actionDescription: string | null;
-  checkedDescription: string | null;
+  /** Our description: the text inside `<\…>` of a completed click (see completed-fields.ts). */
+  description: string | null;
+  /** The reference's check verdict, verbatim (`Good` / `Wrong. Correct Description: …`). */
+  checkVerdict: string | null;
   thought: string | null;
   extra: Record<string, unknown>;
 }
@@ -158,8 +161,8 @@ function readRecording(dir: string, fileName: string, out: TrackerFolder): Track
       screenshot: file(l.screenshot),
       markedScreenshot: file(l.marked_screenshot),
       element: l.element == null && l.rect == null ? null : { name: l.element ?? '', rect: l.rect ?? null },
-      actionDescription: l.action_description ?? null,
-      checkedDescription: l.action_description_checked ?? null,
+      description: parseActionDescription(action.action, l.action_description),
+      checkVerdict: l.action_description_checked ?? null,
       thought: l.thought ?? null,
       extra,
     });

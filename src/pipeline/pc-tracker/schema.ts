@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** `source` of a recording imported from a pc-tracker folder: this prefix, then the JSONL path. */
+export const PC_TRACKER_SOURCE = 'pc-tracker:';
+
 /** One line of a pc-tracker JSONL file (SPEC §2.1 "Reference storage"). Unknown keys are kept. */
 export const RectSchema = z.object({
   left: z.number(),

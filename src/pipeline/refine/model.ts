@@ -130,6 +130,11 @@ export interface RefineOptions {
    */
   readonly ownWindowColour: string | null;
   /**
+   * Keep the frames that show the reference tracker's own window in recordings imported from
+   * the reference (default false: they are removed, see reference-tracker.ts).
+   */
+  readonly keepOwnWindow: boolean;
+  /**
    * Step 6: when two frames' files differ, also compare their decoded pixels (default false).
    * Frames of one recording come from one encoder, which writes the same bytes for the same
    * pixels, so the hash decides; this is for data whose frames were re-encoded differently.
@@ -143,6 +148,7 @@ export const DEFAULT_OPTIONS: RefineOptions = {
   size: DEFAULT_SIZE,
   keepFailed: false,
   ownWindowColour: null,
+  keepOwnWindow: false,
   comparePixels: false,
 };
 

@@ -10,7 +10,9 @@
 import type { Size } from '../../core/geometry.js';
 import type { Library, Recording } from '../../library/library.js';
 import { colourShare, type FrameJob, mapLimit, pixelDigest, renderFrame } from './frames.js';
+import { PC_TRACKER_SOURCE } from '../pc-tracker/schema.js';
 import { hasMarks, marksOverlay, type Overlay } from './marks.js';
+import { isReferenceTrackerFrame, removeTrackerRuns } from './reference-tracker.js';
 import {
   addCounts,
   DEFAULT_OPTIONS,
@@ -117,6 +119,7 @@ export function resolveOptions(options: Partial<RefineOptions> = {}): RefineOpti
     keepFailed: options.keepFailed ?? DEFAULT_OPTIONS.keepFailed,
     ownWindowColour: options.ownWindowColour ? parseColour(options.ownWindowColour).hex : null,
     comparePixels: options.comparePixels ?? DEFAULT_OPTIONS.comparePixels,
+    keepOwnWindow: options.keepOwnWindow ?? DEFAULT_OPTIONS.keepOwnWindow,
   };
 }
 
@@ -283,6 +286,15 @@ export async function refineRecording(
   steps = apply(
     removeOwnWindow(steps, { excludedWindows: record.excludedWindows, screen: record.screen, colourDominated }),
   );
+  if (raw.source?.startsWith(PC_TRACKER_SOURCE) && !options.keepOwnWindow) {
+    const shows = await mapLimit(steps, run.concurrency ?? 2, (s) =>
+      s.frame ? isReferenceTrackerFrame(lib.absolutePath(s.frame.path)) : Promise.resolve(false),
+    );
+    const cleaned = removeTrackerRuns(steps, shows);
+    if (cleaned.empty) return { ...base, status: 'dropped', reason: 'no actions', redone };
+    addCounts(counts, { ownWindow: cleaned.removed });
+    steps = cleaned.steps;
+  }
 
   // 9 (and the frames of 7), then commit. The child exists from here on; on an error it goes.
   run.signal?.throwIfAborted();

@@ -40,6 +40,7 @@ export interface StoredOptions {
   keepFailed: boolean;
   ownWindowColour: string | null;
   comparePixels: boolean;
+  keepOwnWindow?: boolean;
 }
 
 export function storedOptions(o: RefineOptions): StoredOptions {
@@ -48,6 +49,7 @@ export function storedOptions(o: RefineOptions): StoredOptions {
     keepFailed: o.keepFailed,
     ownWindowColour: o.ownWindowColour,
     comparePixels: o.comparePixels,
+    keepOwnWindow: o.keepOwnWindow,
   };
 }
 
@@ -57,7 +59,8 @@ function sameOptions(a: StoredOptions | undefined, b: StoredOptions): boolean {
     a.size === b.size &&
     a.keepFailed === b.keepFailed &&
     (a.ownWindowColour ?? null) === b.ownWindowColour &&
-    (a.comparePixels ?? false) === b.comparePixels
+    (a.comparePixels ?? false) === b.comparePixels &&
+    (a.keepOwnWindow ?? false) === (b.keepOwnWindow ?? false)
   );
 }
 

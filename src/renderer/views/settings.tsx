@@ -337,7 +337,7 @@ const EMPTY_ENDPOINT: EndpointDto = { endpoint: null, model: null, hasApiKey: fa
 const EMPTY_SETTINGS: SettingsDto = {
   home: '',
   completion: EMPTY_ENDPOINT,
-  planner: EMPTY_ENDPOINT,
+  planner: { ...EMPTY_ENDPOINT, profile: 'generic', prompt: null },
   grounder: { name: 'ocr', vlm: EMPTY_ENDPOINT },
   privacy: { excludedApps: [], excludedTitles: [] },
   hotkeys: { stopRecording: '', abortAgent: '' },
