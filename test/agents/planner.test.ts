@@ -262,13 +262,6 @@ describe('Planner', () => {
       expect(p.action).toEqual(action);
     }
   });
-
-  it('adds /v1 to a bare host', () => {
-    expect(normaliseEndpoint('http://gpu-box:8000')).toBe('http://gpu-box:8000/v1');
-    expect(normaliseEndpoint('http://gpu-box:8000/')).toBe('http://gpu-box:8000/v1');
-    expect(normaliseEndpoint('https://api.openai.com/v1/')).toBe('https://api.openai.com/v1');
-    expect(() => normaliseEndpoint('not a url')).toThrow(PlannerError);
-  });
 });
 
 // ── the loop, with the real planner (over HTTP) and library, and in-memory screen/input ──────

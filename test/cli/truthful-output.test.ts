@@ -64,9 +64,7 @@ describe('commands that act on the screen', () => {
       session!.env,
     );
     expect(r.status).toBe(1);
-    expect(r.stdout).toMatch(
-      /^stopped at step 1: the planner failed: .*127\.0\.0\.1:9.* \(nothing was recorded\)\n$/,
-    );
+    expect(r.stdout).toMatch(/^stopped at step 1: the planner failed: .*127\.0\.0\.1:9.* \(nothing was recorded\)\n$/);
     // stderr holds only the set-up line: no second copy of the error, no blank line, no GPU noise.
     expect(r.stderr.split('\n').filter(Boolean)).toEqual([
       expect.stringMatching(/^planner: m at http:\/\/127\.0\.0\.1:9\/v1; grounder: ocr on cpu;/),

@@ -204,7 +204,10 @@ export class Planner {
     const temperature = this.options.temperature ?? sampling?.temperature;
     let result;
     try {
-      result = await this.client.chat(messages, maxTokens, { signal, ...(temperature !== undefined ? { temperature } : {}) });
+      result = await this.client.chat(messages, maxTokens, {
+        signal,
+        ...(temperature !== undefined ? { temperature } : {}),
+      });
     } catch (err) {
       if (signal?.aborted) throw signal.reason ?? err;
       // The client's message names the endpoint and the cause, with the key redacted.

@@ -68,7 +68,7 @@ export async function importTrackerFolder(
     skippedLines: folder.badLines,
     missingScreenshots: folder.missingFiles,
   };
-  for (const rec of folder.recordings) {
+  for (const rec of recordings) {
     const source = `${PC_TRACKER_SOURCE}${fs.realpathSync(rec.jsonlPath)}`;
     const contentSha256 = sha256(fs.readFileSync(rec.jsonlPath));
     const existing = lib
