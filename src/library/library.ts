@@ -8,19 +8,29 @@ import { writeFileAtomic } from './atomic-file.js';
 import { LibraryError } from './errors.js';
 import { ensureHome } from './home.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './schema.js';
+import type {
+  FrameFormat,
+  RecordingKind,
+  RecordingMode,
+  RecordingStage,
+  RecordingStatus,
+  TaskLevel,
+  TaskStatus,
+} from '../core/vocabulary.js';
 
 export const DATABASE_FILE = 'library.db';
 /** Frame files live under this folder of the data directory, one sub-folder per recording. */
 export const FRAMES_DIR = 'frames';
 
-export type RecordingKind = 'human' | 'agent';
-export type RecordingMode = 'given' | 'free' | 'non-task' | 'run' | 'replay';
-/** raw: as recorded or imported; refined: derived by `pcagent refine` (parentId = the raw one). */
-export type RecordingStage = 'raw' | 'refined';
-export type RecordingStatus = 'recording' | 'paused' | 'finished' | 'failed' | 'discarded';
-export type TaskLevel = 'easy' | 'medium' | 'hard';
-export type TaskStatus = 'open' | 'finished' | 'bad';
-export type FrameFormat = 'png' | 'webp' | 'jpeg';
+export type {
+  FrameFormat,
+  RecordingKind,
+  RecordingMode,
+  RecordingStage,
+  RecordingStatus,
+  TaskLevel,
+  TaskStatus,
+} from '../core/vocabulary.js';
 export type FrameRole = 'screen' | 'marked';
 
 export interface Task {

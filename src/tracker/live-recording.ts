@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import type { Action } from '../core/actions.js';
+import type { RecordingOutcome } from '../core/vocabulary.js';
 import type { FrameFormat, Library, Recording, ScreenInfo } from '../library/library.js';
 import { sha256 } from '../library/library.js';
 import { writeFileAtomic } from '../library/atomic-file.js';
@@ -40,7 +41,7 @@ export interface LiveRecording {
   pause(): void;
   resume(): void;
   /** Flushes everything, records finish/fail, releases hooks and capture. */
-  stop(outcome: 'finished' | 'failed'): Promise<Recording>;
+  stop(outcome: RecordingOutcome): Promise<Recording>;
 }
 
 /** How often the idle (wait) timer is checked. */

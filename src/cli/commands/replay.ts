@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import { DEVICES, type Device } from '../../core/vocabulary.js';
 import { output, parseId, UsageError, withLibrary } from '../context.js';
 
 interface ReplayCliOptions {
@@ -6,7 +7,7 @@ interface ReplayCliOptions {
   keepGoing?: boolean;
   grounder: string;
   settleMs: string;
-  device?: 'auto' | 'cpu' | 'cuda' | 'webgpu';
+  device?: Device;
 }
 
 export function registerReplayCommands(program: Command): void {
@@ -20,7 +21,7 @@ export function registerReplayCommands(program: Command): void {
     .option('--keep-going', 'go on after a click that cannot be grounded')
     .option('--grounder <name>', 'ocr, vlm or omniparser', 'ocr')
     .option('--settle-ms <ms>', 'pause before each screenshot', '1500')
-    .addOption(new Option('--device <device>', 'where local models run').choices(['auto', 'cpu', 'cuda', 'webgpu']))
+    .addOption(new Option('--device <device>', 'where local models run').choices(DEVICES))
     .action(async (id: number, opts: ReplayCliOptions, cmd: Command) =>
       withLibrary(cmd, async (lib) => {
         const settleMs = Number(opts.settleMs);

@@ -1,4 +1,12 @@
 import { type Command, Option } from 'commander';
+import {
+  CAPTURE_BACKENDS,
+  DEVICES,
+  GROUNDER_NAMES,
+  type CaptureBackendName,
+  type Device,
+  type GrounderName,
+} from '../../core/vocabulary.js';
 import { globalOptions, output, UsageError, withLibrary } from '../context.js';
 
 /**
@@ -12,12 +20,12 @@ import { globalOptions, output, UsageError, withLibrary } from '../context.js';
 interface RunOptions {
   planner?: string;
   plannerModel?: string;
-  grounder?: 'ocr' | 'vlm' | 'omniparser';
+  grounder?: GrounderName;
   maxSteps: string;
   settleMs: string;
   waitMs: string;
-  device?: 'auto' | 'cpu' | 'cuda' | 'webgpu';
-  capture: 'auto' | 'x11' | 'nutjs' | 'screenshot-desktop';
+  device?: Device;
+  capture: 'auto' | CaptureBackendName;
   confirm?: boolean;
 }
 
@@ -56,7 +64,7 @@ export function registerRunCommands(program: Command): void {
       new Option(
         '--grounder <name>',
         'grounder for click targets (default: grounder.name in settings.json, else ocr)',
-      ).choices(['ocr', 'vlm', 'omniparser']),
+      ).choices(GROUNDER_NAMES),
     )
     .option('--max-steps <n>', 'actions at most', '50')
     .option('--settle-ms <n>', 'pause before each screenshot', '2000')
@@ -65,11 +73,11 @@ export function registerRunCommands(program: Command): void {
       new Option(
         '--device <device>',
         'execution device for local models (default: $PCAGENT_DEVICE, else auto)',
-      ).choices(['auto', 'cpu', 'cuda', 'webgpu']),
+      ).choices(DEVICES),
     )
     .addOption(
       new Option('--capture <backend>', 'screen capture backend')
-        .choices(['auto', 'x11', 'nutjs', 'screenshot-desktop'])
+        .choices(['auto', ...CAPTURE_BACKENDS])
         .default('auto'),
     )
     .option('--confirm', 'ask on the terminal before destructive hotkeys (Alt+F4, Ctrl+W, Ctrl+Q, Shift+Delete)')

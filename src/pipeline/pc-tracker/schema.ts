@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TASK_LEVELS } from '../../core/vocabulary.js';
 
 /** One line of a pc-tracker JSONL file (SPEC §2.1 "Reference storage"). Unknown keys are kept. */
 export const RectSchema = z.object({
@@ -38,7 +39,7 @@ export const KNOWN_LINE_KEYS = new Set([
 export const TasksFileSchema = z.array(
   z.looseObject({
     task: z.string().min(1),
-    level: z.enum(['easy', 'medium', 'hard']).nullable().optional(),
+    level: z.enum(TASK_LEVELS).nullable().optional(),
     file_input: z.boolean().optional(),
     category: z.string().nullable().optional(),
     finished: z.boolean().optional(),
