@@ -10,7 +10,7 @@
 import type { Size } from '../../core/geometry.js';
 import type { Library, Recording } from '../../library/library.js';
 import { colourShare, type FrameJob, mapLimit, pixelDigest, renderFrame } from './frames.js';
-import { hasMarks, marksOverlay, type Overlay } from './marks.js';
+import { hasMarks, marksOverlay, type Overlay } from '../../core/marks.js';
 import {
   addCounts,
   DEFAULT_OPTIONS,
