@@ -2,7 +2,7 @@ import type { Device, ProviderFailure } from '../runtime/session.js';
 import type { ModelEntry } from '../runtime/manifest.js';
 import { guessConvention, isConvention, CONVENTIONS, type Convention, type QwenResizeOptions } from './coordinates.js';
 import type { Grounder } from './grounder.js';
-import type { DecodeOptions } from './omniparser-grounder.js';
+import type { DecodeOptions } from './omniparser/detector.js';
 import type { VlmGrounderOptions } from './vlm-grounder.js';
 import { GROUNDER_NAMES, isOneOf, type GrounderName } from '../../core/vocabulary.js';
 
@@ -104,7 +104,10 @@ export async function selectGrounder(
     }
     case 'omniparser': {
       const o = options.omniparser ?? {};
-      const { IconDetector, OmniParserGrounder, resolveIconModel } = await import('./omniparser-grounder.js');
+      const [{ OmniParserGrounder, resolveIconModel }, { IconDetector }] = await Promise.all([
+        import('./omniparser-grounder.js'),
+        import('./omniparser/detector.js'),
+      ]);
       // Resolved before anything loads, so a missing model is one clear line.
       const modelFile = resolveIconModel({ ...lookup, iconModel: o.iconModel });
       const detector = await IconDetector.create(modelFile, { ...o, device: options.device });
