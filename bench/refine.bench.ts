@@ -15,7 +15,7 @@ import sharp from 'sharp';
 import type { Action } from '../src/core/actions.js';
 import { Library } from '../src/library/library.js';
 import { PNG_COMPRESSION, renderFrame } from '../src/pipeline/refine/frames.js';
-import { marksOverlay } from '../src/pipeline/refine/marks.js';
+import { marksOverlay } from '../src/core/marks.js';
 import { refinableRecordings, refineRecordings, type RunOptions } from '../src/pipeline/refine/refine.js';
 import { report } from './report.js';
 import { framePool, makeFrame, rng, writePooledFrame } from './synthetic-frames.js';

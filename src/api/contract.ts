@@ -1,5 +1,27 @@
 import { PLANNER_PROFILES, type PlannerProfile } from '../core/planner-profiles.js';
 import { z } from 'zod';
+import {
+  EXPORT_FORMATS,
+  GROUNDER_NAMES,
+  RECORDING_KINDS,
+  RECORDING_OUTCOMES,
+  RECORDING_STAGES,
+  RECORDING_STATUSES,
+  REPLAY_MODES,
+  TASK_LEVELS,
+  TASK_STATUSES,
+  TRACKER_MODES,
+  type AgentRunStatus,
+  type GrounderName,
+  type LiveStatus,
+  type RecordingKind,
+  type RecordingMode,
+  type RecordingStage,
+  type RecordingStatus,
+  type TaskLevel,
+  type TaskStatus,
+  type TrackerMode,
+} from '../core/vocabulary.js';
 
 /**
  * The one typed API between the app's back end (Electron main, or the `pcagent ui --web`
@@ -11,18 +33,18 @@ import { z } from 'zod';
 // ---------------------------------------------------------------------------------------------
 // Data shapes the API returns (plain JSON; mirrors of the library's records).
 
-export type RecordingKind = 'human' | 'agent';
-export type RecordingMode = 'given' | 'free' | 'non-task' | 'run' | 'replay';
-export type RecordingStage = 'raw' | 'refined';
-/**
- * `interrupted`: the recorder died (crash, kill, power cut, full disk) before finishing; the
- * committed actions are kept. The app offers `tracker.keepInterrupted` ("keep as finished") and
- * `tracker.discard` for it.
- */
-export type RecordingStatus = 'recording' | 'paused' | 'finished' | 'failed' | 'discarded' | 'interrupted';
-export type TaskLevel = 'easy' | 'medium' | 'hard';
-export type TaskStatus = 'open' | 'finished' | 'bad';
-export type TrackerMode = 'given' | 'free' | 'non-task';
+// The word lists are the core vocabulary's; re-exported so that the renderer imports one module.
+export type {
+  AgentRunStatus,
+  GrounderName,
+  RecordingKind,
+  RecordingMode,
+  RecordingStage,
+  RecordingStatus,
+  TaskLevel,
+  TaskStatus,
+  TrackerMode,
+} from '../core/vocabulary.js';
 
 export interface TaskDto {
   id: number;
@@ -89,7 +111,7 @@ export interface TrackerStateDto {
   openTasks: number;
   counters: CountersDto;
   /** The live recording, when one runs; `actions` counts the rows committed so far. */
-  live: { id: number; mode: TrackerMode; status: 'recording' | 'paused'; startedAt: number; actions: number } | null;
+  live: { id: number; mode: TrackerMode; status: LiveStatus; startedAt: number; actions: number } | null;
   /** Human recordings that ended recently (newest first): to describe, edit or discard. */
   recent: RecordingDto[];
 }
@@ -100,8 +122,6 @@ export interface EndpointDto {
   model: string | null;
   hasApiKey: boolean;
 }
-
-export type GrounderName = 'ocr' | 'vlm' | 'omniparser';
 
 export interface SettingsDto {
   /** The data directory this back end uses. */
@@ -160,8 +180,6 @@ export interface JobDto {
   output: string | null;
 }
 
-export type AgentRunStatus = 'starting' | 'running' | 'paused' | 'finished' | 'failed' | 'stopped';
-
 export interface AgentStepDto {
   index: number;
   thought: string;
@@ -218,7 +236,7 @@ export interface AgentStateDto {
 
 const Id = z.number({ error: 'expected a number' }).int('expected a whole number').positive('expected an id ≥ 1');
 const Empty = z.object({}).strict();
-const Level = z.enum(['easy', 'medium', 'hard']);
+const Level = z.enum(TASK_LEVELS);
 const Text = (max: number) => z.string().trim().min(1, 'cannot be empty').max(max, `at most ${max} characters`);
 const Url = z
   .string()
@@ -233,7 +251,7 @@ const EndpointInput = z
     apiKey: z.string().trim().max(4096).optional(),
   })
   .strict();
-const Grounder = z.enum(['ocr', 'vlm', 'omniparser']);
+const Grounder = z.enum(GROUNDER_NAMES);
 /** An Electron accelerator: modifiers and one key joined by `+`. */
 const Accelerator = z
   .string()
@@ -248,26 +266,26 @@ const Milliseconds = (max: number) => z.number().int('expected a whole number').
 export const inputSchemas = {
   'library.listRecordings': z
     .object({
-      kind: z.enum(['human', 'agent']).optional(),
-      status: z.enum(['recording', 'paused', 'finished', 'failed', 'discarded', 'interrupted']).optional(),
-      stage: z.enum(['raw', 'refined']).optional(),
+      kind: z.enum(RECORDING_KINDS).optional(),
+      status: z.enum(RECORDING_STATUSES).optional(),
+      stage: z.enum(RECORDING_STAGES).optional(),
     })
     .strict(),
   'library.getTrajectory': z.object({ id: Id }).strict(),
-  'library.listTasks': z.object({ status: z.enum(['open', 'finished', 'bad']).optional() }).strict(),
+  'library.listTasks': z.object({ status: z.enum(TASK_STATUSES).optional() }).strict(),
   'tracker.state': Empty,
   'tracker.next': Empty,
   'tracker.previous': Empty,
   'tracker.bad': z.object({ taskId: Id }).strict(),
   'tracker.start': z
     .object({
-      mode: z.enum(['given', 'free', 'non-task']),
+      mode: z.enum(TRACKER_MODES),
       taskId: Id.optional(),
     })
     .strict(),
   'tracker.pause': Empty,
   'tracker.resume': Empty,
-  'tracker.finish': z.object({ outcome: z.enum(['finished', 'failed']) }).strict(),
+  'tracker.finish': z.object({ outcome: z.enum(RECORDING_OUTCOMES) }).strict(),
   'tracker.describe': z.object({ id: Id, description: Text(4000), level: Level.optional() }).strict(),
   'tracker.discard': z.object({ id: Id }).strict(),
   /** An interrupted recording becomes finished as it stands ("keep as finished"). */
@@ -278,7 +296,7 @@ export const inputSchemas = {
   'pipeline.export': z
     .object({
       ids: z.array(Id).min(1, 'choose at least one recording').max(10_000),
-      format: z.enum(['pc-tracker', 'sharegpt', 'parquet', 'html']),
+      format: z.enum(EXPORT_FORMATS),
       /** A new or empty folder (parquet writes pcagent.parquet in it); relative to the data directory. */
       out: Text(4096),
     })
@@ -307,7 +325,7 @@ export const inputSchemas = {
     .object({
       id: Id,
       grounder: Grounder.optional(),
-      mode: z.enum(['semantic', 'coordinates']).optional(),
+      mode: z.enum(REPLAY_MODES).optional(),
       settleMs: Milliseconds(600_000).optional(),
     })
     .strict(),

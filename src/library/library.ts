@@ -17,34 +17,37 @@ import {
   writeRecorderLock,
 } from './recorder-lock.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './schema.js';
+import {
+  LIVE_STATUSES as VOCABULARY_LIVE_STATUSES,
+  RECORDING_STATUSES as VOCABULARY_RECORDING_STATUSES,
+} from '../core/vocabulary.js';
+import type {
+  FrameFormat,
+  RecordingKind,
+  RecordingMode,
+  RecordingStage,
+  RecordingStatus,
+  TaskLevel,
+  TaskStatus,
+} from '../core/vocabulary.js';
 
 export const DATABASE_FILE = 'library.db';
 /** Frame files live under this folder of the data directory, one sub-folder per recording. */
 export const FRAMES_DIR = 'frames';
 
-export type RecordingKind = 'human' | 'agent';
-export type RecordingMode = 'given' | 'free' | 'non-task' | 'run' | 'replay';
-/** raw: as recorded or imported; refined: derived by `pcagent refine` (parentId = the raw one). */
-export type RecordingStage = 'raw' | 'refined';
-/**
- * `interrupted`: its recorder died (kill -9, power cut, disk full) before finishing; every
- * committed action is kept, and `endedAt` is the time of the last one.
- */
-export type RecordingStatus = 'recording' | 'paused' | 'finished' | 'failed' | 'discarded' | 'interrupted';
+export type {
+  FrameFormat,
+  RecordingKind,
+  RecordingMode,
+  RecordingStage,
+  RecordingStatus,
+  TaskLevel,
+  TaskStatus,
+} from '../core/vocabulary.js';
 /** Statuses of a recording whose recorder is (or should be) running. */
-export const LIVE_STATUSES: readonly RecordingStatus[] = ['recording', 'paused'];
+export const LIVE_STATUSES: readonly RecordingStatus[] = VOCABULARY_LIVE_STATUSES;
 /** Every status, in the order lists and filters show them. */
-export const RECORDING_STATUSES: readonly RecordingStatus[] = [
-  'recording',
-  'paused',
-  'finished',
-  'failed',
-  'interrupted',
-  'discarded',
-];
-export type TaskLevel = 'easy' | 'medium' | 'hard';
-export type TaskStatus = 'open' | 'finished' | 'bad';
-export type FrameFormat = 'png' | 'webp' | 'jpeg';
+export const RECORDING_STATUSES: readonly RecordingStatus[] = VOCABULARY_RECORDING_STATUSES;
 export type FrameRole = 'screen' | 'marked';
 
 export interface Task {

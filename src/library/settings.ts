@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { hotkeyKeys } from '../core/accelerator.js';
 import { writeFileAtomic } from './atomic-file.js';
+import { GROUNDER_NAMES } from '../core/vocabulary.js';
 
 /**
  * The settings of one data directory, `<data dir>/settings.json`: the one module that reads and
@@ -23,7 +24,7 @@ import { writeFileAtomic } from './atomic-file.js';
 
 export const SETTINGS_FILE = 'settings.json';
 
-export const SETTINGS_GROUNDERS = ['ocr', 'vlm', 'omniparser'] as const;
+export const SETTINGS_GROUNDERS = GROUNDER_NAMES;
 export type SettingsGrounder = (typeof SETTINGS_GROUNDERS)[number];
 
 export const DEFAULT_HOTKEYS = {

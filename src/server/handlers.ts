@@ -1,6 +1,7 @@
 import type { ApiEventName, ApiEvents, ApiHandlers, ApiMethod, ApiOutput } from '../api/contract.js';
 import { ApiValidationError, validate } from '../api/contract.js';
 import type { Rect } from '../core/actions.js';
+import type { RecordingOutcome } from '../core/vocabulary.js';
 import type { Library } from '../library/library.js';
 import { agentHandlers } from './agent-handlers.js';
 import type { BackendContext, EventListener } from './context.js';
@@ -22,7 +23,7 @@ export interface Backend {
   framePath(frameId: number): { file: string; format: string };
   on(listener: EventListener): () => void;
   /** Stops a live recording (the stop hotkey, the tray, quitting). */
-  stopLive(outcome?: 'finished' | 'failed'): Promise<void>;
+  stopLive(outcome?: RecordingOutcome): Promise<void>;
   /** Pauses or resumes a live recording (the tray). */
   setRecordingPaused(paused: boolean): void;
   /** The app's own window `id` is visible at `rect` (input-hook pixels) or hidden (null): never recorded. */

@@ -1,11 +1,12 @@
 import type { TrackerStateDto } from '../api/contract.js';
 import type { Rect } from '../core/actions.js';
+import type { RecordingOutcome, TrackerMode } from '../core/vocabulary.js';
 import type { Library } from '../library/library.js';
 import type { LiveRecording } from '../tracker/live-recording.js';
 import { counters, describeRecording, discardRecording, keepInterrupted, TaskCursor } from '../tracker/sessions.js';
 import { type BackendContext, type HandlersOf, recordingDto, taskDto } from './context.js';
 
-export type TrackerMode = 'given' | 'free' | 'non-task';
+export type { TrackerMode } from '../core/vocabulary.js';
 
 /** What the tracker asks of the live recorder it starts. */
 export interface LiveStart {
@@ -57,7 +58,7 @@ export interface TrackerService {
   readonly handlers: HandlersOf<'tracker'>;
   state(): TrackerStateDto;
   /** Ends a live recording (the stop hotkey, the tray, quitting); nothing when none runs. */
-  stopLive(outcome?: 'finished' | 'failed'): Promise<void>;
+  stopLive(outcome?: RecordingOutcome): Promise<void>;
   /** Pauses or resumes the live recording (the tray); nothing when none runs. */
   setPaused(paused: boolean): void;
   /**
@@ -127,7 +128,7 @@ export function trackerService(ctx: BackendContext, options: TrackerOptions = {}
   // for that stop to be saved — so quitting right after the hotkey never closes the library
   // under a recording still being flushed.
   let stopping: Promise<void> = Promise.resolve();
-  const stopLive = (outcome: 'finished' | 'failed' = 'finished'): Promise<void> => {
+  const stopLive = (outcome: RecordingOutcome = 'finished'): Promise<void> => {
     if (!live) return stopping;
     const current = live;
     live = null;

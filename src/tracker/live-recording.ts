@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import type { Action } from '../core/actions.js';
+import type { RecordingOutcome } from '../core/vocabulary.js';
 import type { FrameFormat, Library, Recording, ScreenInfo } from '../library/library.js';
 import { sha256 } from '../library/library.js';
 import { writeFileAtomic } from '../library/atomic-file.js';
@@ -46,7 +47,7 @@ export interface LiveRecording {
    * Flushes everything, records finish/fail, releases hooks and capture. After a full disk it
    * commits what still fits and ends the recording as interrupted instead.
    */
-  stop(outcome: 'finished' | 'failed'): Promise<Recording>;
+  stop(outcome: RecordingOutcome): Promise<Recording>;
 }
 
 /** How often the idle (wait) timer is checked. */

@@ -4,6 +4,7 @@ import { Aggregator, type RecordingOp } from '../core/aggregate.js';
 import type { RawInput } from '../core/input-events.js';
 import { normalizeKeyName } from '../core/keys.js';
 import { isDiskFull } from '../library/errors.js';
+import type { RecordingOutcome } from '../core/vocabulary.js';
 import type { ActionPatch, FrameFormat, Library } from '../library/library.js';
 import type { AccessibilityProvider, ElementAtPoint } from '../platform/a11y/provider.js';
 import { endRecording, pauseRecording, resumeRecording } from './sessions.js';
@@ -199,7 +200,7 @@ export class Recorder<F extends LiveFrame> {
   }
 
   /** Records `finish` / `fail`, waits until every row is committed, and ends the recording. */
-  async stop(outcome: 'finished' | 'failed'): Promise<void> {
+  async stop(outcome: RecordingOutcome): Promise<void> {
     if (this.ended) return this.drain();
     if (this.paused) this.resume();
     // Stopped from outside while the stop chord is being pressed (the app's global shortcut

@@ -1,12 +1,13 @@
 import { LibraryError } from '../library/errors.js';
-import type { Library, Recording, RecordingMode, ScreenInfo, Task, TaskLevel } from '../library/library.js';
+import type { RecordingOutcome, TrackerMode } from '../core/vocabulary.js';
+import type { Library, Recording, ScreenInfo, Task, TaskLevel } from '../library/library.js';
 
 /**
  * The annotator's task modes (SPEC §2.1): given tasks from an imported list, free tasks
  * described afterwards, and non-task recordings. These are the rules the app and `pcagent
  * record` share; the recorder itself only captures actions into the recording they create.
  */
-export type TrackerMode = Extract<RecordingMode, 'given' | 'free' | 'non-task'>;
+export type { TrackerMode } from '../core/vocabulary.js';
 
 export interface StartOptions {
   mode: TrackerMode;
@@ -103,7 +104,7 @@ export function resumeRecording(lib: Library, id: number): Recording {
 }
 
 /** Ends the recording as finished or failed; a finished given task is marked done. */
-export function endRecording(lib: Library, id: number, outcome: 'finished' | 'failed', now = Date.now()): Recording {
+export function endRecording(lib: Library, id: number, outcome: RecordingOutcome, now = Date.now()): Recording {
   const rec = lib.getRecording(id);
   requireStatus(rec, ['recording', 'paused'], 'end');
   return lib.transaction(() => {

@@ -5,17 +5,19 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseDescription } from '../../src/agents/grounding/description.js';
 import type { Box, RawFrame } from '../../src/agents/grounding/grounder.js';
 import {
-  decodeDetections,
-  IconDetector,
   iconForText,
-  letterbox,
-  letterboxTensor,
   OmniParserGrounder,
   pickByPosition,
   resolveIconModel,
-  type Detection,
   type TextReader,
 } from '../../src/agents/grounding/omniparser-grounder.js';
+import {
+  decodeDetections,
+  IconDetector,
+  letterbox,
+  letterboxTensor,
+  type Detection,
+} from '../../src/agents/grounding/omniparser/detector.js';
 import { selectGrounder } from '../../src/agents/grounding/select.js';
 import type { ModelEntry } from '../../src/agents/runtime/manifest.js';
 import { releaseSessions } from '../../src/agents/runtime/session.js';

@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Action, ElementInfo } from '../../src/core/actions.js';
 import { renderFrame } from '../../src/pipeline/refine/frames.js';
-import { hasMarks, marksOverlay } from '../../src/pipeline/refine/marks.js';
+import { hasMarks, marksOverlay } from '../../src/core/marks.js';
 import { FIXTURE_DIR, tempDir } from '../support/fixture.js';
 
 const RED = [255, 0, 0];

@@ -2,8 +2,9 @@ import type { Device, ProviderFailure } from '../runtime/session.js';
 import type { ModelEntry } from '../runtime/manifest.js';
 import { guessConvention, isConvention, CONVENTIONS, type Convention, type QwenResizeOptions } from './coordinates.js';
 import type { Grounder } from './grounder.js';
-import type { DecodeOptions } from './omniparser-grounder.js';
+import type { DecodeOptions } from './omniparser/detector.js';
 import type { VlmGrounderOptions } from './vlm-grounder.js';
+import { GROUNDER_NAMES, isOneOf, type GrounderName } from '../../core/vocabulary.js';
 
 /**
  * Creates a grounder by name (SPEC §2.5): `ocr` (the embedded default), `vlm` (an
@@ -11,8 +12,7 @@ import type { VlmGrounderOptions } from './vlm-grounder.js';
  * grounder's module, and the native packages it needs, is imported only when it is chosen.
  */
 
-export type GrounderName = 'ocr' | 'vlm' | 'omniparser';
-export const GROUNDER_NAMES: readonly GrounderName[] = ['ocr', 'vlm', 'omniparser'];
+export { GROUNDER_NAMES, type GrounderName } from '../../core/vocabulary.js';
 
 export interface SelectOptions {
   /** Execution device for local models (default: `PCAGENT_DEVICE`, else auto). */
@@ -55,7 +55,7 @@ export interface SelectedGrounder {
 }
 
 export function isGrounderName(value: string): value is GrounderName {
-  return (GROUNDER_NAMES as readonly string[]).includes(value);
+  return isOneOf(GROUNDER_NAMES, value);
 }
 
 export async function selectGrounder(
@@ -104,7 +104,10 @@ export async function selectGrounder(
     }
     case 'omniparser': {
       const o = options.omniparser ?? {};
-      const { IconDetector, OmniParserGrounder, resolveIconModel } = await import('./omniparser-grounder.js');
+      const [{ OmniParserGrounder, resolveIconModel }, { IconDetector }] = await Promise.all([
+        import('./omniparser-grounder.js'),
+        import('./omniparser/detector.js'),
+      ]);
       // Resolved before anything loads, so a missing model is one clear line.
       const modelFile = resolveIconModel({ ...lookup, iconModel: o.iconModel });
       const detector = await IconDetector.create(modelFile, { ...o, device: options.device });

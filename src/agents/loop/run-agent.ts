@@ -184,67 +184,77 @@ export function actionText(action: Action): string {
 
 const round = (ms: number): number => Math.round(ms * 10) / 10;
 
-export async function runAgent(options: RunAgentOptions): Promise<RunResult> {
-  const { task, planner, grounder, executor, lib, signal } = options;
-  const maxSteps = options.maxSteps ?? 50;
-  const settleMs = options.settleMs ?? 2000;
-  const waitMs = options.waitMs ?? 3000;
-  const maxReplans = options.maxReplans ?? 3;
-  const baseMeta = { ...options.meta, grounder: grounder.name, maxSteps, settleMs, waitMs, maxReplans };
-  let recording = lib.createRecording({
-    kind: 'agent',
-    mode: 'run',
-    description: task,
-    source: 'agent',
-    screen: options.screen ?? null,
-    meta: { agent: baseMeta },
-  });
-  options.onStart?.(recording);
-  const history: PlannerStep[] = [];
-  let stored = 0;
-  const reasonOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+/** The parts of a step's timings measured before it is stored. */
+export type MeasuredTimings = Omit<StepTimings, 'storeMs' | 'grabMs' | 'encodeMs'>;
 
-  const storeStep = async (
-    index: number,
-    shot: Screenshot,
-    plan: Plan,
-    action: Action,
-    grounding: GroundingSummary | null,
-    notFound: GroundingSummary[],
-    timings: Omit<StepTimings, 'storeMs' | 'grabMs' | 'encodeMs'>,
-    /** When the action began (for finish / fail: when it was decided). */
-    time: number,
-  ): Promise<AgentStep> => {
+/** A step's timings as stored: rounded to 0.1 ms, the screenshot split into grab and encoding. */
+export function stepTimings(
+  measured: MeasuredTimings,
+  shot: Pick<Screenshot, 'grabMs' | 'encodeMs'>,
+  storeMs: number,
+): StepTimings {
+  return {
+    settleMs: round(measured.settleMs),
+    screenshotMs: round(measured.screenshotMs),
+    grabMs: round(shot.grabMs),
+    encodeMs: round(shot.encodeMs),
+    planMs: round(measured.planMs),
+    groundMs: round(measured.groundMs),
+    executeMs: round(measured.executeMs),
+    storeMs: round(storeMs),
+  };
+}
+
+/** Where each step goes once stored: the caller's live view (CLI printing, the app's events). */
+export interface StepSink {
+  step(step: AgentStep): void;
+  notFound(info: NotFoundInfo): void;
+}
+
+/** One step to store: what was seen, planned, grounded and done. */
+export interface StepInput {
+  readonly index: number;
+  readonly shot: Screenshot;
+  readonly plan: Plan;
+  readonly action: Action;
+  readonly grounding: GroundingSummary | null;
+  readonly notFound: readonly GroundingSummary[];
+  readonly timings: MeasuredTimings;
+  /** When the action began (for finish / fail: when it was decided). */
+  readonly time: number;
+}
+
+/**
+ * Record: stores a step in the agent recording (frame, marked frame, action row with the plan,
+ * grounding and timings in `extra.agent`) and passes the stored step to the sink.
+ */
+export class StepWriter {
+  stored = 0;
+
+  constructor(
+    private readonly lib: Library,
+    private readonly recordingId: number,
+    private readonly scaleFactor: number,
+    private readonly sink: StepSink,
+  ) {}
+
+  async write(input: StepInput): Promise<AgentStep> {
+    const { index, shot, plan, action, grounding, notFound, time } = input;
     const t0 = performance.now();
     const name = `step-${String(index).padStart(3, '0')}`;
-    const meta = {
-      format: 'png' as const,
-      width: shot.width,
-      height: shot.height,
-      scaleFactor: options.screen?.scaleFactor ?? 1,
-    };
-    const frame = lib.saveFrame(recording.id, `${name}.png`, shot.png, {
+    const meta = { format: 'png' as const, width: shot.width, height: shot.height, scaleFactor: this.scaleFactor };
+    const frame = this.lib.saveFrame(this.recordingId, `${name}.png`, shot.png, {
       ...meta,
       role: 'screen',
       capturedAt: shot.capturedAt,
     });
     const marked = await markedFrame(shot.rgb, action, grounding?.box as [number, number, number, number] | undefined);
     const markedRow = marked
-      ? lib.saveFrame(recording.id, `${name}-marked.png`, marked, { ...meta, role: 'marked' })
+      ? this.lib.saveFrame(this.recordingId, `${name}-marked.png`, marked, { ...meta, role: 'marked' })
       : null;
-    const storeMs = performance.now() - t0;
-    const allTimings: StepTimings = {
-      settleMs: round(timings.settleMs),
-      screenshotMs: round(timings.screenshotMs),
-      grabMs: round(shot.grabMs),
-      encodeMs: round(shot.encodeMs),
-      planMs: round(timings.planMs),
-      groundMs: round(timings.groundMs),
-      executeMs: round(timings.executeMs),
-      storeMs: round(storeMs),
-    };
+    const timings = stepTimings(input.timings, shot, performance.now() - t0);
     const target = isClick(action) ? action.target : undefined;
-    const record = lib.appendAction(recording.id, {
+    const record = this.lib.appendAction(this.recordingId, {
       time,
       action,
       frameId: frame.id,
@@ -257,11 +267,11 @@ export async function runAgent(options: RunAgentOptions): Promise<RunResult> {
           plan: { raw: plan.raw, requests: plan.requests, problems: plan.problems, usage: plan.usage },
           grounding,
           notFound,
-          timings: allTimings,
+          timings,
         },
       },
     });
-    stored++;
+    this.stored++;
     const step: AgentStep = {
       index,
       thought: plan.thought,
@@ -269,149 +279,233 @@ export async function runAgent(options: RunAgentOptions): Promise<RunResult> {
       text: actionText(action),
       grounding,
       notFound,
-      timings: allTimings,
+      timings,
       record,
     };
-    options.onStep?.(step);
+    this.sink.step(step);
     return step;
-  };
+  }
+}
 
-  let status: RunStatus = 'failed';
-  let reason = '';
+const reasonOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+export interface PlanStepOptions {
+  readonly index: number;
+  readonly task: string;
+  readonly history: readonly PlannerStep[];
+  readonly shot: Screenshot;
+  readonly planner: AgentPlanner;
+  readonly grounder: Grounder;
+  readonly maxReplans: number;
+  readonly sink: StepSink;
+  readonly signal?: AbortSignal;
+}
+
+/** What planning and grounding one step decided. */
+export interface PlannedStep {
+  readonly plan: Plan;
+  /** As planned; a click carries its grounded point. */
+  readonly action: Action;
+  readonly grounding: GroundingSummary | null;
+  readonly notFound: readonly GroundingSummary[];
+  readonly planMs: number;
+  readonly groundMs: number;
+  /** Set when the click target was still not found after `maxReplans` new plans. */
+  readonly gaveUp: boolean;
+}
+
+/** Ground: locates a planned click's target on the screenshot. */
+export async function groundTarget(
+  grounder: Grounder,
+  target: string,
+  shot: Screenshot,
+): Promise<{ result: GroundingResult; summary: GroundingSummary; ms: number }> {
+  const start = performance.now();
+  const result = await grounder.locate(target, shot.rgb);
+  return { result, summary: summarise(grounder.name, target, result), ms: performance.now() - start };
+}
+
+/**
+ * Plan (and ground): asks the planner for the next action on this screenshot; a click with a
+ * target is grounded, and a target not found is reported and re-planned (at most `maxReplans`).
+ */
+export async function planStep(o: PlanStepOptions): Promise<PlannedStep> {
+  let planMs = 0;
+  let groundMs = 0;
+  const notFound: GroundingSummary[] = [];
+  for (;;) {
+    const planStart = performance.now();
+    let plan: Plan;
+    try {
+      plan = await o.planner.plan({
+        task: o.task,
+        history: [...o.history],
+        screenshot: { png: o.shot.png },
+        notFound: notFound.map((n) => n.target),
+        signal: o.signal,
+      });
+    } catch (err) {
+      o.signal?.throwIfAborted();
+      throw new RunEnd('failed', reasonOf(err));
+    }
+    planMs += performance.now() - planStart;
+    const action = plan.action;
+    const done = (rest: Pick<PlannedStep, 'action' | 'grounding' | 'gaveUp'>): PlannedStep => ({
+      plan,
+      notFound,
+      planMs,
+      groundMs,
+      ...rest,
+    });
+    if (!isClick(action) || action.at !== undefined || !action.target) {
+      return done({ action, grounding: null, gaveUp: false });
+    }
+    const { result, summary, ms } = await groundTarget(o.grounder, action.target, o.shot);
+    groundMs += ms;
+    if (result.found) return done({ action: { ...action, at: result.point }, grounding: summary, gaveUp: false });
+    notFound.push(summary);
+    o.sink.notFound({
+      step: o.index,
+      target: action.target,
+      reason: summary.reason ?? 'not found',
+      replan: notFound.length,
+      maxReplans: o.maxReplans,
+    });
+    if (notFound.length > o.maxReplans) return done({ action, grounding: null, gaveUp: true });
+  }
+}
+
+/** The plan stored when the run gives up on click targets it could not find. */
+export function giveUpPlan(plan: Plan, notFound: readonly GroundingSummary[]): Plan {
+  const targets = notFound.map((n) => n.target).join('; ');
+  return { ...plan, thought: `I could not find ${targets} on the screen.`, action: { kind: 'fail' } };
+}
+
+export interface ExecuteStepOptions {
+  readonly action: Action;
+  readonly executor: Executor;
+  readonly waitMs: number;
+  readonly confirm?: (action: Action, text: string) => Promise<boolean>;
+  readonly signal?: AbortSignal;
+}
+
+/** Execute: asks before a destructive hotkey, then performs the action (`wait` sleeps). */
+export async function executeStep(o: ExecuteStepOptions): Promise<{ executeMs: number; actedAt: number }> {
+  const text = actionText(o.action);
+  if (o.confirm && isDestructive(o.action) && !(await o.confirm(o.action, text))) {
+    throw new RunEnd('failed', `the user declined "${text}"`);
+  }
+  const start = performance.now();
+  const actedAt = Date.now();
+  if (o.action.kind === 'wait') await sleep(o.waitMs, o.signal);
+  else await o.executor.perform(o.action, { signal: o.signal });
+  return { executeMs: performance.now() - start, actedAt };
+}
+
+/** Settle: holds while paused (shown in the library), waits for the screen, checks the fail-safe. */
+async function settle(options: RunAgentOptions, recording: { current: Recording }, settleMs: number): Promise<number> {
+  const { lib, signal } = options;
+  if (options.pause?.paused) {
+    // A pause shows in the library, so the app can tell a paused run from a stuck one.
+    recording.current = lib.updateRecording(recording.current.id, { status: 'paused' });
+    await options.pause.whenRunning();
+    recording.current = lib.updateRecording(recording.current.id, { status: 'recording' });
+    signal?.throwIfAborted();
+  }
+  const start = performance.now();
+  await sleep(settleMs, signal);
+  await options.executor.checkFailSafe();
+  return performance.now() - start;
+}
+
+/** How a run that threw ended: its own end, a stop, the fail-safe, or an error. */
+function endOf(err: unknown, signal?: AbortSignal): { status: RunStatus; reason: string } {
+  if (err instanceof RunEnd) return { status: err.status, reason: err.reason };
+  if (signal?.aborted) return { status: 'failed', reason: reasonOf(signal.reason) };
+  if (err instanceof FailSafeError) return { status: 'failed', reason: err.message };
+  return { status: 'failed', reason: reasonOf(err) };
+}
+
+export async function runAgent(options: RunAgentOptions): Promise<RunResult> {
+  const { task, planner, grounder, executor, lib, signal } = options;
+  const maxSteps = options.maxSteps ?? 50;
+  const settleMs = options.settleMs ?? 2000;
+  const waitMs = options.waitMs ?? 3000;
+  const maxReplans = options.maxReplans ?? 3;
+  const baseMeta = { ...options.meta, grounder: grounder.name, maxSteps, settleMs, waitMs, maxReplans };
+  const recording = {
+    current: lib.createRecording({
+      kind: 'agent',
+      mode: 'run',
+      description: task,
+      source: 'agent',
+      screen: options.screen ?? null,
+      meta: { agent: baseMeta },
+    }),
+  };
+  options.onStart?.(recording.current);
+  const sink: StepSink = {
+    step: (step) => options.onStep?.(step),
+    notFound: (info) => options.onNotFound?.(info),
+  };
+  const writer = new StepWriter(lib, recording.current.id, options.screen?.scaleFactor ?? 1, sink);
+  const history: PlannerStep[] = [];
+
+  let end: { status: RunStatus; reason: string };
   try {
     for (let index = 1; ; index++) {
       if (index > maxSteps) throw new RunEnd('failed', `reached the limit of ${maxSteps} steps without finishing`);
       signal?.throwIfAborted();
-      if (options.pause?.paused) {
-        // A pause shows in the library, so the app can tell a paused run from a stuck one.
-        recording = lib.updateRecording(recording.id, { status: 'paused' });
-        await options.pause.whenRunning();
-        recording = lib.updateRecording(recording.id, { status: 'recording' });
-        signal?.throwIfAborted();
-      }
-      const settleStart = performance.now();
-      await sleep(settleMs, signal);
-      await executor.checkFailSafe();
-      const settleTook = performance.now() - settleStart;
-
+      const settleTook = await settle(options, recording, settleMs);
       const shotStart = performance.now();
       const shot = await options.screenshot();
       const screenshotMs = performance.now() - shotStart;
-      const screenshot = { png: shot.png };
 
-      let planMs = 0;
-      let groundMs = 0;
-      const notFound: GroundingSummary[] = [];
-      let plan: Plan;
-      let action: Action;
-      let grounding: GroundingSummary | null = null;
-      for (;;) {
-        const planStart = performance.now();
-        try {
-          plan = await planner.plan({
-            task,
-            history,
-            screenshot,
-            notFound: notFound.map((n) => n.target),
-            signal,
-          });
-        } catch (err) {
-          signal?.throwIfAborted();
-          throw new RunEnd('failed', reasonOf(err));
-        }
-        planMs += performance.now() - planStart;
-        action = plan.action;
-        if (!isClick(action) || action.at !== undefined || !action.target) break;
-        const groundStart = performance.now();
-        const result = await grounder.locate(action.target, shot.rgb);
-        groundMs += performance.now() - groundStart;
-        const summary = summarise(grounder.name, action.target, result);
-        if (result.found) {
-          grounding = summary;
-          action = { ...action, at: result.point };
-          break;
-        }
-        notFound.push(summary);
-        options.onNotFound?.({
-          step: index,
-          target: action.target,
-          reason: summary.reason ?? 'not found',
-          replan: notFound.length,
-          maxReplans,
-        });
-        if (notFound.length > maxReplans) {
-          const targets = notFound.map((n) => n.target).join('; ');
-          const failPlan: Plan = {
-            ...plan,
-            thought: `I could not find ${targets} on the screen.`,
-            action: { kind: 'fail' },
-          };
-          await storeStep(
-            index,
-            shot,
-            failPlan,
-            { kind: 'fail' },
-            null,
-            notFound,
-            { settleMs: settleTook, screenshotMs, planMs, groundMs, executeMs: 0 },
-            Date.now(),
-          );
-          throw new RunEnd('failed', `could not find the click target after ${maxReplans} new plans: ${targets}`);
-        }
-      }
-
-      if (action.kind === 'finish' || action.kind === 'fail') {
-        await storeStep(
+      const planned = await planStep({ index, task, history, shot, planner, grounder, maxReplans, sink, signal });
+      const { plan, action, grounding, notFound, planMs, groundMs } = planned;
+      const timings = { settleMs: settleTook, screenshotMs, planMs, groundMs, executeMs: 0 };
+      if (planned.gaveUp) {
+        const fail = giveUpPlan(plan, notFound);
+        await writer.write({
           index,
           shot,
-          plan,
-          action,
-          null,
+          plan: fail,
+          action: fail.action,
+          grounding: null,
           notFound,
-          { settleMs: settleTook, screenshotMs, planMs, groundMs, executeMs: 0 },
-          Date.now(),
-        );
+          timings,
+          time: Date.now(),
+        });
+        const targets = notFound.map((n) => n.target).join('; ');
+        throw new RunEnd('failed', `could not find the click target after ${maxReplans} new plans: ${targets}`);
+      }
+      if (action.kind === 'finish' || action.kind === 'fail') {
+        await writer.write({ index, shot, plan, action, grounding: null, notFound, timings, time: Date.now() });
         throw action.kind === 'finish'
           ? new RunEnd('finished', 'the planner finished the task')
           : new RunEnd('failed', `the planner gave up${plan.thought ? `: ${plan.thought}` : ''}`);
       }
-      const text = actionText(action);
-      if (options.confirm && isDestructive(action) && !(await options.confirm(action, text))) {
-        throw new RunEnd('failed', `the user declined "${text}"`);
-      }
-      const executeStart = performance.now();
-      const actedAt = Date.now();
-      if (action.kind === 'wait') await sleep(waitMs, signal);
-      else await executor.perform(action, { signal });
-      const executeMs = performance.now() - executeStart;
-      await storeStep(
+      const { executeMs, actedAt } = await executeStep({ action, executor, waitMs, confirm: options.confirm, signal });
+      await writer.write({
         index,
         shot,
         plan,
         action,
         grounding,
         notFound,
-        { settleMs: settleTook, screenshotMs, planMs, groundMs, executeMs },
-        actedAt,
-      );
+        timings: { ...timings, executeMs },
+        time: actedAt,
+      });
       history.push({ thought: plan.thought, action });
     }
   } catch (err) {
-    if (err instanceof RunEnd) {
-      status = err.status;
-      reason = err.reason;
-    } else if (signal?.aborted) {
-      reason = reasonOf(signal.reason);
-    } else if (err instanceof FailSafeError) {
-      reason = err.message;
-    } else {
-      reason = reasonOf(err);
-    }
+    end = endOf(err, signal);
   }
-  recording = lib.updateRecording(recording.id, {
+  const { status, reason } = end;
+  const final = lib.updateRecording(recording.current.id, {
     status,
     endedAt: Date.now(),
-    meta: { ...recording.meta, agent: { ...baseMeta, outcome: status, reason, steps: stored } },
+    meta: { ...recording.current.meta, agent: { ...baseMeta, outcome: status, reason, steps: writer.stored } },
   });
-  return { recording, status, reason, steps: stored };
+  return { recording: final, status, reason, steps: writer.stored };
 }

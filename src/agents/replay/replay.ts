@@ -1,5 +1,6 @@
 import { type Action, isClick, type Point } from '../../core/actions.js';
 import { formatAction } from '../../core/grammar.js';
+import type { ReplayMode } from '../../core/vocabulary.js';
 import { resizeMapping, scaleAction, scalePoint, type Size } from '../../core/geometry.js';
 import type { ActionRecord, Library, Recording } from '../../library/library.js';
 import type { Executor } from '../executor/executor.js';
@@ -11,7 +12,7 @@ import type { Candidate, Grounder } from '../grounding/grounder.js';
  * current screen, only breaks ties — so a replay survives another resolution or a moved window.
  * `coordinates` mode is the naive baseline: every point scaled proportionally, nothing grounded.
  */
-export type ReplayMode = 'semantic' | 'coordinates';
+export type { ReplayMode } from '../../core/vocabulary.js';
 
 export interface ScreenShot {
   /** PNG bytes of the whole screen, in the executor's frame pixels. */

@@ -6,6 +6,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { bootId } from '../../library/recorder-lock.js';
 import { fuseGraph } from './graph-fusion.js';
+import { DEVICES, type Device } from '../../core/vocabulary.js';
 
 /**
  * The one place that creates onnxruntime-node sessions. Every model (OCR, icon detector, …)
@@ -14,11 +15,9 @@ import { fuseGraph } from './graph-fusion.js';
  */
 
 /** What the caller asks for; `auto` tries the GPU providers the binding offers, then CPU. */
-export type Device = 'auto' | 'cpu' | 'cuda' | 'webgpu';
+export { DEVICES, type Device } from '../../core/vocabulary.js';
 /** What actually runs a session. */
 export type Provider = 'cpu' | 'cuda' | 'webgpu';
-
-export const DEVICES: readonly Device[] = ['auto', 'cpu', 'cuda', 'webgpu'];
 
 export interface ProviderFailure {
   readonly provider: Provider;

@@ -1,11 +1,8 @@
 import path from 'node:path';
 import { type Command, Option } from 'commander';
+import { EXPORT_FORMATS, type ExportFormat } from '../../core/vocabulary.js';
 import { output, parseId, UsageError, withLibrary } from '../context.js';
-import type { ExportFormat } from '../../pipeline/export/steps.js';
 import { progressBar } from '../progress.js';
-
-/** The formats of `export` (a literal here so that `--help` loads no pipeline code). */
-export const EXPORT_FORMATS = ['pc-tracker', 'sharegpt', 'parquet', 'html'] as const satisfies readonly ExportFormat[];
 
 export function registerInterchangeCommands(program: Command): void {
   program

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { type Command, Option } from 'commander';
+import { DEVICES, GROUNDER_NAMES, type Device, type GrounderName } from '../../core/vocabulary.js';
 import { globalOptions, output, UsageError } from '../context.js';
 
 /**
@@ -10,8 +11,8 @@ import { globalOptions, output, UsageError } from '../context.js';
  */
 
 interface LocateOptions {
-  grounder: 'ocr' | 'vlm' | 'omniparser';
-  device?: 'auto' | 'cpu' | 'cuda' | 'webgpu';
+  grounder: GrounderName;
+  device?: Device;
   prior?: string;
   elementName?: string;
   endpoint?: string;
@@ -35,12 +36,12 @@ export function registerLocateCommands(program: Command): void {
     .description('ground one click-target description on one image: where a click would land, in image pixels')
     .argument('<image>', 'image file (PNG, JPEG, WebP, …)')
     .argument('<text>', `description of the target, e.g. "the 'Insert' tab in the menu bar"`)
-    .addOption(new Option('--grounder <name>', 'grounder').choices(['ocr', 'vlm', 'omniparser']).default('ocr'))
+    .addOption(new Option('--grounder <name>', 'grounder').choices(GROUNDER_NAMES).default('ocr'))
     .addOption(
       new Option(
         '--device <device>',
         'execution device for local models (default: $PCAGENT_DEVICE, else auto)',
-      ).choices(['auto', 'cpu', 'cuda', 'webgpu']),
+      ).choices(DEVICES),
     )
     .option('--prior <x,y>', 'where the target was before: the closest match wins ties')
     .option('--element-name <name>', 'accessibility name of the target, when known')

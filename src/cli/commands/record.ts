@@ -1,20 +1,29 @@
 import { type Command, Option } from 'commander';
 import type { Action } from '../../core/actions.js';
 import { formatAction } from '../../core/grammar.js';
-import type { TaskLevel } from '../../library/library.js';
+import {
+  CAPTURE_BACKENDS,
+  FRAME_FORMATS,
+  TASK_LEVELS,
+  TRACKER_MODES,
+  type CaptureBackendName,
+  type FrameFormat,
+  type TaskLevel,
+  type TrackerMode,
+} from '../../core/vocabulary.js';
 import { globalOptions, output, UsageError, withLibrary } from '../context.js';
 
 interface RecordOptions {
-  mode?: 'given' | 'free' | 'non-task';
+  mode?: TrackerMode;
   task?: string;
   level?: TaskLevel;
   given?: string;
   failOnStop?: boolean;
   stopHotkey?: string;
   fps: string;
-  capture: 'auto' | 'x11' | 'nutjs' | 'screenshot-desktop';
+  capture: 'auto' | CaptureBackendName;
   monitor?: string;
-  frameFormat: 'png' | 'webp' | 'jpeg';
+  frameFormat: FrameFormat;
   excludeApp: string[];
   excludeTitle: string[];
   verbose?: boolean;
@@ -43,14 +52,12 @@ export function registerRecordCommands(program: Command): void {
       'record keyboard, mouse, screen frames and UI elements until SIGINT/SIGTERM or the stop hotkey; prints "recording <id>" once live',
     )
     .addOption(
-      new Option('--mode <mode>', 'task mode (default: given with --given, free with --task, else non-task)').choices([
-        'given',
-        'free',
-        'non-task',
-      ]),
+      new Option('--mode <mode>', 'task mode (default: given with --given, free with --task, else non-task)').choices(
+        TRACKER_MODES,
+      ),
     )
     .option('--task <text>', 'task description (free task)')
-    .addOption(new Option('--level <level>', 'task level').choices(['easy', 'medium', 'hard']))
+    .addOption(new Option('--level <level>', 'task level').choices(TASK_LEVELS))
     .option('--given <id>', 'record this given task (see `pcagent tasks list`)')
     .option('--fail-on-stop', 'save as failed instead of finished when stopped')
     .option(
@@ -60,13 +67,11 @@ export function registerRecordCommands(program: Command): void {
     .option('--fps <n>', 'screen frames per second kept in memory', '10')
     .addOption(
       new Option('--capture <backend>', 'screen capture backend')
-        .choices(['auto', 'x11', 'nutjs', 'screenshot-desktop'])
+        .choices(['auto', ...CAPTURE_BACKENDS])
         .default('auto'),
     )
     .option('--monitor <name>', 'capture one monitor (RandR name or index) instead of the whole desktop')
-    .addOption(
-      new Option('--frame-format <format>', 'frame file format').choices(['png', 'webp', 'jpeg']).default('png'),
-    )
+    .addOption(new Option('--frame-format <format>', 'frame file format').choices(FRAME_FORMATS).default('png'))
     .option(
       '--exclude-app <name>',
       'never store frames while this application is used (repeatable; adds to privacy.excludedApps in settings.json)',

@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import { RECORDING_KINDS, RECORDING_STATUSES } from '../../core/vocabulary.js';
 import { formatTimestamp } from '../../core/wall-clock.js';
 import type { ActionRecord, Recording } from '../../library/library.js';
 import { interchangeText } from '../../pipeline/pc-tracker/interchange-text.js';
@@ -44,17 +45,8 @@ export function registerRecordingCommands(program: Command): void {
   program
     .command('list')
     .description('list the recordings in the library')
-    .addOption(new Option('--kind <kind>', 'only human or agent recordings').choices(['human', 'agent']))
-    .addOption(
-      new Option('--status <status>', 'only recordings with this status').choices([
-        'recording',
-        'paused',
-        'finished',
-        'failed',
-        'interrupted',
-        'discarded',
-      ]),
-    )
+    .addOption(new Option('--kind <kind>', 'only human or agent recordings').choices(RECORDING_KINDS))
+    .addOption(new Option('--status <status>', 'only recordings with this status').choices(RECORDING_STATUSES))
     .option('--all', 'include discarded recordings')
     .action(async (opts: { kind?: 'human' | 'agent'; status?: Recording['status']; all?: boolean }, cmd: Command) =>
       withLibrary(cmd, (lib) => {

@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { displayProblem } from '../../agents/display.js';
 import { grounderOption } from '../grounder-option.js';
+import { DEVICES, type Device } from '../../core/vocabulary.js';
 import { output, parseId, UsageError, withLibrary } from '../context.js';
 
 interface ReplayCliOptions {
@@ -8,7 +9,7 @@ interface ReplayCliOptions {
   keepGoing?: boolean;
   grounder: string;
   settleMs: string;
-  device?: 'auto' | 'cpu' | 'cuda' | 'webgpu';
+  device?: Device;
 }
 
 export function registerReplayCommands(program: Command): void {
@@ -24,7 +25,7 @@ export function registerReplayCommands(program: Command): void {
     .addOption(grounder.option.default('ocr'))
     .addHelpText('after', grounder.help)
     .option('--settle-ms <ms>', 'pause before each screenshot', '1500')
-    .addOption(new Option('--device <device>', 'where local models run').choices(['auto', 'cpu', 'cuda', 'webgpu']))
+    .addOption(new Option('--device <device>', 'where local models run').choices(DEVICES))
     .action(async (id: number, opts: ReplayCliOptions, cmd: Command) =>
       withLibrary(cmd, async (lib) => {
         const settleMs = Number(opts.settleMs);

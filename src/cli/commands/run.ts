@@ -7,6 +7,13 @@ import {
   PLANNER_PROFILES,
   type PlannerProfile,
 } from '../../core/planner-profiles.js';
+import {
+  CAPTURE_BACKENDS,
+  DEVICES,
+  type CaptureBackendName,
+  type Device,
+  type GrounderName,
+} from '../../core/vocabulary.js';
 import { globalOptions, output, UsageError, withLibrary } from '../context.js';
 
 /**
@@ -22,12 +29,12 @@ interface RunOptions {
   plannerModel?: string;
   plannerProfile?: string;
   plannerPrompt?: string;
-  grounder?: 'ocr' | 'vlm' | 'omniparser';
+  grounder?: GrounderName;
   maxSteps: string;
   settleMs: string;
   waitMs: string;
-  device?: 'auto' | 'cpu' | 'cuda' | 'webgpu';
-  capture: 'auto' | 'x11' | 'nutjs' | 'screenshot-desktop';
+  device?: Device;
+  capture: 'auto' | CaptureBackendName;
   confirm?: boolean;
 }
 
@@ -79,11 +86,11 @@ export function registerRunCommands(program: Command): void {
       new Option(
         '--device <device>',
         'execution device for local models (default: $PCAGENT_DEVICE, else auto)',
-      ).choices(['auto', 'cpu', 'cuda', 'webgpu']),
+      ).choices(DEVICES),
     )
     .addOption(
       new Option('--capture <backend>', 'screen capture backend')
-        .choices(['auto', 'x11', 'nutjs', 'screenshot-desktop'])
+        .choices(['auto', ...CAPTURE_BACKENDS])
         .default('auto'),
     )
     .option('--confirm', 'ask on the terminal before destructive hotkeys (Alt+F4, Ctrl+W, Ctrl+Q, Shift+Delete)')

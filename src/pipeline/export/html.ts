@@ -20,7 +20,7 @@ import { formatDuration } from '../../core/duration.js';
 import { VIEWER_STEPS_ID, type ViewerStep } from '../../core/viewer-step.js';
 import { formatTimestamp } from '../../core/wall-clock.js';
 import type { Frame, Library, Recording } from '../../library/library.js';
-import { marksOverlay } from '../refine/marks.js';
+import { marksOverlay } from '../../core/marks.js';
 import { type ExportStep, recordingStem } from './steps.js';
 import { loadViewerBundle, type ViewerBundle } from './viewer-bundle.js';
 import { baseResult, type FormatWriter, type RecordingResult, tempPath } from './writer.js';

@@ -14,8 +14,7 @@ import type { ActionRecord, Frame, Library, Recording } from '../../library/libr
 import { PLANNER_HISTORY_STEPS, type PlannerStep } from '../../agents/planner/prompt.js';
 import { interchangeText } from '../pc-tracker/interchange-text.js';
 
-export const EXPORT_FORMATS = ['pc-tracker', 'sharegpt', 'parquet', 'html'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export { EXPORT_FORMATS, type ExportFormat } from '../../core/vocabulary.js';
 
 export interface StepOptions {
   /** Use the marked frame as the step's image where there is one (default: the plain frame). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TASK_LEVELS } from '../../core/vocabulary.js';
 
 /** `source` of a recording imported from a pc-tracker folder: this prefix, then the JSONL path. */
 export const PC_TRACKER_SOURCE = 'pc-tracker:';
@@ -41,7 +42,7 @@ export const KNOWN_LINE_KEYS = new Set([
 export const TasksFileSchema = z.array(
   z.looseObject({
     task: z.string().min(1),
-    level: z.enum(['easy', 'medium', 'hard']).nullable().optional(),
+    level: z.enum(TASK_LEVELS).nullable().optional(),
     file_input: z.boolean().optional(),
     category: z.string().nullable().optional(),
     finished: z.boolean().optional(),

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import sharp, { type Sharp } from 'sharp';
 import type { Size } from '../../core/geometry.js';
 import type { FrameFormat } from '../../library/library.js';
-import type { Overlay } from './marks.js';
+import type { Overlay } from '../../core/marks.js';
 
 /** PNG zlib level of the frames refinement writes (see bench/refine.bench.ts for the trade). */
 export const PNG_COMPRESSION = 3;

@@ -11,7 +11,7 @@ import type { Size } from '../../core/geometry.js';
 import type { Library, Recording } from '../../library/library.js';
 import { colourShare, type FrameJob, mapLimit, pixelDigest, renderFrame } from './frames.js';
 import { PC_TRACKER_SOURCE } from '../pc-tracker/schema.js';
-import { hasMarks, marksOverlay, type Overlay } from './marks.js';
+import { hasMarks, marksOverlay, type Overlay } from '../../core/marks.js';
 import { isReferenceTrackerFrame, removeTrackerRuns } from './reference-tracker.js';
 import {
   addCounts,

@@ -1,13 +1,15 @@
 /**
- * Step 9's drawing, as pure geometry: the marks of one action as an SVG overlay for a region of
- * its frame (`frames.ts` composites it with sharp). Measured on the reference's marked frames
+ * The marks drawn on a frame to show where an action landed, as pure geometry: the marks of one
+ * action as an SVG overlay for a region of its frame. Refinement's step 9 (SPEC §2.3;
+ * `src/pipeline/refine/frames.ts`) and the agent loop's marked frames (`src/agents/loop/marks.ts`)
+ * both rasterise this one drawing with sharp. Measured on the reference's marked frames
  * (shared/fixtures/pc-tracker-example): pure red, no anti-aliasing; a click gets its element
  * rectangle (3 px band inside the edges, right/bottom edge pixels included), a dot of radius 3,
  * a 3 px ring of outer radius 18 around the point and a short arrow coming from the upper left
  * at 30° whose tip stops just outside the ring.
  */
-import { type Action, type ElementInfo, isClick, type Point, type Rect } from '../../core/actions.js';
-import { manhattan, type Size } from '../../core/geometry.js';
+import { type Action, type ElementInfo, isClick, type Point, type Rect } from './actions.js';
+import { manhattan, type Size } from './geometry.js';
 
 export const MARK_COLOUR = '#ff0000';
 export const DOT_RADIUS = 3;
