@@ -1,5 +1,6 @@
 import { Option } from 'commander';
 import { readManifest } from '../agents/runtime/manifest.js';
+import { GROUNDER_NAMES } from '../core/vocabulary.js';
 
 /** The model id of the omniparser grounder's icon detector (see omniparser-grounder.ts). */
 const ICON_MODEL_ID = 'icon-detect';
@@ -22,7 +23,7 @@ export const OMNIPARSER_SETUP =
  * detector is configured (it would otherwise fail after start-up); the help says how to add it.
  */
 export function grounderOption(description: string): { option: Option; help: string } {
-  const names = iconDetectorConfigured() ? ['ocr', 'vlm', 'omniparser'] : ['ocr', 'vlm'];
+  const names = GROUNDER_NAMES.filter((g) => g !== 'omniparser' || iconDetectorConfigured());
   return {
     option: new Option('--grounder <name>', description).choices(names),
     help: names.includes('omniparser') ? '' : `\n${OMNIPARSER_SETUP}.\n`,

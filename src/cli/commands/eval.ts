@@ -1,5 +1,6 @@
 import fs from 'node:fs';
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
+import { grounderOption } from '../grounder-option.js';
 import { globalOptions, output, UsageError, withLibrary } from '../context.js';
 
 /**
@@ -15,7 +16,6 @@ interface EvalCliOptions {
   plan?: string;
   planner?: string;
   plannerModel?: string;
-  replay?: boolean;
   grounder: string;
   settleMs: string;
   perturb?: string;
@@ -36,12 +36,7 @@ export function registerEvalCommands(program: Command): void {
     .option('--plan <file>', 'scripted plans: YAML/JSON mapping task id → list of planner actions')
     .option('--planner <url>', 'planner: OpenAI-compatible base URL (default $PCAGENT_PLANNER_URL, else settings.json)')
     .option('--planner-model <name>', 'planner: model name (default $PCAGENT_PLANNER_MODEL, else settings.json)')
-    .addOption(new Option('--replay', 'replay recorded demonstrations of each task').hideHelp())
-    .addOption(
-      new Option('--grounder <name>', 'grounder for click targets')
-        .choices(['ocr', 'vlm', 'omniparser'])
-        .default('ocr'),
-    )
+    .addOption(grounderOption('grounder for click targets').option.default('ocr'))
     .option('--settle-ms <n>', 'pause before each screenshot', '1000')
     .addHelpText(
       'after',
@@ -56,7 +51,6 @@ export function registerEvalCommands(program: Command): void {
       const settleMs = Number(opts.settleMs);
       if (!(settleMs >= 0))
         throw new UsageError(`--settle-ms must be a number of milliseconds, not "${opts.settleMs}"`);
-      if (opts.replay) throw new UsageError('--replay is not available yet: use --plan FILE or --planner URL');
       if (opts.plan && opts.planner) throw new UsageError('choose one agent: --plan FILE or --planner URL');
       const json = globalOptions(cmd).json;
       const [{ loadSuite, selectTasks }, { prepareOutputDir }] = await Promise.all([
