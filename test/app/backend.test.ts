@@ -70,7 +70,7 @@ describe('the back end behind both transports', () => {
     expect(defaults).toEqual({
       home,
       completion: { endpoint: null, model: null, hasApiKey: false },
-      planner: { endpoint: null, model: null, hasApiKey: false },
+      planner: { endpoint: null, model: null, hasApiKey: false, profile: 'generic', prompt: null },
       grounder: { name: 'ocr', vlm: { endpoint: null, model: null, hasApiKey: false } },
       privacy: { excludedApps: [], excludedTitles: [] },
       hotkeys: { stopRecording: 'CommandOrControl+Shift+F12', abortAgent: 'CommandOrControl+Shift+F11' },
@@ -84,7 +84,13 @@ describe('the back end behind both transports', () => {
     expect(JSON.stringify(saved)).not.toMatch(/sk-(planner|vlm)-1/);
     expect(saved).toEqual({
       ...defaults,
-      planner: { endpoint: 'http://127.0.0.1:9/v1', model: 'qwen2.5-vl', hasApiKey: true },
+      planner: {
+        endpoint: 'http://127.0.0.1:9/v1',
+        model: 'qwen2.5-vl',
+        hasApiKey: true,
+        profile: 'generic',
+        prompt: null,
+      },
       grounder: { name: 'vlm', vlm: { endpoint: 'http://127.0.0.1:9/v1', model: 'molmo', hasApiKey: true } },
       privacy: { excludedApps: ['keepassxc'], excludedTitles: ['private browsing'] },
       hotkeys: { stopRecording: 'Alt+Shift+F10', abortAgent: 'Ctrl+Alt+End' },

@@ -28,7 +28,12 @@ const NO_ENV = {
 describe('pcagent run: flag > environment > settings.json', () => {
   it('settings alone choose the planner, the grounder and their keys', () => {
     expect(runChoices({}, {}, saved)).toEqual({
-      planner: { endpoint: 'http://planner.local:8000/v1', model: 'qwen2.5-vl-7b', apiKey: 'sk-planner' },
+      planner: {
+        endpoint: 'http://planner.local:8000/v1',
+        model: 'qwen2.5-vl-7b',
+        apiKey: 'sk-planner',
+        profile: 'generic',
+      },
       grounder: 'vlm',
       vlm: { endpoint: 'http://vlm.local:8001/v1', model: 'molmo-7b', apiKey: 'sk-vlm' },
     });
@@ -42,7 +47,7 @@ describe('pcagent run: flag > environment > settings.json', () => {
       PCAGENT_VLM_MODEL: 'showui',
     };
     expect(runChoices({}, env, saved)).toEqual({
-      planner: { endpoint: 'http://other:9000/v1', model: 'ui-tars', apiKey: undefined },
+      planner: { endpoint: 'http://other:9000/v1', model: 'ui-tars', apiKey: undefined, profile: 'generic' },
       grounder: 'vlm',
       vlm: { endpoint: 'http://vlm.local:8001/v1', model: 'showui', apiKey: 'sk-vlm' },
     });
@@ -56,13 +61,18 @@ describe('pcagent run: flag > environment > settings.json', () => {
       env,
       saved,
     );
-    expect(chosen.planner).toEqual({ endpoint: 'http://planner.local:8000/v1', model: 'gpt-4o', apiKey: 'sk-planner' });
+    expect(chosen.planner).toEqual({
+      endpoint: 'http://planner.local:8000/v1',
+      model: 'gpt-4o',
+      apiKey: 'sk-planner',
+      profile: 'generic',
+    });
     expect(chosen.grounder).toBe('omniparser');
   });
 
   it('nothing set anywhere: no planner, the ocr grounder', () => {
     const chosen = runChoices({}, NO_ENV, readSettings(tempDir('cli-empty')));
-    expect(chosen.planner).toEqual({ endpoint: undefined, model: undefined, apiKey: undefined });
+    expect(chosen.planner).toEqual({ endpoint: undefined, model: undefined, apiKey: undefined, profile: 'generic' });
     expect(chosen.grounder).toBe('ocr');
   });
 

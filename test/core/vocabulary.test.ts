@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Command, Option } from 'commander';
 import { z } from 'zod';
 import { inputSchemas } from '../../src/api/contract.js';
+import { iconDetectorConfigured } from '../../src/cli/grounder-option.js';
 import { buildProgram } from '../../src/cli/program.js';
 import {
   DEVICES,
@@ -67,7 +68,10 @@ describe('core vocabulary', () => {
 
   it("derives the CLI's choices", () => {
     const program = buildProgram();
-    expect(choicesOf(program, ['run'], '--grounder')).toEqual(GROUNDER_NAMES);
+    // omniparser is offered only where its icon detector is configured (cli/grounder-option.ts).
+    expect(choicesOf(program, ['run'], '--grounder')).toEqual(
+      GROUNDER_NAMES.filter((g) => g !== 'omniparser' || iconDetectorConfigured()),
+    );
     expect(choicesOf(program, ['locate'], '--grounder')).toEqual(GROUNDER_NAMES);
     expect(choicesOf(program, ['run'], '--device')).toEqual(DEVICES);
     expect(choicesOf(program, ['record'], '--mode')).toEqual(TRACKER_MODES);
@@ -84,7 +88,8 @@ describe('core vocabulary', () => {
     expect(sqlCheck('kind')).toEqual(RECORDING_KINDS);
     expect(sqlCheck('level')).toEqual(TASK_LEVELS);
     expect(sqlCheck('status', 0)).toEqual(TASK_STATUSES);
-    expect(sqlCheck('status', 1)).toEqual(RECORDING_STATUSES);
+    // The newest migration's recordings table (schema 2 added 'interrupted').
+    expect([...sqlCheck('status', 2)].sort()).toEqual([...RECORDING_STATUSES].sort());
     expect(SETTINGS_GROUNDERS).toEqual(GROUNDER_NAMES);
   });
 

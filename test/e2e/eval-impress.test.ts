@@ -97,7 +97,7 @@ describe('pcagent eval on LibreOffice Impress', () => {
         expect(a.checks.every((c) => c.pass)).toBe(true);
         const rec = lib.getRecording(a.agent!.recordingId!);
         expect(rec.kind).toBe('agent');
-        expect(rec.meta.eval).toEqual({ run: json.id, task: a.task, repeat: 1 });
+        expect(rec.meta.eval).toEqual({ run: json.id, task: a.task, repeat: 1, perturbation: 'none' });
       }
     } finally {
       lib.close();

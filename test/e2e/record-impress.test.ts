@@ -142,7 +142,7 @@ describe('pcagent record: failures and crashes', () => {
       }
       await xdo(desk, 'type', 'abc');
       const reported = await waitFor('six actions committed', async () => {
-        const n = (rec.stderr().match(/^action \d+ recorded/gm) ?? []).length;
+        const n = (rec.stderr().match(/^step \d+: /gm) ?? []).length;
         return n >= 6 ? n : null;
       });
       rec.child.kill('SIGKILL');

@@ -112,10 +112,6 @@ export function registerRunCommands(program: Command): void {
         if (!json) process.stdout.write(`${line}\n`);
       };
 
-      // Before nut-js loads: without a display it kills the process instead of throwing.
-      const noDisplay = displayProblem(process.env, 'run');
-      if (noDisplay) throw new Error(noDisplay);
-
       await withLibrary(cmd, async (lib) => {
         const [{ readPlannerPrompt, readSettings, runChoices }, { runOnDesktop }, { RunControl }] = await Promise.all([
           import('../../library/settings.js'),
@@ -151,6 +147,9 @@ export function registerRunCommands(program: Command): void {
           throw new UsageError(
             'the vlm grounder needs an endpoint and a model: PCAGENT_VLM_ENDPOINT and PCAGENT_VLM_MODEL, or grounder.vlm in settings.json',
           );
+        // Before nut-js loads: without a display it kills the process instead of throwing.
+        const noDisplay = displayProblem(process.env, 'run');
+        if (noDisplay) throw new Error(noDisplay);
         const control = new RunControl();
         let runId = 0;
         const onSignal = () => control.stop('stopped by a signal');
