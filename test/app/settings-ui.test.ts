@@ -108,7 +108,7 @@ describe('the Settings screen (pcagent ui --web)', () => {
     await expect.poll(() => page.locator('#status').textContent()).toBe('Settings saved.');
     expect(readFile()).toEqual({
       completion: { endpoint: 'https://api.openai.com/v1', model: 'gpt-4o', apiKey: KEYS[0] },
-      planner: { endpoint: models.url, model: 'qwen2.5-vl-7b', apiKey: KEYS[1] },
+      planner: { endpoint: models.url, model: 'qwen2.5-vl-7b', apiKey: KEYS[1], profile: 'generic' },
       grounder: { name: 'vlm', vlm: { endpoint: models.url, model: 'molmo-7b', apiKey: KEYS[2] } },
       privacy: { excludedApps: ['keepassxc', '1Password'], excludedTitles: ['private browsing', '^Online banking'] },
       hotkeys: { stopRecording: 'CommandOrControl+Shift+F9', abortAgent: 'Alt+Shift+Escape' },

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiInput, ApiTransport, JobDto, RecordingDto, TaskDto, TrajectoryDto } from '../../api/contract.js';
+import { RECORDING_STATUSES } from '../../core/vocabulary.js';
 import { Badge } from '../components/Badge.js';
 import { Button } from '../components/Button.js';
 import { Select } from '../components/Select.js';
@@ -24,7 +25,7 @@ const KINDS = [
 ];
 const STATUSES = [
   { value: '', label: 'any (not discarded)' },
-  ...['finished', 'failed', 'recording', 'paused', 'discarded'].map((s) => ({ value: s, label: s })),
+  ...RECORDING_STATUSES.map((s) => ({ value: s, label: s })),
 ];
 const COLUMNS = ['Name', 'Mode', 'Stage', 'Status', 'Actions', 'Started', 'Description', 'Run'];
 
@@ -242,6 +243,17 @@ function RecordingList(props: {
     document.querySelector<HTMLButtonElement>('nav button[data-view="agent"]')?.click();
   };
 
+  // An interrupted recording (its recorder died): keep what was committed as finished, or discard it.
+  const settleInterrupted = async (r: RecordingDto, how: 'keep' | 'discard') => {
+    if (how === 'discard' && !confirm(`Discard recording ${r.id} and delete its files?`)) return;
+    const done = await attempt(() =>
+      api.call(how === 'keep' ? 'tracker.keepInterrupted' : 'tracker.discard', { id: r.id }),
+    );
+    if (!done) return;
+    notify(how === 'keep' ? `Recording ${r.id} kept as finished.` : `Recording ${r.id} discarded.`);
+    props.reload();
+  };
+
   const taskOptions = [
     { value: '', label: 'any' },
     { value: 'none', label: 'no given task (free, non-task, agent)' },
@@ -358,6 +370,8 @@ function RecordingList(props: {
             refine={() => void startJob(() => api.call('pipeline.refine', { id: r.id }))}
             complete={() => void startJob(() => api.call('pipeline.complete', { id: r.id, offline }))}
             replay={() => void replay(r)}
+            keep={() => void settleInterrupted(r, 'keep')}
+            discard={() => void settleInterrupted(r, 'discard')}
           />
         ))}
       </Table>
@@ -387,6 +401,8 @@ function RecordingRow(props: {
   refine: () => void;
   complete: () => void;
   replay: () => void;
+  keep: () => void;
+  discard: () => void;
 }) {
   const { r } = props;
   const live = r.status === 'recording' || r.status === 'paused';
@@ -444,6 +460,24 @@ function RecordingRow(props: {
           live || r.status === 'discarded',
         )}
         {action('job-replay', 'Replay', 'replay its actions with the agent', props.replay, live)}
+        {r.status === 'interrupted' && (
+          <>
+            {action(
+              'keep-interrupted',
+              'Keep as finished',
+              'its recorder died: keep the committed actions as a finished recording',
+              props.keep,
+              false,
+            )}
+            {action(
+              'discard-interrupted',
+              'Discard',
+              'delete this interrupted recording and its files',
+              props.discard,
+              false,
+            )}
+          </>
+        )}
         <span class="row-busy" data-busy={r.id}>
           {props.busy && <Badge tone="running">{`${props.busy.kind} running`}</Badge>}
         </span>

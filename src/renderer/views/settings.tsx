@@ -9,6 +9,7 @@ import type {
   SettingsDto,
 } from '../../api/contract.js';
 import { formatBytes } from '../../core/bytes.js';
+import type { PlannerProfile } from '../../core/planner-profiles.js';
 import { Badge } from '../components/Badge.js';
 import { Button } from '../components/Button.js';
 import { Field, invalidProps } from '../components/Field.js';
@@ -32,6 +33,9 @@ interface Form {
   planner: EndpointFields;
   vlm: EndpointFields;
   grounder: string;
+  /** The planner's input layout and the file replacing its instructions ('' for none). */
+  profile: string;
+  prompt: string;
   apps: string;
   titles: string;
   stopKey: string;
@@ -40,6 +44,12 @@ interface Form {
 
 /** Refusals by field id (`hotkey-stop` → "…"). */
 type Errors = Record<string, string>;
+
+const PROFILES: { value: PlannerProfile; label: string }[] = [
+  { value: 'generic', label: 'generic (GPT-4o-class models, default)' },
+  { value: 'pc-agent', label: 'pc-agent (the released PC Agent planner)' },
+  { value: 'ui-tars', label: 'ui-tars (UI-TARS 1.5: plans and points)' },
+];
 
 const GROUNDERS: { value: GrounderName; label: string }[] = [
   { value: 'ocr', label: 'OCR (local, default)' },
@@ -63,6 +73,8 @@ function formOf(s: SettingsDto): Form {
     planner: fields(s.planner),
     vlm: fields(s.grounder.vlm),
     grounder: s.grounder.name,
+    profile: s.planner.profile,
+    prompt: s.planner.prompt ?? '',
     apps: s.privacy.excludedApps.join('\n'),
     titles: s.privacy.excludedTitles.join('\n'),
     stopKey: s.hotkeys.stopRecording,
@@ -83,6 +95,8 @@ function endpointValue(f: EndpointFields): { endpoint: string; model: string; ap
 const FIELD_OF: [RegExp, string][] = [
   [/^completion\.(endpoint|model|apiKey)/, 'completion-$1'],
   [/^planner\.(endpoint|model|apiKey)/, 'planner-$1'],
+  [/^planner\.profile/, 'planner-profile'],
+  [/^planner\.prompt/, 'planner-prompt'],
   [/^grounder\.vlm\.(endpoint|model|apiKey)/, 'vlm-$1'],
   [/^grounder\.name/, 'grounder-name'],
   [/^privacy\.excludedApps/, 'privacy-apps'],
@@ -155,7 +169,7 @@ export function SettingsView({ api }: { api: ApiTransport }) {
     const sent = { apps: lines(f.apps), titles: lines(f.titles) };
     const input: ApiInput<'settings.set'> = {
       completion: endpointValue(f.completion),
-      planner: endpointValue(f.planner),
+      planner: { ...endpointValue(f.planner), profile: f.profile as PlannerProfile, prompt: f.prompt.trim() },
       grounder: { name: f.grounder as GrounderName, vlm: endpointValue(f.vlm) },
       privacy: { excludedApps: sent.apps, excludedTitles: sent.titles },
       hotkeys: { stopRecording: f.stopKey.trim(), abortAgent: f.abortKey.trim() },
@@ -220,6 +234,25 @@ export function SettingsView({ api }: { api: ApiTransport }) {
           intro="The agent's planner (pcagent run): a vision-language model that decides each next action."
         >
           {endpoint('planner', 'planner')}
+          <Field id="planner-profile" label="Input layout (profile)" error={errors['planner-profile']}>
+            <Select
+              id="planner-profile"
+              options={PROFILES}
+              value={f.profile}
+              onChange={(profile) => edit({ profile })}
+              {...invalidProps('planner-profile', errors['planner-profile'])}
+            />
+          </Field>
+          <Field id="planner-prompt" label="Instructions file (optional)" error={errors['planner-prompt']}>
+            <input
+              id="planner-prompt"
+              type="text"
+              placeholder="/path/to/instructions.txt"
+              value={f.prompt}
+              onInput={(e) => edit({ prompt: e.currentTarget.value })}
+              {...invalidProps('planner-prompt', errors['planner-prompt'])}
+            />
+          </Field>
         </Panel>
         <Panel
           id="grounder"
