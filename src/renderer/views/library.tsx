@@ -90,11 +90,18 @@ export function LibraryView({ api }: { api: ApiTransport }) {
   // Kept here, not in the list: they outlive a visit to the viewer.
   const [choices, setChoices] = useState<Choices>(NO_CHOICES);
 
-  const open = async (id: number, step = 0) => {
+  /**
+   * Opens a recording in the viewer. `refresh`: reopened because a job changed it — the step is
+   * the one the person is on when the new data arrives (they may have moved while it loaded), and
+   * nothing happens if they left the viewer meanwhile.
+   */
+  const open = async (id: number, step = 0, refresh = false) => {
     const traj = await attempt(() => api.call('library.getTrajectory', { id }));
     if (!traj) return;
-    viewed.current = { id, step };
-    setViewing((v) => ({ traj, step, serial: (v?.serial ?? 0) + 1 }));
+    if (refresh && viewed.current?.id !== id) return;
+    const at = refresh ? viewed.current!.step : step;
+    viewed.current = { id, step: at };
+    setViewing((v) => ({ traj, step: at, serial: (v?.serial ?? 0) + 1 }));
   };
   const back = () => {
     viewed.current = null;
@@ -104,7 +111,7 @@ export function LibraryView({ api }: { api: ApiTransport }) {
   const jobs = useJobs(api, (job: JobDto) => {
     const v = viewed.current;
     if (!v) reload();
-    else if (job.recordingIds.includes(v.id) || job.output === String(v.id)) void open(v.id, v.step);
+    else if (job.recordingIds.includes(v.id) || job.output === String(v.id)) void open(v.id, v.step, true);
   });
 
   useEffect(() => {
