@@ -66,3 +66,18 @@ export function readBuildOutput<N extends string>(
     return null;
   }
 }
+
+/**
+ * The esbuild options every browser bundle of ours shares (the renderer, the trajectory
+ * viewer): one in-memory, unminified, self-contained bundle and its input list (metafile).
+ */
+export const BROWSER_BUNDLE = {
+  bundle: true,
+  platform: 'browser',
+  write: false,
+  metafile: true,
+  minify: false,
+  sourcemap: false,
+  legalComments: 'none',
+  logLevel: 'silent',
+} as const;

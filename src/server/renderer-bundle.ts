@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { buildInputs, readBuildOutput, writeBuildOutput } from '../library/build-output.js';
+import { BROWSER_BUNDLE, buildInputs, readBuildOutput, writeBuildOutput } from '../library/build-output.js';
 
 /** The renderer as the browser (or Electron's window) loads it: one page, one script, one style sheet. */
 export interface RendererBundle {
@@ -33,21 +33,14 @@ async function bundleRenderer(root: string): Promise<RendererBundle & { inputs: 
   const dir = rendererDir(root);
   const { build } = await import('esbuild');
   const result = await build({
+    ...BROWSER_BUNDLE,
     absWorkingDir: root,
     entryPoints: [path.join(dir, 'main.ts')],
-    bundle: true,
     format: 'esm',
-    platform: 'browser',
     target: 'chrome120',
     // The views are TSX over Preact (src/renderer/tsconfig.json says the same for the type check).
     jsx: 'automatic',
     jsxImportSource: 'preact',
-    write: false,
-    metafile: true,
-    minify: false,
-    sourcemap: false,
-    legalComments: 'none',
-    logLevel: 'silent',
   });
   const js = result.outputFiles[0]?.text;
   if (js === undefined) throw new Error('bundling the renderer produced no output');

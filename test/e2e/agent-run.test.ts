@@ -12,7 +12,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Library } from '../../src/library/library.js';
-import { pcagent, ROOT } from '../support/cli.js';
+import { pcagent, pcagentAsync, ROOT } from '../support/cli.js';
 import { tempDir } from '../support/fixture.js';
 import { FakeModelServer, type FakeRequest } from '../support/openai-server.js';
 import {
@@ -44,28 +44,7 @@ afterAll(async () => {
   await session?.stop();
 });
 
-/** Runs the built CLI on the test desktop; resolves when it exits. */
-function runCli(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'pcagent.js'), ...args], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const runCli = pcagentAsync;
 
 describe('pcagent run on Impress (Xvfb, OCR grounder, XTEST executor, scripted planner)', () => {
   it('fills and saves the title slide, re-plans around a missing target, and stores the run', async () => {

@@ -9,10 +9,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Library } from '../../src/library/library.js';
-import { ROOT } from '../support/cli.js';
+import { pcagentAsync, ROOT } from '../support/cli.js';
 import { tempDir } from '../support/fixture.js';
 import { startDisplay, type XSession } from '../support/xsession.js';
 
@@ -34,24 +33,7 @@ afterAll(async () => {
   await session?.stop();
 });
 
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'pcagent.js'), ...args], {
-      env: session.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 480_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const runCli = (args: string[]): ReturnType<typeof pcagentAsync> => pcagentAsync(args, session.env, 480_000);
 
 interface ReportJson {
   id: string;

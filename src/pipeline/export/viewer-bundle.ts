@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { buildInputs, readBuildOutput, writeBuildOutput } from '../../library/build-output.js';
+import { BROWSER_BUNDLE, buildInputs, readBuildOutput, writeBuildOutput } from '../../library/build-output.js';
 
 /** The viewer's script (one classic script, no imports) and its style sheet, ready to inline. */
 export interface ViewerBundle {
@@ -39,19 +39,12 @@ async function bundleViewer(root: string): Promise<ViewerBundle & { inputs: stri
   if (!dir) throw new Error(`cannot find the trajectory viewer sources (src/viewer/trajectory.ts) under ${root}`);
   const { build } = await import('esbuild');
   const result = await build({
+    ...BROWSER_BUNDLE,
     absWorkingDir: root,
     entryPoints: [path.join(dir, 'trajectory.ts')],
-    bundle: true,
     format: 'iife',
-    platform: 'browser',
     // Exported pages are opened in whatever browser the reader has, not only Electron's Chromium.
     target: ['es2020', 'chrome90', 'firefox90', 'safari14'],
-    write: false,
-    metafile: true,
-    minify: false,
-    sourcemap: false,
-    legalComments: 'none',
-    logLevel: 'silent',
   });
   const js = result.outputFiles[0]?.text;
   if (js === undefined) throw new Error('bundling the trajectory viewer produced no output');
