@@ -43,8 +43,12 @@ export type TaskStatus = (typeof TASK_STATUSES)[number];
 export const FRAME_FORMATS = ['png', 'webp', 'jpeg'] as const;
 export type FrameFormat = (typeof FRAME_FORMATS)[number];
 
-/** The agents' grounders (`src/agents/grounding/`): OCR, a remote VLM, local OmniParser. */
-export const GROUNDER_NAMES = ['ocr', 'vlm', 'omniparser'] as const;
+/**
+ * The agents' grounders (`src/agents/grounding/`): `auto` (the cascade a11y → OCR → visual (replay)
+ * → VLM when configured), the live accessibility tree, OCR, the recorded picture (replay), a
+ * remote VLM, local OmniParser.
+ */
+export const GROUNDER_NAMES = ['auto', 'a11y', 'ocr', 'visual', 'vlm', 'omniparser'] as const;
 export type GrounderName = (typeof GROUNDER_NAMES)[number];
 
 /** The planner's prompt and answer conventions (`src/agents/planner/`). */

@@ -13,6 +13,15 @@ export interface GroundingHints {
   readonly prior?: { readonly x: number; readonly y: number };
   /** Accessibility name recorded for the target, when known. */
   readonly elementName?: string;
+  /** Accessibility role recorded for the target (`push button`, `menu item`, …), when known. */
+  readonly elementRole?: string;
+  /**
+   * Replay: the target as it looked when recorded — the recorded frame and the target's box in
+   * it (the element's rectangle, or a box around the recorded click point), in that frame's
+   * pixels. The visual grounder looks for this picture on today's screen.
+   */
+  readonly recorded?: { readonly frame: FrameInput; readonly box: Box };
+  readonly signal?: AbortSignal;
 }
 
 /** Something a grounder considered, and why it won or lost. */
@@ -41,6 +50,11 @@ export type GroundingResult =
 
 export interface Grounder {
   readonly name: string;
+  /**
+   * Scores are calibrated to 0..1; at or above this one the grounder is confident enough for a
+   * click to be executed (the `auto` cascade moves on below it). Default 0.5.
+   */
+  readonly threshold?: number;
   locate(description: string, frame: FrameInput, hints?: GroundingHints): Promise<GroundingResult>;
 }
 

@@ -44,8 +44,21 @@ export interface ReplayOptions {
   readonly onStep?: (step: ReplayStep, record: ActionRecord) => void;
 }
 
-export type StepOutcome = 'done' | 'found' | 'not-found' | 'no-description' | 'failed';
+/**
+ * What became of a step: `done` (executed, no target to ground), `found` (grounded and executed),
+ * `not-found`, `no-description`, `no-effect` (executed twice, the screen did not change as it did
+ * when recorded), `unexpected-window` (a window or dialog the recording never saw), `failed`.
+ */
+export type StepOutcome =
+  | 'done'
+  | 'found'
+  | 'not-found'
+  | 'no-description'
+  | 'no-effect'
+  | 'unexpected-window'
+  | 'failed';
 
+/** One replayed step as stored (`extra.replay` of the replay recording's action) and reported. */
 export interface ReplayStep {
   readonly seq: number;
   readonly action: string;
@@ -53,7 +66,17 @@ export interface ReplayStep {
   readonly description?: string;
   readonly point?: Point;
   readonly score?: number;
+  /** The grounder (for `auto`: the cascade stage) that found the target. */
+  readonly grounder?: string;
   readonly candidates?: readonly Candidate[];
+  /** The step's effect matched the recording's (the screen changed when it had changed then). */
+  readonly verified?: boolean;
+  /** Re-grounded and executed a second time after the first try had no effect. */
+  readonly retried?: boolean;
+  /** How long the screen took to settle after the action. */
+  readonly settleMs?: number;
+  /** The unexpected window or dialog that stopped the replay. */
+  readonly window?: { readonly title: string; readonly buttons?: readonly string[] };
   readonly error?: string;
   readonly ms: number;
 }
