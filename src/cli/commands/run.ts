@@ -18,7 +18,7 @@ import { globalOptions, output, UsageError, withLibrary } from '../context.js';
 
 /**
  * `pcagent run TEXT`: runs the desktop agent on this screen (SPEC §2.5, §3) — a planner behind
- * an OpenAI-compatible endpoint, a grounder (default: the embedded OCR one), real input. Prints
+ * an OpenAI-compatible endpoint, a grounder (default: auto, the a11y → OCR → VLM cascade), real input. Prints
  * `recording <id>` once the run is stored, then each step (thought, action, grounding, timings),
  * then one closing line: `finished: …` (exit 0), or `stopped at step N: <reason>` (exit 1: the
  * run failed or was stopped by SIGINT, SIGTERM or the pointer in a screen corner).
@@ -57,7 +57,7 @@ async function askYesNo(question: string): Promise<boolean> {
 }
 
 export function registerRunCommands(program: Command): void {
-  const grounder = grounderOption('grounder for click targets (default: grounder.name in settings.json, else ocr)');
+  const grounder = grounderOption('grounder for click targets (default: grounder.name in settings.json, else auto)');
   program
     .command('run')
     .description('run the desktop agent on this screen for a task; prints "recording <id>" and each step')
