@@ -14,6 +14,8 @@ import type { ReplayMode, ReplayReport, ReplayStep } from './replay/replay.js';
 import { assertDisplay } from './display.js';
 import type { BackendPreference } from '../platform/capture/capture-types.js';
 import type { PlannerOptions } from './planner/planner.js';
+import type { FrameInput, Grounder } from './grounding/grounder.js';
+import type { OcrEngine } from './ocr/engine.js';
 
 /** What was set up for a run: printed by the CLI, shown by the app. */
 export interface DesktopInfo {
@@ -160,6 +162,7 @@ export async function replayOnDesktop(o: DesktopReplayOptions): Promise<ReplayRe
         size: { width: screen.width, height: screen.height },
       });
       return await replayRecording({
+        readText: textReader(selected?.grounder ?? null, { device: o.device, dataDir: o.lib.home }),
         lib: o.lib,
         recordingId: o.recordingId,
         executor,
@@ -179,4 +182,31 @@ export async function replayOnDesktop(o: DesktopReplayOptions): Promise<ReplayRe
   } finally {
     screen.close();
   }
+}
+
+/**
+ * Reads the text of a frame (replay: is a new window's title on the recorded screen?), with the
+ * grounder's own OCR engine when it has one, else one loaded on first use.
+ */
+function textReader(
+  grounder: Grounder | null,
+  options: { device?: Device; dataDir: string },
+): (frame: FrameInput) => Promise<string> {
+  let engine: Promise<OcrEngine> | null = null;
+  // The OCR grounder, or the auto cascade's OCR stage (shapes, not classes: nothing loads early).
+  const own = (g: Grounder | null): OcrEngine | null => {
+    if (g && 'engine' in g && g.name === 'ocr') return g.engine as OcrEngine;
+    if (g && 'stages' in g) {
+      const stages = g.stages as readonly { grounder: Grounder }[];
+      return stages.map((s) => own(s.grounder)).find(Boolean) ?? null;
+    }
+    return null;
+  };
+  return async (frame) => {
+    engine ??= Promise.resolve(own(grounder)).then(
+      async (e) => e ?? (await import('./ocr/engine.js')).OcrEngine.create(options),
+    );
+    const { lines } = await (await engine).recognize(frame);
+    return lines.map((l) => l.text).join('\n');
+  };
 }
