@@ -35,6 +35,8 @@ export interface PlannerPromptInput {
   readonly firstStep?: number;
   /** Click targets that were not found on the screen in the previous attempt (a re-plan). */
   readonly notFound?: readonly string[];
+  /** The last action was done this many times in a row without changing the screen (stuck detection). */
+  readonly noEffect?: number;
 }
 
 /** The text of an action as the planner writes it; a string is taken as already formatted. */
@@ -73,6 +75,17 @@ export function plannerSystemPrompt(): string {
   return SYSTEM;
 }
 
+/**
+ * What the planner is told when its last action, repeated `times` times in a row, changed
+ * nothing on the screen (src/core/stuck.ts): every profile adds this note to its request.
+ */
+export function noEffectNote(times: number): string {
+  return (
+    `Your last action changed nothing on the screen, the same action ${times} times in a row. ` +
+    'Doing it again will not help: try something else.'
+  );
+}
+
 export function plannerUserPrompt(input: PlannerPromptInput): string {
   const dropped = Math.max(0, input.history.length - PLANNER_HISTORY_STEPS);
   const first = (input.firstStep ?? 1) + dropped;
@@ -95,6 +108,7 @@ export function plannerUserPrompt(input: PlannerPromptInput): string {
       `These click targets were not found on the screen:\n${notFound.map((t) => `- ${t}`).join('\n')}\nMake a new plan for this step that does not depend on finding them as described.`,
     );
   }
+  if (input.noEffect) parts.push(noEffectNote(input.noEffect));
   parts.push('The screenshot of the screen as it is now follows. What is the next action?');
   return parts.join('\n\n');
 }

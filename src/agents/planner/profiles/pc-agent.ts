@@ -1,6 +1,6 @@
 import { type Action, isClick } from '../../../core/actions.js';
 import { formatAction } from '../../../core/grammar.js';
-import { ACTION_LABEL, PLANNER_HISTORY_STEPS, plannerActionText, type PlannerStep } from '../prompt.js';
+import { ACTION_LABEL, noEffectNote, PLANNER_HISTORY_STEPS, plannerActionText, type PlannerStep } from '../prompt.js';
 
 /**
  * The `pc-agent` profile: the input layout of the released PC Agent planner checkpoint, so that
@@ -8,7 +8,8 @@ import { ACTION_LABEL, PLANNER_HISTORY_STEPS, plannerActionText, type PlannerSte
  * screenshot first and then the text; the text is the instructions, `Your task is: …`, the last
  * 10 steps as `[i] <thought>\nAction: <action>` joined by blank lines (`None` when there are
  * none; clicks as the coordinates that were executed), a separator line and the closing
- * question; a re-plan adds a note naming the elements that were not found.
+ * question; a re-plan adds a note naming the elements that were not found, and a repeated action
+ * that changed nothing a note saying so.
  * The instruction text is ours unless the user supplies the checkpoint's own (`--planner-prompt`).
  */
 export const PC_AGENT_INSTRUCTIONS = [
@@ -35,6 +36,8 @@ export interface PcAgentInput {
   readonly task: string;
   readonly history: readonly PlannerStep[];
   readonly notFound?: readonly string[];
+  /** The last action changed nothing this many times in a row (a note like the re-plan's). */
+  readonly noEffect?: number;
   /** Replaces PC_AGENT_INSTRUCTIONS (the text before `Your task is:`). */
   readonly instructions?: string;
 }
@@ -53,5 +56,6 @@ export function pcAgentText(input: PcAgentInput): string {
     "Given the screenshot. What's the next step that you will do to help with the task?";
   if (notFound.length)
     text += `\n\nNote: the element <${notFound.join('> and <')}> that you planned to click was not found on the screen; make a new plan.`;
+  if (input.noEffect) text += `\n\nNote: ${noEffectNote(input.noEffect)}`;
   return text;
 }
