@@ -7,6 +7,8 @@
 import type { Action } from './actions.js';
 import { normalizeKeyName } from './keys.js';
 
+/** After an action the screen must stay unchanged this long to count as settled. */
+export const SETTLE_QUIET_MS = 300;
 export const SETTLE_CAP_MS = 5_000;
 export const SETTLE_FILE_CAP_MS = 15_000;
 

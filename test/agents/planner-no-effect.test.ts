@@ -20,8 +20,9 @@ const request: PlanRequest = {
 const text = (planner: Planner, r: PlanRequest): string =>
   planner
     .messages(r)
-    .flatMap((m) => (typeof m.content === 'string' ? [m.content] : m.content))
-    .map((part) => (typeof part === 'string' ? part : part.type === 'text' ? part.text : ''))
+    .flatMap((m) =>
+      typeof m.content === 'string' ? [m.content] : m.content.map((p) => (p.type === 'text' ? p.text : '')),
+    )
     .join('\n');
 
 describe('the planner is told when its last action changed nothing', () => {

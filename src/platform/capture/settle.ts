@@ -12,20 +12,16 @@
 import { createHash } from 'node:crypto';
 import type { CaptureBackend, CaptureRegion, RawFrame } from './capture-types.js';
 import { DamageReportLevel, type Rectangle, X11Client } from '../x11/client.js';
-
-/** No change for this long counts as settled (default). */
-export const DEFAULT_QUIET_MS = 300;
-/** A settle gives up after this long (default; settle-policy.ts lengthens it after file actions). */
-export const DEFAULT_SETTLE_CAP_MS = 5_000;
+import { SETTLE_CAP_MS, SETTLE_QUIET_MS } from '../../core/settle-policy.js';
 /** Frame-hash polling interval (the DAMAGE settler does not poll). */
 const DEFAULT_POLL_MS = 100;
 
 export type SettleMethod = 'damage' | 'frame-hash';
 
 export interface SettleOptions {
-  /** Settled after this long without a change (default DEFAULT_QUIET_MS). */
+  /** Settled after this long without a change (default SETTLE_QUIET_MS, core/settle-policy.ts). */
   readonly quietMs?: number;
-  /** Gives up after this long (default DEFAULT_SETTLE_CAP_MS). */
+  /** Gives up after this long (default SETTLE_CAP_MS). */
   readonly capMs?: number;
   readonly signal?: AbortSignal;
 }
@@ -94,8 +90,8 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 const limits = (o: SettleOptions) => ({
-  quietMs: Math.max(0, o.quietMs ?? DEFAULT_QUIET_MS),
-  capMs: Math.max(0, o.capMs ?? DEFAULT_SETTLE_CAP_MS),
+  quietMs: Math.max(0, o.quietMs ?? SETTLE_QUIET_MS),
+  capMs: Math.max(0, o.capMs ?? SETTLE_CAP_MS),
 });
 
 function intersects(a: Rectangle, b: CaptureRegion): boolean {
