@@ -41,3 +41,16 @@ describe('the planner is told when its last action changed nothing', () => {
     expect(text(planner, { ...request, noEffect: 3 })).toContain(noEffectNote(3));
   });
 });
+
+describe('history of coordinate clicks', () => {
+  it('shows an executed click without a description by its point (ui-tars and pc-agent)', () => {
+    const clicked: PlanRequest = {
+      ...request,
+      history: [{ thought: 'I click it.', action: { kind: 'click', at: { x: 500, y: 400 } } }],
+    };
+    for (const profile of ['ui-tars', 'pc-agent'] as const) {
+      const planner = new Planner({ endpoint: 'http://127.0.0.1:9/v1', model: 'm', profile });
+      expect(text(planner, clicked)).toContain('Action: click (500, 400)');
+    }
+  });
+});

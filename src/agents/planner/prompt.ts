@@ -9,7 +9,7 @@
  * content part after the text, in ShareGPT files the `<image>` placeholder after the text);
  * assistant = `plannerTarget(…)`, i.e. `<thought>\n\nAction: <planner form>`.
  */
-import type { Action } from '../../core/actions.js';
+import { type Action, isClick } from '../../core/actions.js';
 import { formatAction, type GrammarError, tryParseAction } from '../../core/grammar.js';
 
 /** Earlier steps shown to the planner (reference: 10). */
@@ -42,6 +42,16 @@ export interface PlannerPromptInput {
 /** The text of an action as the planner writes it; a string is taken as already formatted. */
 export function plannerActionText(action: Action | string): string {
   return typeof action === 'string' ? action : formatAction(action, 'planner');
+}
+
+/**
+ * A history action as it was executed: a click by its coordinates (the recorded form: the
+ * pc-agent checkpoint saw it so, and a ui-tars click has no description to write), others in the
+ * planner form.
+ */
+export function executedActionText(action: Action | string): string {
+  if (typeof action !== 'string' && isClick(action) && action.at) return formatAction(action, 'recorded');
+  return plannerActionText(action);
 }
 
 const SYSTEM = [

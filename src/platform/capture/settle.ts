@@ -13,6 +13,8 @@ import { createHash } from 'node:crypto';
 import type { CaptureBackend, CaptureRegion, RawFrame } from './capture-types.js';
 import { DamageReportLevel, type Rectangle, X11Client } from '../x11/client.js';
 import { SETTLE_CAP_MS, SETTLE_QUIET_MS } from '../../core/settle-policy.js';
+/** A damaged area this thin (pixels, either side) is a caret or a focus line, not a change. */
+const CARET_PX = 3;
 /** Frame-hash polling interval (the DAMAGE settler does not poll). */
 const DEFAULT_POLL_MS = 100;
 
@@ -31,7 +33,11 @@ export interface SettleResult {
   readonly ms: number;
   /** The screen stayed unchanged for the quiet interval before the cap. */
   readonly settled: boolean;
-  /** Some change was seen since mark() (or since the settle began when nothing was marked). */
+  /**
+   * Some change was seen since mark() (or since the settle began when nothing was marked). With
+   * DAMAGE a change no thicker than a text caret (CARET_PX) does not count: a blinking caret is
+   * not the screen answering an action. It still counts against the quiet interval.
+   */
   readonly changed: boolean;
 }
 
@@ -122,6 +128,8 @@ class DamageSettler implements ScreenSettler {
   readonly method = 'damage';
   /** performance.now() when the last DamageNotify inside the region arrived. */
   private lastChange = -Infinity;
+  /** The same, for damage larger than a caret. */
+  private lastRealChange = -Infinity;
   private markedAt: number | null = null;
   private readonly unsubscribe: () => void;
 
@@ -134,7 +142,9 @@ class DamageSettler implements ScreenSettler {
       if (e.damage !== damage) return;
       // Re-arm: the next drawing sends a new notify (NonEmpty reports only empty → not empty).
       client.subtractDamage(damage);
-      if (intersects(e.area, region)) this.lastChange = performance.now();
+      if (!intersects(e.area, region)) return;
+      this.lastChange = performance.now();
+      if (e.area.width > CARET_PX && e.area.height > CARET_PX) this.lastRealChange = this.lastChange;
     });
     // Drawing before the damage existed is not reported; start armed.
     client.subtractDamage(damage);
@@ -154,7 +164,7 @@ class DamageSettler implements ScreenSettler {
     const result = (settled: boolean): SettleResult => ({
       ms: performance.now() - start,
       settled,
-      changed: this.lastChange >= since,
+      changed: this.lastRealChange >= since,
     });
     // The quiet interval counts from the settle's start at the earliest: an application often
     // starts redrawing some time after the input reached it.

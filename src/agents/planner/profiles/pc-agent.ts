@@ -1,6 +1,4 @@
-import { type Action, isClick } from '../../../core/actions.js';
-import { formatAction } from '../../../core/grammar.js';
-import { ACTION_LABEL, noEffectNote, PLANNER_HISTORY_STEPS, plannerActionText, type PlannerStep } from '../prompt.js';
+import { ACTION_LABEL, executedActionText, noEffectNote, PLANNER_HISTORY_STEPS, type PlannerStep } from '../prompt.js';
 
 /**
  * The `pc-agent` profile: the input layout of the released PC Agent planner checkpoint, so that
@@ -26,12 +24,6 @@ export const PC_AGENT_INSTRUCTIONS = [
 
 export const PC_AGENT_SEPARATOR = '--------------------------------------------';
 
-/** A history action as the checkpoint saw it: an executed click by its coordinates. */
-function historyAction(action: Action | string): string {
-  if (typeof action !== 'string' && isClick(action) && action.at) return formatAction(action, 'recorded');
-  return plannerActionText(action);
-}
-
 export interface PcAgentInput {
   readonly task: string;
   readonly history: readonly PlannerStep[];
@@ -46,7 +38,7 @@ export function pcAgentText(input: PcAgentInput): string {
   const shown = input.history.slice(-PLANNER_HISTORY_STEPS);
   const history =
     shown
-      .map((s, i) => `[${i + 1}] ${s.thought?.trim() ?? ''}\n${ACTION_LABEL} ${historyAction(s.action)}`)
+      .map((s, i) => `[${i + 1}] ${s.thought?.trim() ?? ''}\n${ACTION_LABEL} ${executedActionText(s.action)}`)
       .join('\n\n') || 'None';
   let text = `${input.instructions ?? PC_AGENT_INSTRUCTIONS}Your task is: ${input.task}\n\n`;
   const notFound = (input.notFound ?? []).map((t) => t.trim()).filter(Boolean);

@@ -1,7 +1,7 @@
 import { actionParser } from '@ui-tars/action-parser';
 import type { Action, Point } from '../../../core/actions.js';
 import type { Size } from '../../../core/geometry.js';
-import { noEffectNote, plannerActionText, type PlannerStep } from '../prompt.js';
+import { executedActionText, noEffectNote, type PlannerStep } from '../prompt.js';
 
 /**
  * The `ui-tars` profile: an end-to-end UI-TARS (1.5) model plans *and* points, so no grounder is
@@ -37,8 +37,8 @@ export const UI_TARS_INSTRUCTIONS = [
 ].join('\n');
 
 /**
- * The text of a ui-tars request: instructions, the task, and the earlier steps as the model
- * writes them; when the last action changed nothing `noEffect` times in a row, a note saying so.
+ * The text of a ui-tars request: instructions, the task, and the earlier steps (their clicks by
+ * the executed coordinates: a ui-tars click has no description); when the last action changed nothing `noEffect` times in a row, a note saying so.
  */
 export function uiTarsText(
   task: string,
@@ -46,7 +46,7 @@ export function uiTarsText(
   instructions?: string,
   noEffect?: number,
 ): string {
-  const steps = history.map((s) => `Thought: ${s.thought?.trim() ?? ''}\nAction: ${plannerActionText(s.action)}`);
+  const steps = history.map((s) => `Thought: ${s.thought?.trim() ?? ''}\nAction: ${executedActionText(s.action)}`);
   const note = noEffect ? `\n\n## Note\n${noEffectNote(noEffect)}` : '';
   return `${instructions ?? UI_TARS_INSTRUCTIONS}${task}${steps.length ? `\n\n## History\n${steps.join('\n\n')}` : ''}${note}`;
 }
