@@ -55,7 +55,7 @@ export interface SettlerOptions {
   readonly backend: Pick<CaptureBackend, 'grab' | 'region'>;
   /** X DISPLAY for the DAMAGE connection (default the process's). */
   readonly display?: string;
-  /** 'auto' (default): DAMAGE when the X server has it, else the frame hash. */
+  /** 'auto' (default): DAMAGE when the X server has it (not on Windows / macOS), else the frame hash. */
   readonly method?: 'auto' | SettleMethod;
   /** Frame-hash polling interval (default 100 ms). */
   readonly pollMs?: number;
@@ -64,7 +64,9 @@ export interface SettlerOptions {
 /** Opens a settler: DAMAGE when the display has it (and 'auto' or 'damage' was asked), else frame hashes. */
 export async function openSettler(options: SettlerOptions): Promise<ScreenSettler> {
   const method = options.method ?? 'auto';
-  if (method !== 'frame-hash') {
+  // An X server on Windows or macOS (XQuartz, VcXsrv) is not the screen the agent sees.
+  const foreign = process.platform === 'win32' || process.platform === 'darwin';
+  if (method === 'damage' || (method === 'auto' && !foreign)) {
     const damage = await openDamageSettler(options.backend.region, options.display);
     if (damage) return damage;
     if (method === 'damage') throw new Error('the X server has no DAMAGE extension (or there is no X display)');
