@@ -44,7 +44,10 @@ export interface RunAgentOptions {
   readonly maxSteps?: number;
   /** Waits for the screen after each action; without one the loop does not wait (every action then counts as a change). */
   readonly settler?: ScreenSettler;
-  /** Quiet interval: after an action the screen must stay unchanged this long (default 300 ms; 0: no wait). */
+  /**
+   * Quiet interval: after an action the screen must stay unchanged this long (default 300 ms;
+   * 0: no wait, and then no stuck detection either: an unchanged screen is not known).
+   */
   readonly settleMs?: number;
   /** Longest wait for the screen after an action (default 5000 ms; 15 s after opening or saving files). */
   readonly settleCapMs?: number;
@@ -447,7 +450,10 @@ export async function settleStep(o: SettleStepOptions): Promise<StepSettle> {
   const result = o.settler
     ? await o.settler.settle({ quietMs: o.quietMs, capMs: o.capMs, signal: o.signal })
     : NO_SETTLE;
-  return { ms: round(result.ms), settled: result.settled, changed: result.changed, capMs: o.capMs };
+  // Without a quiet interval nothing waited for the screen to answer: "no change" would be a
+  // guess, and stuck detection must not act on it.
+  const changed = result.changed || o.quietMs === 0;
+  return { ms: round(result.ms), settled: result.settled, changed, capMs: o.capMs };
 }
 
 /**
