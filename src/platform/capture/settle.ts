@@ -10,8 +10,10 @@
  * sleeps is removed when they end).
  */
 import { createHash } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { CaptureBackend, CaptureRegion, RawFrame } from './capture-types.js';
-import { DamageReportLevel, type Rectangle, X11Client } from '../x11/client.js';
+import { DamageReportLevel, X11Client } from '../x11/client.js';
+import { intersects } from './x11-backend.js';
 import { SETTLE_CAP_MS, SETTLE_QUIET_MS } from '../../core/settle-policy.js';
 /** A damaged area this thin (pixels, either side) is a caret or a focus line, not a change. */
 const CARET_PX = 3;
@@ -79,32 +81,20 @@ export function frameHash(frame: Pick<RawFrame, 'data'>): string {
   return createHash('sha1').update(frame.data).digest('base64');
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(
-      () => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      },
-      Math.max(0, ms),
-    );
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/** Waits `ms`; on abort rejects with the signal's reason (the caller's "stopped by …"), not an AbortError. */
+async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await delay(Math.max(0, ms), undefined, { signal });
+  } catch (err) {
+    signal?.throwIfAborted();
+    throw err;
+  }
 }
 
 const limits = (o: SettleOptions) => ({
   quietMs: Math.max(0, o.quietMs ?? SETTLE_QUIET_MS),
   capMs: Math.max(0, o.capMs ?? SETTLE_CAP_MS),
 });
-
-function intersects(a: Rectangle, b: CaptureRegion): boolean {
-  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
-}
 
 async function openDamageSettler(region: CaptureRegion, display: string | undefined): Promise<ScreenSettler | null> {
   let client: X11Client;
