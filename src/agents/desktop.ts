@@ -24,6 +24,8 @@ export interface DesktopInfo {
   /** What runs the grounder's models (`cpu`, `cuda`, …, or `remote`). */
   readonly provider: string;
   readonly capture: string;
+  /** How the loop sees the screen settle after an action: X11 DAMAGE or frame hashes. */
+  readonly settle: string;
   readonly input: string;
   readonly size: { readonly width: number; readonly height: number };
 }
@@ -38,7 +40,10 @@ export interface DesktopRunOptions {
   readonly device?: Device;
   readonly capture?: BackendPreference;
   readonly maxSteps?: number;
+  /** Quiet interval after each action (see runAgent's settleMs; default 300 ms). */
   readonly settleMs?: number;
+  /** Longest wait for the screen after an action (default 5 s; 15 s after opening or saving files). */
+  readonly settleCapMs?: number;
   readonly waitMs?: number;
   readonly control: RunControl;
   readonly confirm?: (action: Action, text: string) => Promise<boolean>;
@@ -52,13 +57,15 @@ export interface DesktopRunOptions {
 /** Runs the agent loop for a task on this screen (SPEC §2.5); the run is an agent recording. */
 export async function runOnDesktop(o: DesktopRunOptions): Promise<RunResult> {
   await assertDisplay('the agent');
-  const [{ Planner }, { selectGrounder }, { openScreenshotter }, { createExecutor }, { runAgent }] = await Promise.all([
-    import('./planner/planner.js'),
-    import('./grounding/select.js'),
-    import('./loop/screenshot.js'),
-    import('./executor/nut-executor.js'),
-    import('./loop/run-agent.js'),
-  ]);
+  const [{ Planner }, { selectGrounder }, { openScreenshotter }, { createExecutor }, { runAgent }, { openSettler }] =
+    await Promise.all([
+      import('./planner/planner.js'),
+      import('./grounding/select.js'),
+      import('./loop/screenshot.js'),
+      import('./executor/nut-executor.js'),
+      import('./loop/run-agent.js'),
+      import('../platform/capture/settle.js'),
+    ]);
   const custom = 'custom' in o.planner ? o.planner : null;
   const model = 'custom' in o.planner ? null : o.planner;
   const planner: AgentPlanner & { endpoint?: string } = custom ? custom.custom : new Planner(model!);
@@ -68,7 +75,9 @@ export async function runOnDesktop(o: DesktopRunOptions): Promise<RunResult> {
     dataDir: o.lib.home,
   });
   const screenshots = await openScreenshotter({ backend: o.capture ?? 'auto' });
+  let settler: Awaited<ReturnType<typeof openSettler>> | undefined;
   try {
+    settler = await openSettler({ backend: screenshots });
     const executor = await createExecutor({
       frameSize: { width: screenshots.region.width, height: screenshots.region.height },
     });
@@ -79,6 +88,7 @@ export async function runOnDesktop(o: DesktopRunOptions): Promise<RunResult> {
         grounder: grounder.name,
         provider,
         capture: screenshots.backend,
+        settle: settler.method,
         input: executor.name,
         size: { width: screen.logical.width, height: screen.logical.height },
       });
@@ -90,7 +100,9 @@ export async function runOnDesktop(o: DesktopRunOptions): Promise<RunResult> {
         screenshot: () => screenshots.take(),
         lib: o.lib,
         maxSteps: o.maxSteps,
+        settler,
         settleMs: o.settleMs,
+        settleCapMs: o.settleCapMs,
         waitMs: o.waitMs,
         signal: o.control.signal,
         pause: o.control,
@@ -117,6 +129,7 @@ export async function runOnDesktop(o: DesktopRunOptions): Promise<RunResult> {
       await executor.close();
     }
   } finally {
+    settler?.close();
     screenshots.close();
   }
 }
@@ -158,6 +171,7 @@ export async function replayOnDesktop(o: DesktopReplayOptions): Promise<ReplayRe
         grounder: selected?.grounder.name ?? 'none (coordinates)',
         provider: selected?.provider ?? 'none',
         capture: screen.backend,
+        settle: 'none',
         input: executor.name,
         size: { width: screen.width, height: screen.height },
       });
