@@ -124,7 +124,7 @@ const quote = (s: string): string => `"${s.replace(/\s+/g, ' ').trim()}"`;
 
 /**
  * One line for a planner prompt or a replay report, e.g.
- * `A dialog "Keep current format" is open: "Use Excel 2007-365!…" Buttons: "Use PowerPoint Format!", "Use ODF Format!".`
+ * `A dialog "Keep current format" is open: "This document may contain…". Buttons: "Use PowerPoint Format!", "Use ODF Format!".`
  * `window` gives the kind and title; `description` (from the accessibility tree) the texts and
  * buttons when they could be read. Long texts are cut: the line goes into every prompt.
  */
