@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUIET_PROFILE } from '../../src/eval/impress.js';
 import { describeWindowLine, diffWindows, isDialogWindow, type DesktopWindow } from '../../src/core/windows-diff.js';
-import { openDesktopWindows, type DesktopWindows } from '../../src/platform/windows/desktop-windows.js';
+import type { DesktopWindows } from '../../src/platform/windows/desktop-windows.js';
+import { openDesktopWindows } from '../../src/platform/windows/open-desktop-windows.js';
 import { X11WindowList } from '../../src/platform/windows/x11.js';
 import {
   exec,
