@@ -125,7 +125,7 @@ function frameOf(element) {
 function windowNumbers() {
   var numbers = [];
   try {
-    var raw = $.CGWindowListCopyWindowInfo(1, 0); // kCGWindowListOptionOnScreenOnly, kCGNullWindowID;
+    var raw = $.CGWindowListCopyWindowInfo(1, 0); // kCGWindowListOptionOnScreenOnly, kCGNullWindowID
     var list = ObjC.deepUnwrap(ObjC.castRefToObject(raw)) || [];
     list.forEach(function (w) {
       var b = w.kCGWindowBounds;
