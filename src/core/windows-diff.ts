@@ -118,6 +118,26 @@ export const isSignificantWindow = (w: Pick<DesktopWindow, 'kind' | 'hidden'>): 
 export const isDialogWindow = (w: Pick<DesktopWindow, 'kind' | 'modal' | 'transientFor'>): boolean =>
   w.kind === 'dialog' || w.modal || (w.transientFor !== null && w.kind !== 'utility' && !TRANSIENT_KINDS.has(w.kind));
 
+const normalTitle = (title: string): string => title.replace(/\s+/g, ' ').trim();
+
+/**
+ * The windows of `after` a person would have to deal with (isSignificantWindow) that were not
+ * there `before` (by id) and whose titles are not among `expectedTitles` (the windows a
+ * recording met, compared with runs of white space made one). Replay stops at these; run
+ * describes them to the planner. Dialogs first, then in `after`'s order.
+ */
+export function unexpectedWindows(
+  before: readonly DesktopWindow[],
+  after: readonly DesktopWindow[],
+  expectedTitles: Iterable<string> = [],
+): DesktopWindow[] {
+  const expected = new Set([...expectedTitles].map(normalTitle));
+  const found = diffWindows(before, after).appeared.filter(
+    (w) => isSignificantWindow(w) && !expected.has(normalTitle(w.title)),
+  );
+  return [...found.filter(isDialogWindow), ...found.filter((w) => !isDialogWindow(w))];
+}
+
 const MAX_TEXT_CHARS = 300;
 
 const quote = (s: string): string => `"${s.replace(/\s+/g, ' ').trim()}"`;

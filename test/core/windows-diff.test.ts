@@ -9,6 +9,7 @@ import {
   diffWindows,
   isDialogWindow,
   isSignificantWindow,
+  unexpectedWindows,
   type DesktopWindow,
   type DialogDescription,
 } from '../../src/core/windows-diff.js';
@@ -107,6 +108,25 @@ describe('window kinds', () => {
       expect(isSignificantWindow(window(1, '', { kind }))).toBe(false);
     }
     expect(isSignificantWindow({ ...impress, hidden: true })).toBe(false);
+  });
+});
+
+describe('unexpectedWindows', () => {
+  const menu = window(0x601000, '', { kind: 'popup-menu', transientFor: impress.id });
+  const navigator = window(0x602000, 'Navigator', { kind: 'utility', transientFor: impress.id });
+
+  it('a new dialog is unexpected; a menu that opened is not; dialogs come first', () => {
+    expect(unexpectedWindows([impress], [impress, navigator, menu, alert])).toEqual([alert, navigator]);
+  });
+
+  it('a window the recording met (by title, white space aside) is expected', () => {
+    expect(unexpectedWindows([impress], [impress, alert], ['Confirm  File Format '])).toEqual([]);
+    expect(unexpectedWindows([impress], [impress, alert], ['Save'])).toEqual([alert]);
+  });
+
+  it('a window that was already there, or is minimised, is not unexpected', () => {
+    expect(unexpectedWindows([impress, alert], [impress, alert])).toEqual([]);
+    expect(unexpectedWindows([impress], [impress, { ...alert, hidden: true }])).toEqual([]);
   });
 });
 
