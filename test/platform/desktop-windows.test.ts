@@ -11,7 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUIET_PROFILE } from '../../src/eval/impress.js';
-import { describeWindowLine, diffWindows, isDialogWindow, type DesktopWindow } from '../../src/core/windows-diff.js';
+import {
+  describeWindowLine,
+  diffWindows,
+  isDialogWindow,
+  unexpectedWindows,
+  type DesktopWindow,
+} from '../../src/core/windows-diff.js';
 import type { DesktopWindows } from '../../src/platform/windows/desktop-windows.js';
 import { openDesktopWindows } from '../../src/platform/windows/open-desktop-windows.js';
 import { X11WindowList } from '../../src/platform/windows/x11.js';
@@ -147,6 +153,8 @@ describe('the window list and dialog descriptions (Xvfb + openbox + Impress)', (
     expect(alert.title).toMatch(/File Format|current format/i);
     const now = await windows.list();
     expect(diffWindows(withSave, now).disappeared.map((w) => w.id)).toEqual([saveDialog.id]);
+    // Against the desktop before Ctrl+S, with a recording that met the Save dialog: the alert is new.
+    expect(unexpectedWindows([main], now, ['Save']).map((w) => w.id)).toEqual([alert.id]);
 
     const description = await windows.describe(alert, DESCRIBE_MS);
     expect(description).toMatchObject({ title: alert.title, role: 'alert', complete: true });
