@@ -66,6 +66,7 @@ export async function runOnDesktop(o: DesktopRunOptions): Promise<RunResult> {
       import('./loop/run-agent.js'),
       import('../platform/capture/settle.js'),
     ]);
+  const { openDesktopWindows } = await import('../platform/windows/open-desktop-windows.js');
   const custom = 'custom' in o.planner ? o.planner : null;
   const model = 'custom' in o.planner ? null : o.planner;
   const planner: AgentPlanner & { endpoint?: string } = custom ? custom.custom : new Planner(model!);
@@ -75,6 +76,9 @@ export async function runOnDesktop(o: DesktopRunOptions): Promise<RunResult> {
     dataDir: o.lib.home,
   });
   const screenshots = await openScreenshotter({ backend: o.capture ?? 'auto' });
+  // Without a window list (no EWMH window manager) the planner only sees dialogs in the picture.
+  const windows = await openDesktopWindows().catch(() => null);
+  await windows?.ready().catch(() => false);
   let settler: Awaited<ReturnType<typeof openSettler>> | undefined;
   try {
     settler = await openSettler({ backend: screenshots });
@@ -103,6 +107,7 @@ export async function runOnDesktop(o: DesktopRunOptions): Promise<RunResult> {
         settler,
         settleMs: o.settleMs,
         settleCapMs: o.settleCapMs,
+        windows: windows ?? undefined,
         waitMs: o.waitMs,
         signal: o.control.signal,
         pause: o.control,
@@ -130,6 +135,7 @@ export async function runOnDesktop(o: DesktopRunOptions): Promise<RunResult> {
     }
   } finally {
     settler?.close();
+    windows?.close();
     screenshots.close();
   }
 }
@@ -142,7 +148,10 @@ export interface DesktopReplayOptions {
   readonly grounderOptions?: Omit<SelectOptions, 'device' | 'dataDir'>;
   readonly device?: Device;
   readonly keepGoing?: boolean;
+  /** Quiet interval after each action (default 300 ms). */
   readonly settleMs?: number;
+  /** Longest wait for the screen after an action (default 5 s; 15 s after opening or saving files). */
+  readonly settleCapMs?: number;
   readonly control: RunControl;
   readonly onReady?: (info: DesktopInfo) => void;
   readonly onStart?: (replay: Recording) => void;
@@ -152,18 +161,35 @@ export interface DesktopReplayOptions {
 /** Replays a recording on this screen (semantic: clicks grounded again; or coordinates). */
 export async function replayOnDesktop(o: DesktopReplayOptions): Promise<ReplayReport> {
   await assertDisplay('replay');
-  const [{ replayRecording }, { openScreen }, { createExecutor }, { selectGrounder }] = await Promise.all([
+  const [
+    { replayRecording },
+    { openScreen },
+    { createExecutor },
+    { selectGrounder },
+    { openSettler },
+    { openDesktopWindows },
+    { settleCapMs },
+  ] = await Promise.all([
     import('./replay/replay.js'),
     import('./screen.js'),
     import('./executor/nut-executor.js'),
     import('./grounding/select.js'),
+    import('../platform/capture/settle.js'),
+    import('../platform/windows/open-desktop-windows.js'),
+    import('../core/settle-policy.js'),
   ]);
   const selected =
     o.mode === 'coordinates'
       ? null
       : await selectGrounder(o.grounder, { ...o.grounderOptions, device: o.device, dataDir: o.lib.home });
   const screen = await openScreen();
+  // Opened before the first step: a window list that cannot start (no EWMH window manager, no
+  // X) leaves replay without the unexpected-window rule, and says so in DesktopInfo.
+  const windows = await openDesktopWindows().catch(() => null);
+  await windows?.ready().catch(() => false);
+  let settler: Awaited<ReturnType<typeof openSettler>> | undefined;
   try {
+    settler = await openSettler({ backend: screen });
     const executor = await createExecutor({ frameSize: { width: screen.width, height: screen.height } });
     try {
       o.onReady?.({
@@ -171,10 +197,13 @@ export async function replayOnDesktop(o: DesktopReplayOptions): Promise<ReplayRe
         grounder: selected?.grounder.name ?? 'none (coordinates)',
         provider: selected?.provider ?? 'none',
         capture: screen.backend,
-        settle: 'none',
+        settle: settler.method,
         input: executor.name,
         size: { width: screen.width, height: screen.height },
       });
+      const done: Action[] = [];
+      const quietMs = o.settleMs;
+      const capMs = o.settleCapMs;
       return await replayRecording({
         readText: textReader(selected?.grounder ?? null, { device: o.device, dataDir: o.lib.home }),
         lib: o.lib,
@@ -184,7 +213,13 @@ export async function replayOnDesktop(o: DesktopReplayOptions): Promise<ReplayRe
         screenshot: () => screen.shot(),
         mode: o.mode,
         keepGoing: o.keepGoing,
-        settleMs: o.settleMs,
+        // After opening or saving a file the screen gets longer to settle (core/settle-policy.ts).
+        settle: async (action, signal) => {
+          const cap = settleCapMs(action, done, capMs);
+          done.push(action);
+          return settler!.settle({ quietMs, capMs: cap, signal });
+        },
+        windows: windows ?? undefined,
         signal: o.control.signal,
         pause: o.control,
         onStart: o.onStart,
@@ -194,6 +229,8 @@ export async function replayOnDesktop(o: DesktopReplayOptions): Promise<ReplayRe
       await executor.close();
     }
   } finally {
+    settler?.close();
+    windows?.close();
     screen.close();
   }
 }

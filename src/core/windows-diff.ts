@@ -66,6 +66,13 @@ export interface DialogDescription {
   readonly complete: boolean;
 }
 
+/** The desktop's windows as the agents consult them (src/platform/windows/ provides one). */
+export interface WindowWatch {
+  list(): Promise<readonly DesktopWindow[]>;
+  /** The window's title, texts and buttons from the accessibility tree, when it can be read. */
+  describe?(window: DesktopWindow): Promise<DialogDescription | null>;
+}
+
 /** What identifies a window across two looks: its id; its title is compared. */
 export type WindowIdentity = Pick<DesktopWindow, 'id' | 'title'>;
 

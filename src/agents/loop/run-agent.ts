@@ -25,6 +25,13 @@ import type { Candidate, Grounder, GroundingResult } from '../grounding/grounder
 import type { Plan, PlanRequest, PlannerStep } from '../planner/planner.js';
 import { SETTLE_CAP_MS, SETTLE_QUIET_MS, settleCapMs } from '../../core/settle-policy.js';
 import { type ActedStep, isStuck, needsStuckNotice, unchangedRepeats } from '../../core/stuck.js';
+import {
+  describeWindowLine,
+  type DesktopWindow,
+  isDialogWindow,
+  unexpectedWindows,
+  type WindowWatch,
+} from '../../core/windows-diff.js';
 import type { ScreenSettler, SettleResult } from '../../platform/capture/settle.js';
 import { markedFrame } from './marks.js';
 import type { Screenshot } from './screenshot.js';
@@ -55,6 +62,11 @@ export interface RunAgentOptions {
   readonly waitMs?: number;
   /** New plans a step may ask for when click targets are not found (default 3). */
   readonly maxReplans?: number;
+  /**
+   * The desktop's windows: a dialog that opens during the run is described to the planner (its
+   * title, texts and buttons from the accessibility tree) instead of being clicked blindly.
+   */
+  readonly windows?: WindowWatch;
   /** Stops the run (RunControl.signal, SIGINT). */
   readonly signal?: AbortSignal;
   /** Checked before each step: while paused the run waits (a RunControl). */
@@ -330,6 +342,8 @@ export interface PlanStepOptions {
   readonly sink: StepSink;
   /** The last action changed nothing this many times in a row: the planner is told (stuck detection). */
   readonly noEffect?: number;
+  /** Facts for the planner about the screen (open dialogs). */
+  readonly notices?: readonly string[];
   readonly signal?: AbortSignal;
 }
 
@@ -353,7 +367,8 @@ export async function groundTarget(
   shot: Screenshot,
 ): Promise<{ result: GroundingResult; summary: GroundingSummary; ms: number }> {
   const start = performance.now();
-  const result = await grounder.locate(target, shot.rgb);
+  // The screenshot is the live screen: the accessibility tree may answer (auto's first stage).
+  const result = await grounder.locate(target, shot.rgb, { live: true });
   return { result, summary: summarise(grounder.name, target, result), ms: performance.now() - start };
 }
 
@@ -375,6 +390,7 @@ export async function planStep(o: PlanStepOptions): Promise<PlannedStep> {
         screenshot: { png: o.shot.png },
         notFound: notFound.map((n) => n.target),
         ...(o.noEffect ? { noEffect: o.noEffect } : {}),
+        ...(o.notices?.length ? { notices: o.notices } : {}),
         signal: o.signal,
       });
     } catch (err) {
@@ -522,6 +538,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunResult> {
   const history: PlannerStep[] = [];
   const acted: ActedStep[] = [];
   const settleOptions = { settler, quietMs: settleMs, signal };
+  const dialogs = await DialogWatch.start(options.windows);
 
   let end: { status: RunStatus; reason: string };
   try {
@@ -536,6 +553,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunResult> {
       const screenshotMs = performance.now() - shotStart;
 
       const noEffect = needsStuckNotice(acted) ? unchangedRepeats(acted) : 0;
+      const notices = await dialogs.notices();
       const planned = await planStep({
         index,
         task,
@@ -546,6 +564,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunResult> {
         maxReplans,
         sink,
         noEffect,
+        notices,
         signal,
       });
       const { plan, action, grounding, notFound, planMs, groundMs } = planned;
@@ -612,4 +631,32 @@ export async function runAgent(options: RunAgentOptions): Promise<RunResult> {
     meta: { ...recording.current.meta, agent: { ...baseMeta, outcome: status, reason, steps: writer.stored } },
   });
   return { recording: final, status, reason, steps: writer.stored };
+}
+
+/** Most dialogs described in one planner request (the newest are usually on top). */
+const MAX_DIALOG_NOTICES = 2;
+
+/**
+ * The dialogs that opened since the run began, in words for the planner: a dialog the planner
+ * did not expect (a format question, an error box) is read from the accessibility tree and
+ * described, so its next action answers it instead of clicking blindly.
+ */
+class DialogWatch {
+  private constructor(
+    private readonly windows: WindowWatch | undefined,
+    private readonly before: readonly DesktopWindow[],
+  ) {}
+
+  static async start(windows: WindowWatch | undefined): Promise<DialogWatch> {
+    return new DialogWatch(windows, (await windows?.list().catch(() => [])) ?? []);
+  }
+
+  async notices(): Promise<string[]> {
+    if (!this.windows) return [];
+    const now = await this.windows.list().catch(() => [] as DesktopWindow[]);
+    const open = unexpectedWindows(this.before, now).filter(isDialogWindow).slice(0, MAX_DIALOG_NOTICES);
+    return Promise.all(
+      open.map(async (w) => describeWindowLine(w, (await this.windows!.describe?.(w).catch(() => null)) ?? null)),
+    );
+  }
 }

@@ -57,6 +57,8 @@ export interface PlanRequest {
   readonly notFound?: readonly string[];
   /** The last action changed nothing on the screen this many times in a row: the request says so. */
   readonly noEffect?: number;
+  /** What the planner should know about the screen beyond the picture (an open dialog, its buttons). */
+  readonly notices?: readonly string[];
   readonly signal?: AbortSignal;
 }
 
@@ -139,6 +141,7 @@ export class Planner {
         request.history.slice(-PLANNER_HISTORY_STEPS),
         this.options.instructions,
         request.noEffect,
+        request.notices,
       );
       return [
         {
@@ -159,6 +162,7 @@ export class Planner {
           history: request.history,
           notFound: request.notFound,
           noEffect: request.noEffect,
+          notices: request.notices,
         }),
       },
       { type: 'image_url', image_url: { url: imageUrl(request.screenshot) } },

@@ -37,6 +37,8 @@ export interface PlannerPromptInput {
   readonly notFound?: readonly string[];
   /** The last action was done this many times in a row without changing the screen (stuck detection). */
   readonly noEffect?: number;
+  /** Facts about the screen the picture may not make plain: an open dialog with its buttons. */
+  readonly notices?: readonly string[];
 }
 
 /** The text of an action as the planner writes it; a string is taken as already formatted. */
@@ -119,6 +121,7 @@ export function plannerUserPrompt(input: PlannerPromptInput): string {
     );
   }
   if (input.noEffect) parts.push(noEffectNote(input.noEffect));
+  for (const notice of input.notices ?? []) parts.push(notice);
   parts.push('The screenshot of the screen as it is now follows. What is the next action?');
   return parts.join('\n\n');
 }

@@ -8,6 +8,7 @@ import type { Box, Candidate, FrameInput, Grounder } from '../grounding/grounder
 import { thresholdOf } from '../grounding/cascade.js';
 import { frameLookup } from '../../library/frame-lookup.js';
 import { screenChange } from '../screen-change.js';
+import { isSignificantWindow, type DesktopWindow, type WindowWatch } from '../../core/windows-diff.js';
 
 /**
  * Replay (SPEC §2.5, beyond the reference): re-runs a completed recording on today's screen.
@@ -31,21 +32,6 @@ export interface SettleResult {
   readonly settled: boolean;
 }
 
-/** A top-level window as the window list reports it. */
-export interface DesktopWindow {
-  readonly id: number | string;
-  readonly title: string;
-}
-
-/** The desktop's windows, for the rule "never act in a window the recording never saw". */
-export interface WindowWatch {
-  list(): Promise<readonly DesktopWindow[]>;
-  /** The window's title and buttons from the accessibility tree, when it can be read. */
-  describe?(
-    window: DesktopWindow,
-  ): Promise<{ readonly title: string; readonly buttons: readonly string[]; readonly text?: readonly string[] } | null>;
-}
-
 export interface ReplayOptions {
   readonly lib: Library;
   /** A refined and completed recording (a raw id is replaced by its newest refined version). */
@@ -63,7 +49,7 @@ export interface ReplayOptions {
   readonly settle?: (action: Action, signal?: AbortSignal) => Promise<SettleResult>;
   /** The fixed pause after each action when there is no settler (default 1500 ms). */
   readonly settleMs?: number;
-  /** The desktop's windows: a window the recording never saw stops the replay. */
+  /** The desktop's windows: a window the recording never saw stops the replay ("never type into a window the recording did not type into"). */
   readonly windows?: WindowWatch;
   /** The text on a frame (OCR), to tell whether a new window was on the recorded screen. */
   readonly readText?: (frame: FrameInput) => Promise<string>;
@@ -226,7 +212,7 @@ export async function replayRecording(o: ReplayOptions): Promise<ReplayReport> {
   const first = await o.screenshot();
   const mapping = resizeMapping(recorded, { width: first.width, height: first.height });
   // Windows open before the first step are the stage the replay was started on.
-  const known = new Map<string | number, DesktopWindow>();
+  const known = new Map<number, DesktopWindow>();
   for (const w of (await o.windows?.list().catch(() => [])) ?? []) known.set(w.id, w);
   const replay = lib.createRecording({
     kind: 'agent',
@@ -251,7 +237,8 @@ export async function replayRecording(o: ReplayOptions): Promise<ReplayReport> {
   const unexpectedWindow = async (a: ActionRecord): Promise<{ title: string; buttons: readonly string[] } | null> => {
     if (!o.windows) return null;
     const now = await o.windows.list().catch(() => [] as DesktopWindow[]);
-    const fresh = now.filter((w) => !known.has(w.id));
+    // Menus, tooltips and minimised windows come and go with any action: not "a window".
+    const fresh = now.filter((w) => !known.has(w.id) && isSignificantWindow(w));
     if (fresh.length === 0) return null;
     const recordedFrame = framePath(a);
     const recordedText = recordedFrame && o.readText ? loose(await o.readText(recordedFrame)) : null;

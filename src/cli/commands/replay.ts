@@ -9,6 +9,7 @@ interface ReplayCliOptions {
   keepGoing?: boolean;
   grounder: string;
   settleMs: string;
+  settleMaxMs: string;
   device?: Device;
 }
 
@@ -24,13 +25,27 @@ export function registerReplayCommands(program: Command): void {
     .option('--keep-going', 'go on after a click that cannot be grounded (the replay still ends as failed)')
     .addOption(grounder.option.default(DEFAULT_GROUNDER))
     .addHelpText('after', grounder.help)
-    .option('--settle-ms <ms>', 'pause before each screenshot', '1500')
+    .option(
+      '--settle-ms <ms>',
+      'after each action, wait until the screen has not changed for this long (0: no wait)',
+      '300',
+    )
+    .option(
+      '--settle-max-ms <ms>',
+      'longest wait for the screen after an action (at least 15000 after opening or saving files)',
+      '5000',
+    )
     .addOption(new Option('--device <device>', 'where local models run').choices(DEVICES))
     .action(async (id: number, opts: ReplayCliOptions, cmd: Command) =>
       withLibrary(cmd, async (lib) => {
-        const settleMs = Number(opts.settleMs);
-        if (!(settleMs >= 0))
-          throw new UsageError(`--settle-ms must be a number of milliseconds, not "${opts.settleMs}"`);
+        const ms = (flag: string, value: string) => {
+          const n = Number(value);
+          if (!(n >= 0 && n <= 600_000))
+            throw new UsageError(`${flag} must be a number of milliseconds up to 600000, not "${value}"`);
+          return n;
+        };
+        const settleMs = ms('--settle-ms', opts.settleMs);
+        const settleCapMs = ms('--settle-max-ms', opts.settleMaxMs);
         // Before nut-js loads: without a display it kills the process instead of throwing.
         const noDisplay = displayProblem(process.env, 'replay');
         if (noDisplay) throw new Error(noDisplay);
@@ -51,6 +66,7 @@ export function registerReplayCommands(program: Command): void {
             device: opts.device,
             keepGoing: opts.keepGoing,
             settleMs,
+            settleCapMs,
             control,
             onStep: (s) => {
               if (cmd.optsWithGlobals<{ json?: boolean }>().json) return;

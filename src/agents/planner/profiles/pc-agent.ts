@@ -30,6 +30,8 @@ export interface PcAgentInput {
   readonly notFound?: readonly string[];
   /** The last action changed nothing this many times in a row (a note like the re-plan's). */
   readonly noEffect?: number;
+  /** Facts about the screen (an open dialog and its buttons), each a note. */
+  readonly notices?: readonly string[];
   /** Replaces PC_AGENT_INSTRUCTIONS (the text before `Your task is:`). */
   readonly instructions?: string;
 }
@@ -49,5 +51,6 @@ export function pcAgentText(input: PcAgentInput): string {
   if (notFound.length)
     text += `\n\nNote: the element <${notFound.join('> and <')}> that you planned to click was not found on the screen; make a new plan.`;
   if (input.noEffect) text += `\n\nNote: ${noEffectNote(input.noEffect)}`;
+  for (const notice of input.notices ?? []) text += `\n\nNote: ${notice}`;
   return text;
 }

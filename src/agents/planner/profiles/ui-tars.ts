@@ -45,9 +45,11 @@ export function uiTarsText(
   history: readonly PlannerStep[],
   instructions?: string,
   noEffect?: number,
+  notices: readonly string[] = [],
 ): string {
   const steps = history.map((s) => `Thought: ${s.thought?.trim() ?? ''}\nAction: ${executedActionText(s.action)}`);
-  const note = noEffect ? `\n\n## Note\n${noEffectNote(noEffect)}` : '';
+  const notes = [...(noEffect ? [noEffectNote(noEffect)] : []), ...notices];
+  const note = notes.length ? `\n\n## Note\n${notes.join('\n')}` : '';
   return `${instructions ?? UI_TARS_INSTRUCTIONS}${task}${steps.length ? `\n\n## History\n${steps.join('\n\n')}` : ''}${note}`;
 }
 
