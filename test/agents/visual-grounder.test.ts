@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Box, GroundingResult } from '../../src/agents/grounding/grounder.js';
@@ -20,7 +19,15 @@ import {
   VisualGrounder,
 } from '../../src/agents/grounding/visual-grounder.js';
 import { decodeGray, type GrayFrame } from '../../src/agents/ocr/frame.js';
-import { FIXTURE_DIR, FIXTURE_NAME } from '../support/fixture.js';
+import {
+  CLOSING_FRAME,
+  DESKTOP_FRAME,
+  ICON_TARGETS,
+  pointInBox,
+  recordedRect,
+  RIBBON_FRAME,
+  scaledBox,
+} from '../support/icon-targets.js';
 
 /**
  * The visual grounder (issue 11 §3): template matching on synthetic arrays, then the grounder on
@@ -186,44 +193,12 @@ describe('visual grounder policy', () => {
 // ---------------------------------------------------------------------------------------------
 // Fixture frames
 
-const SHOTS = path.join(FIXTURE_DIR, 'screenshot');
-const DESKTOP = path.join(SHOTS, '20241126_161519_1.png');
-const IMPRESS = path.join(SHOTS, '20241126_161528_5.png');
-const CLOSING = path.join(SHOTS, '20241126_161536_6.png');
+const DESKTOP = DESKTOP_FRAME;
+const IMPRESS = RIBBON_FRAME;
+const CLOSING = CLOSING_FRAME;
+const TARGETS = ICON_TARGETS;
 
-interface Rect {
-  left: number;
-  top: number;
-  right: number;
-  bottom: number;
-}
-const steps = fs
-  .readFileSync(path.join(FIXTURE_DIR, `${FIXTURE_NAME}.jsonl`), 'utf8')
-  .split('\n')
-  .filter(Boolean)
-  .map((l) => JSON.parse(l) as { screenshot: string; element: string | null; rect: Rect | null });
-const recordedRect = (element: string): Box => {
-  const r = steps.find((s) => s.element === element)!.rect!;
-  return [r.left, r.top, r.right, r.bottom];
-};
-
-/**
- * Icon-only targets: the Start logo and the × recorded by pc-tracker, and toolbar buttons whose
- * boxes were measured on the 1920×1080 frame.
- */
-const TARGETS: { name: string; frame: string; box: Box }[] = [
-  { name: 'the Start logo', frame: DESKTOP, box: recordedRect('Start') },
-  { name: "the window's ×", frame: CLOSING, box: recordedRect('Close') },
-  { name: 'Save (quick access)', frame: IMPRESS, box: [190, 16, 216, 42] },
-  { name: 'Bold', frame: IMPRESS, box: [330, 152, 355, 180] },
-  { name: 'New Slide', frame: IMPRESS, box: [152, 104, 196, 142] },
-  { name: 'Format Painter', frame: IMPRESS, box: [82, 168, 108, 192] },
-  { name: 'Add-ins', frame: IMPRESS, box: [1742, 105, 1782, 145] },
-  { name: 'Minimize', frame: IMPRESS, box: [1755, 12, 1790, 48] },
-];
-
-const inside = (g: GroundingResult, b: Box): boolean =>
-  g.found && g.point.x >= b[0] && g.point.x < b[2] && g.point.y >= b[1] && g.point.y < b[3];
+const inside = (g: GroundingResult, b: Box): boolean => g.found && pointInBox(g.point, b);
 const describeResult = (g: GroundingResult): string =>
   g.found ? `(${g.point.x}, ${g.point.y}) score ${g.score.toFixed(2)}: ${g.candidates[0]?.reason}` : g.reason;
 
@@ -264,12 +239,10 @@ describe('visual grounder on the fixture frames', () => {
     [1280, 800],
   ] as const) {
     it(`finds each icon on the screen resized to ${w}×${h}`, async () => {
-      const sx = w / 1920;
-      const sy = h / 1080;
       for (const t of TARGETS) {
         const screen = resized.get(`${t.frame}@${w}`)!;
         const g = locateVisually(screen, await gray(t.frame), t.box, undefined);
-        const expected: Box = [t.box[0] * sx, t.box[1] * sy, t.box[2] * sx, t.box[3] * sy];
+        const expected = scaledBox(t.box, w, h);
         expect(inside(g, expected), `${t.name} at ${w}×${h}: ${describeResult(g)}`).toBe(true);
         expect(g.found && g.score, `${t.name} at ${w}×${h}`).toBeGreaterThanOrEqual(0.6);
       }

@@ -72,6 +72,9 @@ export interface MatchOptions {
   readonly minContrast?: number;
 }
 
+/** Peaks this far (NCC) below the best after positioning are not worth trying more scales on. */
+const FINE_SCALE_BAND = 0.2;
+
 const DEFAULTS = {
   coarseBudget: 30e6,
   coarseMinSide: 5,
@@ -170,12 +173,71 @@ type FloatImage = GrayImage & { readonly data: Float32Array };
 
 function asFloat(image: GrayImage): FloatImage {
   if (image.data instanceof Float32Array) return image as FloatImage;
-  return { data: Float32Array.from(image.data), width: image.width, height: image.height };
+  // The constructor converts element by element natively; Float32Array.from iterates.
+  return { data: new Float32Array(image.data), width: image.width, height: image.height };
 }
 
 interface Level {
   readonly image: FloatImage;
-  sat?: { sum: Float64Array; sq: Float64Array };
+}
+
+interface CoarseLevel extends Level {
+  readonly sat: { sum: Float64Array; sq: Float64Array };
+}
+
+/**
+ * The image reduced by an integer factor: each pixel the mean of a factor×factor block (the
+ * last partial blocks are dropped, so level pixel x is exactly full-resolution x × factor).
+ */
+function boxReduce(image: FloatImage, factor: number): FloatImage {
+  const w = Math.max(1, Math.floor(image.width / factor));
+  const h = Math.max(1, Math.floor(image.height / factor));
+  const src = image.data;
+  const sw = image.width;
+  const out = new Float32Array(w * h);
+  const rows = Math.min(image.height, h * factor);
+  const cols = Math.min(sw, w * factor);
+  for (let y = 0; y < rows; y++) {
+    const o = Math.floor(y / factor) * w;
+    const row = y * sw;
+    for (let x = 0, ox = 0, k = 0; x < cols; x++) {
+      out[o + ox]! += src[row + x]!;
+      if (++k === factor) {
+        k = 0;
+        ox++;
+      }
+    }
+  }
+  const area = factor * factor;
+  for (let i = 0; i < out.length; i++) out[i]! /= area;
+  return { data: out, width: w, height: h };
+}
+
+/**
+ * The image blurred by a 3×3 binomial kernel (edges repeated). The coarse search runs on
+ * smoothed pictures on both sides: a block average alone depends on where the blocks fall, so
+ * the same icon at another offset modulo the factor would look different, and the true match
+ * could rank below look-alikes.
+ */
+export function smooth(image: FloatImage): FloatImage {
+  const { width: w, height: h, data } = image;
+  const mid = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    for (let x = 0; x < w; x++) {
+      const l = data[row + Math.max(0, x - 1)]!;
+      const r = data[row + Math.min(w - 1, x + 1)]!;
+      mid[row + x] = (l + 2 * data[row + x]! + r) / 4;
+    }
+  }
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const up = Math.max(0, y - 1) * w;
+    const row = y * w;
+    const down = Math.min(h - 1, y + 1) * w;
+    for (let x = 0; x < w; x++) out[row + x] = (mid[up + x]! + 2 * mid[row + x]! + mid[down + x]!) / 4;
+  }
+  return { data: out, width: w, height: h };
 }
 
 /**
@@ -184,6 +246,7 @@ interface Level {
  */
 export class ScreenPyramid {
   private readonly levels = new Map<number, Level>();
+  private readonly coarseLevels = new Map<number, CoarseLevel>();
 
   constructor(readonly image: GrayImage) {}
 
@@ -200,22 +263,24 @@ export class ScreenPyramid {
     if (!l) {
       const { image } = this;
       // Everything past the input is Float32, so the hot loops see one array type.
-      l = {
-        image:
-          factor === 1
-            ? asFloat(image)
-            : resample(this.level(1).image, Math.round(image.width / factor), Math.round(image.height / factor)),
-      };
+      l = { image: factor === 1 ? asFloat(image) : boxReduce(this.level(1).image, factor) };
       this.levels.set(factor, l);
     }
     return l;
   }
 
-  /** The level with its summed-area tables (the coarse search needs them). */
-  withIntegrals(factor: number): Required<Level> {
-    const l = this.level(factor);
-    l.sat ??= integrals(l.image);
-    return l as Required<Level>;
+  /**
+   * The level smoothed (see `smooth`) with its summed-area tables, for the exhaustive coarse
+   * search.
+   */
+  coarse(factor: number): CoarseLevel {
+    let l = this.coarseLevels.get(factor);
+    if (!l) {
+      const image = smooth(this.level(factor).image);
+      l = { image, sat: integrals(image) };
+      this.coarseLevels.set(factor, l);
+    }
+    return l;
   }
 }
 
@@ -385,7 +450,7 @@ function correlateAt(image: GrayImage, t: Prepared, x: number, y: number): numbe
  */
 export function topPeaks(map: Float32Array, width: number, count: number, rx: number, ry: number): Peak[] {
   const height = width > 0 ? map.length / width : 0;
-  const work = Float32Array.from(map);
+  const work = map.slice();
   const peaks: Peak[] = [];
   for (let k = 0; k < count; k++) {
     let best = -1;
@@ -447,10 +512,13 @@ export function coarseFactor(
   return Math.max(1, Math.min(byBudget, bySide));
 }
 
-/** Reduction factors from `coarse` down to 1, each about a third of the one before. */
+/**
+ * Reduction factors from `coarse` down to 1, each half the one before: small windows at every
+ * level cost less than a wide one at full resolution.
+ */
 function ladder(coarse: number): number[] {
   const out = [coarse];
-  while (out[out.length - 1]! > 1) out.push(Math.max(1, Math.floor(out[out.length - 1]! / 3)));
+  while (out[out.length - 1]! > 1) out.push(Math.max(1, Math.floor(out[out.length - 1]! / 2)));
   return out;
 }
 
@@ -496,21 +564,21 @@ export function matchTemplate(
   ];
 
   // Coarse: every position, every scale.
-  const coarse = pyramid.withIntegrals(f);
+  const coarse = pyramid.coarse(f);
   const cw = coarse.image.width;
   const ch = coarse.image.height;
   const rough: TemplateMatch[] = [];
   for (const scale of scales) {
     const [tw, th] = sizeAt(scale, f);
     if (tw > cw || th > ch) continue;
-    const t = scaled(f, tw, th);
+    const t = prepare(smooth(resample(template, tw, th)));
     if (t.norm === 0) continue;
     const map = correlateAll(coarse.image, t, coarse.sat, o.minContrast);
     const peaks = topPeaks(map, cw - tw + 1, o.peaksPerScale, Math.ceil(tw / 2), Math.ceil(th / 2));
     for (const p of peaks) {
       if (p.ncc <= -1) continue;
-      const fx = W / cw;
-      const fy = H / ch;
+      const fx = f;
+      const fy = f;
       const x = p.x * fx;
       const y = p.y * fy;
       rough.push({
@@ -522,48 +590,59 @@ export function matchTemplate(
   }
 
   // Refine: level by level to full resolution in a window of about one coarse pixel.
-  // A coarse search at full resolution still gets one refinement step, for the finer scales.
-  const steps = f === 1 ? [1, 1] : ladder(f);
-  const refined: TemplateMatch[] = [];
-  for (const start of suppress(rough, o.refine)) {
-    // Tracked by centre, so that trying another scale keeps the template where it was.
-    let cx = (start.box[0] + start.box[2]) / 2;
-    let cy = (start.box[1] + start.box[3]) / 2;
-    let ncc = start.ncc;
-    let scale = start.scale;
-    for (let i = 1; i < steps.length; i++) {
-      const factor = steps[i]!;
-      const l = pyramid.level(factor);
-      const fx = W / l.image.width;
-      const fy = H / l.image.height;
-      // Two coarse pixels either way from the coarse level (a blurred small template can peak a
-      // pixel or two off), one from an intermediate level.
-      const radius = (i === 1 ? 2 : 1) * Math.ceil(steps[i - 1]! / factor) + 1;
-      const last = i === steps.length - 1;
-      const tried = last ? [1, ...o.fineScales].map((k) => ({ x: scale.x * k, y: scale.y * k })) : [scale];
-      let best = { cx, cy, ncc: -Infinity, scale };
-      for (const [k, s] of tried.entries()) {
-        const [tw, th] = sizeAt(s, factor);
-        const t = scaled(factor, tw, th);
-        const x0 = Math.round(cx / fx - tw / 2);
-        const y0 = Math.round(cy / fy - th / 2);
-        // The other scales only move the template's edges: a small window is enough for them.
-        const r = k === 0 ? radius : 2;
-        for (let y = y0 - r; y <= y0 + r; y++) {
-          for (let x = x0 - r; x <= x0 + r; x++) {
-            const v = correlateAt(l.image, t, x, y);
-            if (v > best.ncc) best = { cx: (x + tw / 2) * fx, cy: (y + th / 2) * fy, ncc: v, scale: s };
-          }
+  // Tracked by centre, so that trying another scale keeps the template where it was.
+  interface Peak {
+    cx: number;
+    cy: number;
+    ncc: number;
+    scale: Scale;
+  }
+  /** The best of `scales` around the peak at one level, in a window of ±radius level pixels. */
+  const search = (p: Peak, factor: number, scales: readonly Scale[], radius: number): Peak => {
+    const image = pyramid.level(factor).image;
+    let best: Peak = { ...p, ncc: -Infinity };
+    for (const s of scales) {
+      const [tw, th] = sizeAt(s, factor);
+      const t = scaled(factor, tw, th);
+      const x0 = Math.round(p.cx / factor - tw / 2);
+      const y0 = Math.round(p.cy / factor - th / 2);
+      for (let y = y0 - radius; y <= y0 + radius; y++) {
+        for (let x = x0 - radius; x <= x0 + radius; x++) {
+          const v = correlateAt(image, t, x, y);
+          if (v > best.ncc) best = { cx: (x + tw / 2) * factor, cy: (y + th / 2) * factor, ncc: v, scale: s };
         }
       }
-      if (best.ncc === -Infinity) break;
-      ({ cx, cy, ncc, scale } = best);
     }
-    const [tw, th] = sizeAt(scale, 1);
-    const bx = Math.round(cx - tw / 2);
-    const by = Math.round(cy - th / 2);
-    refined.push({ box: [bx, by, bx + tw, by + th], scale, ncc });
-  }
+    return best.ncc === -Infinity ? p : best;
+  };
+  // Position, level by level: two coarse pixels either way from the coarse level (a blurred
+  // small template can peak a pixel or two off), one from each finer level.
+  const steps = ladder(f);
+  const positioned = suppress(rough, o.refine).map((start) => {
+    let p: Peak = {
+      cx: (start.box[0] + start.box[2]) / 2,
+      cy: (start.box[1] + start.box[3]) / 2,
+      ncc: start.ncc,
+      scale: start.scale,
+    };
+    for (let i = 1; i < steps.length; i++) {
+      p = search(p, steps[i]!, [p.scale], (i === 1 ? 2 : 1) * Math.ceil(steps[i - 1]! / steps[i]!) + 1);
+    }
+    return p;
+  });
+  // Then the scales between the coarse ones, at full resolution, for the peaks that may still
+  // win or be the runner-up: their edges move by a pixel or two, so a small window does.
+  const top = Math.max(...positioned.map((p) => p.ncc));
+  const refined = positioned.map((p) => {
+    const q =
+      p.ncc >= top - FINE_SCALE_BAND
+        ? search(p, 1, [p.scale, ...o.fineScales.map((k) => ({ x: p.scale.x * k, y: p.scale.y * k }))], 2)
+        : p;
+    const [tw, th] = sizeAt(q.scale, 1);
+    const bx = Math.round(q.cx - tw / 2);
+    const by = Math.round(q.cy - th / 2);
+    return { box: [bx, by, bx + tw, by + th] as Box, scale: q.scale, ncc: q.ncc };
+  });
   const matches = suppress(refined);
   return { matches, best: matches[0], second: matches[1], coarseFactor: f };
 }
