@@ -145,6 +145,11 @@ export async function selectGrounder(
       const grounder = new OmniParserGrounder({ detector, ocr });
       return { grounder, provider: detector.provider, fallbacks: detector.fallbacks };
     }
+    case 'visual': {
+      // Template matching in plain TypeScript: no model, nothing to fall back from.
+      const { VisualGrounder } = await import('./visual-grounder.js');
+      return { grounder: new VisualGrounder(), provider: 'cpu', fallbacks: [] };
+    }
     default:
       throw new Error(`unknown grounder "${name}" (expected ${GROUNDER_NAMES.join(', ')})`);
   }
