@@ -20,8 +20,15 @@
  * the same signature and resets the shift to zero.
  */
 import type { Rect } from '../../core/actions.js';
-import { AtspiBus, DESKTOP, State, type AccessibleRef, type Extents } from './atspi-bus.js';
-import { DEFAULT_DEADLINE_MS, type AccessibilityProvider, type ElementAtPoint } from './provider.js';
+import { AtspiBus, DESKTOP, State, type AccessibleInfo, type AccessibleRef, type Extents } from './atspi-bus.js';
+import {
+  DEFAULT_DEADLINE_MS,
+  ELEMENTS_DEADLINE_MS,
+  type AccessibilityProvider,
+  type ElementAtPoint,
+  type ElementState,
+  type ScreenElement,
+} from './provider.js';
 
 /** The calls the walk needs; AtspiBus implements them, tests may fake them. */
 export interface AccessibleTree {
@@ -207,6 +214,196 @@ export async function findElementAt(
   };
 }
 
+// ---------------------------------------------------------------------------------------
+// The elements of the focused window (the a11y grounder's search space).
+//
+// LibreOffice's (at-spi2-atk's) Collection.GetMatches answers every match rule with an empty
+// list (seen with 7.4, gtk3), so the list comes from a walk, kept small and parallel: an object
+// costs one GetState call, and only a showing one three more (extents, role, and name with
+// description and child count from one Properties.GetAll); a subtree is entered only below a
+// showing object with a place on screen. Two prunes matter most in Impress: the ~440 items of
+// closed menus (a menu's items are entered only while it is open, i.e. SELECTED or EXPANDED),
+// and VCL's hidden duplicate of the menu bar, whose objects have no extents. About 250
+// elements come out of ~760 objects.
+
+/** The walk's calls; AtspiBus implements them. */
+export interface ElementTree extends AccessibleTree {
+  info(ref: AccessibleRef): Promise<AccessibleInfo>;
+}
+
+/** Top-level roles that are popups of their application rather than windows of their own. */
+const POPUP_ROLES = new Set(['window', 'popup menu', 'menu', 'tool tip']);
+/** Roles whose children are the items of a menu; such a menu is entered only while it is open. */
+const MENU_PARENTS = new Set(['menu bar', 'menu']);
+/** How many levels up an unnamed element looks for a name, and how much larger that ancestor may be. */
+const LABEL_CLIMB = 2;
+const LABEL_MAX_AREA_RATIO = 4;
+
+const STATE_NAMES: readonly [number, ElementState][] = [
+  [State.ACTIVE, 'active'],
+  [State.CHECKED, 'checked'],
+  [State.EDITABLE, 'editable'],
+  [State.EXPANDED, 'expanded'],
+  [State.FOCUSED, 'focused'],
+  [State.PRESSED, 'pressed'],
+  [State.SELECTED, 'selected'],
+  [State.SHOWING, 'showing'],
+];
+
+function stateNames(states: ReadonlySet<number>): ElementState[] {
+  const out = STATE_NAMES.filter(([bit]) => states.has(bit)).map(([, name]) => name);
+  // GTK widgets set both; VCL ones often only one of them.
+  if (states.has(State.ENABLED) || states.has(State.SENSITIVE)) out.push('enabled');
+  return out;
+}
+
+interface TopWindow {
+  readonly app: AccessibleRef;
+  readonly ref: AccessibleRef;
+  readonly box: Extents;
+  readonly states: ReadonlySet<number>;
+  readonly role: string;
+  readonly name: string;
+}
+
+async function topWindows(tree: AccessibleTree): Promise<TopWindow[]> {
+  const apps = await tree.children(DESKTOP);
+  const perApp = await Promise.all(
+    apps.map(async (app) => {
+      const windows = await tree.children(app).catch(() => []);
+      return Promise.all(
+        windows.map(async (ref) => {
+          const states = await tree.states(ref).catch(() => NO_STATES);
+          if (!states.has(State.SHOWING) || states.has(State.ICONIFIED)) return null;
+          const [box, role, name] = await Promise.all([
+            tree.extents(ref).catch(() => null),
+            tree.roleName(ref).catch(() => ''),
+            tree.name(ref).catch(() => ''),
+          ]);
+          return box ? { app, ref, box, states, role, name } : null;
+        }),
+      );
+    }),
+  );
+  return perApp.flat().filter((w): w is TopWindow => w !== null);
+}
+
+/**
+ * The windows to list: the active one and its application's showing popups, popups first;
+ * when a popup itself is active (a context menu), also the application's other windows.
+ * Without an active window (focus on the desktop), every showing window.
+ */
+export function windowsToList(windows: readonly TopWindow[]): TopWindow[] {
+  const active = windows.find((w) => w.states.has(State.ACTIVE));
+  if (!active) return [...windows];
+  const sameApp = windows.filter((w) => w !== active && w.app.bus === active.app.bus);
+  const popups = sameApp.filter((w) => POPUP_ROLES.has(w.role));
+  const activeIsPopup = POPUP_ROLES.has(active.role);
+  const others = activeIsPopup ? sameApp.filter((w) => !POPUP_ROLES.has(w.role)) : [];
+  return activeIsPopup ? [active, ...popups, ...others] : [...popups, active];
+}
+
+interface Listed {
+  readonly placed: Placed;
+  readonly name: string;
+  readonly role: string;
+}
+
+/**
+ * The elements of the windows `windowsToList` picks, in document order per window.
+ * `cancelled` stops the walk once the caller has given up.
+ */
+export async function listElements(
+  tree: ElementTree,
+  cancelled: () => boolean = () => false,
+): Promise<ScreenElement[]> {
+  const roots = windowsToList(await topWindows(tree));
+  const lists = await Promise.all(roots.map((w) => listWindow(tree, w, cancelled)));
+  return cancelled() ? [] : lists.flat();
+}
+
+async function listWindow(tree: ElementTree, window: TopWindow, cancelled: () => boolean): Promise<ScreenElement[]> {
+  const out: ScreenElement[] = [];
+  const inPopup = POPUP_ROLES.has(window.role);
+  const root: Listed = { placed: { ref: window.ref, box: window.box, dx: 0, dy: 0 }, name: window.name, role: window.role };
+
+  const visit = async (parent: Listed, ancestors: readonly Listed[], depth: number): Promise<void> => {
+    if (depth >= MAX_DEPTH || cancelled()) return;
+    const children = await tree.children(parent.placed.ref).catch(() => []);
+    if (children.length > MAX_SEARCHED_CHILDREN) return;
+    await Promise.all(
+      children.map(async (ref) => {
+        const states = await tree.states(ref).catch(() => NO_STATES);
+        if (!states.has(State.SHOWING) || cancelled()) return;
+        const [reported, role, info] = await Promise.all([
+          tree.extents(ref).catch(() => null),
+          tree.roleName(ref).catch(() => ''),
+          tree.info(ref).catch(() => null),
+        ]);
+        if (!reported || !info) return; // no place on screen: not clickable, nor is anything below it
+        const placed = { ref, ...placeChild(parent.placed, reported) };
+        const node: Listed = { placed, name: info.name, role };
+        const lineage = [parent, ...ancestors];
+        out.push({
+          name: info.name,
+          description: info.description,
+          label: info.name === '' ? ancestorLabel(placed.box, lineage, window.name) : '',
+          role,
+          states: stateNames(states),
+          rect: toRect(placed.box),
+          windowTitle: window.name,
+          inPopup,
+        });
+        const closedMenu =
+          role === 'menu' &&
+          MENU_PARENTS.has(parent.role) &&
+          !states.has(State.SELECTED) &&
+          !states.has(State.EXPANDED);
+        if (info.childCount > 0 && !closedMenu) await visit(node, lineage, depth + 1);
+      }),
+    );
+  };
+  await visit(root, [], 0);
+  const close = titleBarClose(window, out);
+  return close ? [...out, close] : out;
+}
+
+/** Window managers draw title bars this high (openbox: 19 px at 96 dpi). */
+const TITLE_BAR_HEIGHT = { min: 10, max: 48 };
+
+/**
+ * The window manager's close button, which no application's tree holds: AT-SPI reports a
+ * frame's or dialog's extents with its decorations, so the strip above its topmost element is
+ * the title bar, and its right end (openbox's default layout, as most window managers) the ×,
+ * taken as a square as high as the bar.
+ */
+function titleBarClose(window: TopWindow, elements: readonly ScreenElement[]): ScreenElement | null {
+  if (window.role !== 'frame' && window.role !== 'dialog') return null;
+  const top = Math.min(...elements.map((e) => e.rect.top));
+  const height = top - window.box.y;
+  if (!Number.isFinite(height) || height < TITLE_BAR_HEIGHT.min || height > TITLE_BAR_HEIGHT.max) return null;
+  const right = window.box.x + window.box.width;
+  return {
+    name: 'Close',
+    description: 'close button of the title bar (window manager)',
+    label: '',
+    role: 'push button',
+    states: ['enabled', 'showing'],
+    rect: { left: right - height, top: window.box.y, right, bottom: top },
+    windowTitle: window.name,
+    inPopup: false,
+  };
+}
+
+/** The name of a close named ancestor not much larger than the element (module section doc). */
+function ancestorLabel(box: Extents, lineage: readonly Listed[], windowTitle: string): string {
+  for (const a of lineage.slice(0, LABEL_CLIMB)) {
+    if (area(a.placed.box) > LABEL_MAX_AREA_RATIO * area(box)) return '';
+    if (a.name !== '' && a.name !== windowTitle) return a.name;
+  }
+  return '';
+}
+
 export interface AtspiProviderOptions {
   /** Session bus whose at-spi-bus-launcher to ask; default DBUS_SESSION_BUS_ADDRESS. */
   readonly sessionBusAddress?: string;
@@ -224,6 +421,7 @@ export function createAtspiProvider(options: AtspiProviderOptions = {}): AtspiPr
   let connection: Promise<AtspiBus> | null = null;
   let connected: AtspiBus | null = null;
   let closed = false;
+  let listing: { work: Promise<ScreenElement[]>; cancel: () => void; waiters: number } | null = null;
 
   // One cached connection, dropped when it fails so that the next hit test reconnects
   // (e.g. after the session's accessibility bus restarted).
@@ -268,6 +466,40 @@ export function createAtspiProvider(options: AtspiProviderOptions = {}): AtspiPr
         .then((bus) => findElementAt(bus, Math.round(x), Math.round(y), () => timedOut || bus.isClosed))
         .catch(() => null);
       return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+    },
+
+    elements(deadlineMs = ELEMENTS_DEADLINE_MS) {
+      if (closed) return Promise.resolve([]);
+      // Concurrent callers share one walk: it is the expensive part.
+      if (!listing) {
+        let timedOut = false;
+        const work = connect()
+          .then((bus) => listElements(bus, () => timedOut || bus.isClosed))
+          .catch(() => [] as ScreenElement[]);
+        const mine = {
+          work,
+          waiters: 0,
+          cancel: () => {
+            timedOut = true;
+            if (listing === mine) listing = null;
+          },
+        };
+        listing = mine;
+        void work.finally(() => {
+          if (listing === mine) listing = null;
+        });
+      }
+      const shared = listing;
+      shared.waiters += 1;
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<readonly ScreenElement[]>((resolve) => {
+        timer = setTimeout(() => resolve([]), deadlineMs);
+      });
+      return Promise.race([shared.work, deadline]).finally(() => {
+        clearTimeout(timer);
+        // The walk is abandoned only when nobody waits for it any more.
+        if (--shared.waiters === 0) shared.cancel();
+      });
     },
 
     // Does not wait for a connection still being made: it closes itself when it completes.
