@@ -41,3 +41,11 @@ export async function decodeRgb(input: FrameInput): Promise<RgbImage> {
   const { data, info } = await frameSharp(input).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height };
 }
+
+/** The frame's size in pixels, without decoding its pixels. */
+export async function frameSize(input: FrameInput): Promise<{ width: number; height: number }> {
+  if (isRawFrame(input)) return { width: input.width, height: input.height };
+  const { width, height } = await sharp(input).metadata();
+  if (!width || !height) throw new Error('cannot read the frame size');
+  return { width, height };
+}

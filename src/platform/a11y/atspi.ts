@@ -219,8 +219,9 @@ export async function findElementAt(
 //
 // LibreOffice's (at-spi2-atk's) Collection.GetMatches answers every match rule with an empty
 // list (seen with 7.4, gtk3), so the list comes from a walk, kept small and parallel: an object
-// costs one GetState call, and only a showing one three more (extents, role, and name with
-// description and child count from one Properties.GetAll); a subtree is entered only below a
+// costs GetState, GetExtents, GetRoleName (cached: roles do not change) and one
+// Properties.GetAll (name, description, child count), all sent at once so that a level of the
+// tree costs two round trips (those, then GetChildren); a subtree is entered only below a
 // showing object with a place on screen. Two prunes matter most in Impress: the ~440 items of
 // closed menus (a menu's items are entered only while it is open, i.e. SELECTED or EXPANDED),
 // and VCL's hidden duplicate of the menu bar, whose objects have no extents. About 250
@@ -238,6 +239,8 @@ const MENU_PARENTS = new Set(['menu bar', 'menu']);
 /** How many levels up an unnamed element looks for a name, and how much larger that ancestor may be. */
 const LABEL_CLIMB = 2;
 const LABEL_MAX_AREA_RATIO = 4;
+/** Only icon-sized elements borrow a name: a large unnamed panel is not what its parent is called. */
+const LABEL_MAX_SIDE = 128;
 
 const STATE_NAMES: readonly [number, ElementState][] = [
   [State.ACTIVE, 'active'],
@@ -325,7 +328,11 @@ export async function listElements(
 async function listWindow(tree: ElementTree, window: TopWindow, cancelled: () => boolean): Promise<ScreenElement[]> {
   const out: ScreenElement[] = [];
   const inPopup = POPUP_ROLES.has(window.role);
-  const root: Listed = { placed: { ref: window.ref, box: window.box, dx: 0, dy: 0 }, name: window.name, role: window.role };
+  const root: Listed = {
+    placed: { ref: window.ref, box: window.box, dx: 0, dy: 0 },
+    name: window.name,
+    role: window.role,
+  };
 
   const visit = async (parent: Listed, ancestors: readonly Listed[], depth: number): Promise<void> => {
     if (depth >= MAX_DEPTH || cancelled()) return;
@@ -333,13 +340,14 @@ async function listWindow(tree: ElementTree, window: TopWindow, cancelled: () =>
     if (children.length > MAX_SEARCHED_CHILDREN) return;
     await Promise.all(
       children.map(async (ref) => {
-        const states = await tree.states(ref).catch(() => NO_STATES);
-        if (!states.has(State.SHOWING) || cancelled()) return;
-        const [reported, role, info] = await Promise.all([
+        // One round trip per level for what a showing object needs; a hidden one wastes two cheap calls.
+        const [states, reported, role, info] = await Promise.all([
+          tree.states(ref).catch(() => NO_STATES),
           tree.extents(ref).catch(() => null),
           tree.roleName(ref).catch(() => ''),
           tree.info(ref).catch(() => null),
         ]);
+        if (!states.has(State.SHOWING) || cancelled()) return;
         if (!reported || !info) return; // no place on screen: not clickable, nor is anything below it
         const placed = { ref, ...placeChild(parent.placed, reported) };
         const node: Listed = { placed, name: info.name, role };
@@ -397,11 +405,36 @@ function titleBarClose(window: TopWindow, elements: readonly ScreenElement[]): S
 
 /** The name of a close named ancestor not much larger than the element (module section doc). */
 function ancestorLabel(box: Extents, lineage: readonly Listed[], windowTitle: string): string {
+  if (box.width > LABEL_MAX_SIDE || box.height > LABEL_MAX_SIDE) return '';
   for (const a of lineage.slice(0, LABEL_CLIMB)) {
     if (area(a.placed.box) > LABEL_MAX_AREA_RATIO * area(box)) return '';
     if (a.name !== '' && a.name !== windowTitle) return a.name;
   }
   return '';
+}
+
+/** Roles never change for an object: the walk asks each object's role once per connection. */
+export function withRoleCache(tree: ElementTree, maxEntries = 50_000): ElementTree {
+  const roles = new Map<string, Promise<string>>();
+  return {
+    children: (ref) => tree.children(ref),
+    name: (ref) => tree.name(ref),
+    states: (ref) => tree.states(ref),
+    extents: (ref) => tree.extents(ref),
+    accessibleAtPoint: (ref, x, y) => tree.accessibleAtPoint(ref, x, y),
+    info: (ref) => tree.info(ref),
+    roleName(ref) {
+      const key = `${ref.bus}${ref.path}`;
+      let role = roles.get(key);
+      if (!role) {
+        if (roles.size >= maxEntries) roles.clear();
+        role = tree.roleName(ref);
+        roles.set(key, role);
+        role.catch(() => roles.delete(key));
+      }
+      return role;
+    },
+  };
 }
 
 export interface AtspiProviderOptions {
@@ -421,6 +454,11 @@ export function createAtspiProvider(options: AtspiProviderOptions = {}): AtspiPr
   let connection: Promise<AtspiBus> | null = null;
   let connected: AtspiBus | null = null;
   let closed = false;
+  let roleCache: { bus: AtspiBus; tree: ElementTree } | null = null;
+  const cachedTree = (bus: AtspiBus): ElementTree => {
+    if (roleCache?.bus !== bus) roleCache = { bus, tree: withRoleCache(bus) };
+    return roleCache.tree;
+  };
   let listing: { work: Promise<ScreenElement[]>; cancel: () => void; waiters: number } | null = null;
 
   // One cached connection, dropped when it fails so that the next hit test reconnects
@@ -474,7 +512,7 @@ export function createAtspiProvider(options: AtspiProviderOptions = {}): AtspiPr
       if (!listing) {
         let timedOut = false;
         const work = connect()
-          .then((bus) => listElements(bus, () => timedOut || bus.isClosed))
+          .then((bus) => listElements(cachedTree(bus), () => timedOut || bus.isClosed))
           .catch(() => [] as ScreenElement[]);
         const mine = {
           work,

@@ -24,15 +24,7 @@ export interface ElementAtPoint {
 
 /** State names of `ScreenElement.states`, the same on every platform. */
 export type ElementState =
-  | 'active'
-  | 'checked'
-  | 'editable'
-  | 'enabled'
-  | 'expanded'
-  | 'focused'
-  | 'pressed'
-  | 'selected'
-  | 'showing';
+  'active' | 'checked' | 'editable' | 'enabled' | 'expanded' | 'focused' | 'pressed' | 'selected' | 'showing';
 
 /** One element of the focused window (or of one of its open menus and popups). */
 export interface ScreenElement {
