@@ -191,15 +191,26 @@ describe('a11y grounder in a live Impress (1920×1080)', () => {
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  /** Grounds, then asks the toolkit's hit test what is at the point: it must be `expected`. */
-  async function groundAndCheck(description: string, expected: string | RegExp): Promise<{ x: number; y: number }> {
+  /**
+   * Grounds, then checks the point independently: by default the toolkit's hit test at the point
+   * must give `expected`; `tree` (for menu items, which the hit test does not reach in GTK's
+   * popup menus) looks the element up by exact name and role in a fresh element list.
+   */
+  async function groundAndCheck(
+    description: string,
+    expected: string | RegExp,
+    check: { tree: string; role: string } | 'hit' = 'hit',
+  ): Promise<{ x: number; y: number }> {
     const r = found(await grounder.locate(description, frame));
     expect(r.score).toBeGreaterThanOrEqual(grounder.threshold);
-    const hit = await provider.elementAt(r.point.x, r.point.y, 10_000);
-    expect(hit?.rect).not.toBeNull();
-    const { left, top, right, bottom } = hit!.rect!;
+    const truth =
+      check === 'hit'
+        ? await provider.elementAt(r.point.x, r.point.y, 10_000)
+        : (await provider.elements(20_000)).find((e) => e.name === check.tree && e.role === check.role);
+    expect(truth?.rect).toBeTruthy();
+    const { left, top, right, bottom } = truth!.rect!;
     expect(r.point.x >= left && r.point.x < right && r.point.y >= top && r.point.y < bottom).toBe(true);
-    expect(hit!.name).toMatch(expected);
+    expect(truth!.name).toMatch(expected);
     return r.point;
   }
 
@@ -225,7 +236,7 @@ describe('a11y grounder in a live Impress (1920×1080)', () => {
     const format = await groundAndCheck('the Format menu in the menu bar', /^Format$/);
     await click(session, format.x, format.y);
     await waitFor('the open Format menu', async () => (await grounder.locate("'Character...'", frame)).found, 20_000);
-    const item = await groundAndCheck("'Character...'", /^Character/);
+    const item = await groundAndCheck("'Character...'", /^Character/, { tree: 'Character...', role: 'menu item' });
     await click(session, item.x, item.y);
     await waitFor('the Character dialog', async () => (await findWindows(session, '^Character$')).length > 0, 30_000);
     await sleep(500);
