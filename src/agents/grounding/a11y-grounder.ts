@@ -299,6 +299,11 @@ export interface A11yGrounderOptions {
   readonly screen?: Size | (() => Promise<Size | null>);
   /** Longest wait for the element list (default: the provider's). */
   readonly deadlineMs?: number;
+  /**
+   * Reuse an element list this young (ms) instead of walking the tree again: for several
+   * targets on one screen. Default 0: after an action the old list may describe a gone screen.
+   */
+  readonly maxAgeMs?: number;
   /** Confidence threshold (default A11Y_THRESHOLD). */
   readonly threshold?: number;
   /** Called by `close()`, e.g. to close a provider the grounder made itself. */
@@ -310,6 +315,7 @@ export class A11yGrounder implements Grounder {
   readonly threshold: number;
   readonly #options: A11yGrounderOptions;
   #screen: Promise<Size | null> | null = null;
+  #last: { at: number; elements: Promise<readonly ScreenElement[]> } | null = null;
 
   constructor(options: A11yGrounderOptions) {
     this.#options = options;
@@ -336,16 +342,21 @@ export class A11yGrounder implements Grounder {
 
   async locate(description: string, frame: FrameInput, hints?: GroundingHints): Promise<GroundingResult> {
     if (hints?.signal?.aborted) return { found: false, source: A11Y_SOURCE, candidates: [], reason: 'aborted' };
-    const [elements, size, screen] = await Promise.all([
-      this.#options.provider.elements(this.#options.deadlineMs),
-      frameSize(frame),
-      this.#screenSize(),
-    ]);
+    const [elements, size, screen] = await Promise.all([this.#elements(), frameSize(frame), this.#screenSize()]);
     return groundInElements(description, elements, size, screen ?? size, hints, this.threshold);
   }
 
   close(): Promise<void> {
     return this.#options.onClose?.() ?? Promise.resolve();
+  }
+
+  #elements(): Promise<readonly ScreenElement[]> {
+    const { provider, deadlineMs, maxAgeMs = 0 } = this.#options;
+    const now = performance.now();
+    if (this.#last && now - this.#last.at <= maxAgeMs) return this.#last.elements;
+    const elements = provider.elements(deadlineMs);
+    this.#last = { at: now, elements };
+    return elements;
   }
 
   #screenSize(): Promise<Size | null> {

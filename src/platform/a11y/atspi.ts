@@ -310,6 +310,8 @@ interface Listed {
   readonly placed: Placed;
   readonly name: string;
   readonly role: string;
+  /** Inside a menu that is open: drawn on top of the window, as a popup is. */
+  readonly inOpenMenu: boolean;
 }
 
 /**
@@ -332,6 +334,7 @@ async function listWindow(tree: ElementTree, window: TopWindow, cancelled: () =>
     placed: { ref: window.ref, box: window.box, dx: 0, dy: 0 },
     name: window.name,
     role: window.role,
+    inOpenMenu: false,
   };
 
   const visit = async (parent: Listed, ancestors: readonly Listed[], depth: number): Promise<void> => {
@@ -350,7 +353,8 @@ async function listWindow(tree: ElementTree, window: TopWindow, cancelled: () =>
         if (!states.has(State.SHOWING) || cancelled()) return;
         if (!reported || !info) return; // no place on screen: not clickable, nor is anything below it
         const placed = { ref, ...placeChild(parent.placed, reported) };
-        const node: Listed = { placed, name: info.name, role };
+        const menuOpen = role === 'menu' && (states.has(State.SELECTED) || states.has(State.EXPANDED));
+        const node: Listed = { placed, name: info.name, role, inOpenMenu: parent.inOpenMenu || menuOpen };
         const lineage = [parent, ...ancestors];
         out.push({
           name: info.name,
@@ -360,13 +364,9 @@ async function listWindow(tree: ElementTree, window: TopWindow, cancelled: () =>
           states: stateNames(states),
           rect: toRect(placed.box),
           windowTitle: window.name,
-          inPopup,
+          inPopup: inPopup || parent.inOpenMenu,
         });
-        const closedMenu =
-          role === 'menu' &&
-          MENU_PARENTS.has(parent.role) &&
-          !states.has(State.SELECTED) &&
-          !states.has(State.EXPANDED);
+        const closedMenu = role === 'menu' && MENU_PARENTS.has(parent.role) && !menuOpen;
         if (info.childCount > 0 && !closedMenu) await visit(node, lineage, depth + 1);
       }),
     );

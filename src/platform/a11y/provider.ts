@@ -44,7 +44,10 @@ export interface ScreenElement {
   readonly rect: Rect;
   /** Title of the top-level window the element belongs to. */
   readonly windowTitle: string;
-  /** Whether that window is a popup (an open menu, a drop-down list) rather than a frame or dialog. */
+  /**
+   * Whether the element is drawn over its window: in a popup window (a context menu, a
+   * drop-down list) or in a menu opened from the window's menu bar.
+   */
   readonly inPopup: boolean;
 }
 
