@@ -220,9 +220,9 @@ export async function findElementAt(
 // LibreOffice's (at-spi2-atk's) Collection.GetMatches answers every match rule with an empty
 // list (seen with 7.4, gtk3), so the list comes from a walk, kept small and parallel: an object
 // costs GetState, GetExtents, GetRoleName (cached: roles do not change) and one
-// Properties.GetAll (name, description, child count), all sent at once so that a level of the
-// tree costs two round trips (those, then GetChildren); a subtree is entered only below a
-// showing object with a place on screen. Two prunes matter most in Impress: the ~440 items of
+// Properties.GetAll (name, description, child count), all sent at once, with GetChildren when
+// the object had children in an earlier walk, so that a level of the tree costs one round trip;
+// a subtree is entered only below a showing object with a place on screen. Two prunes matter most in Impress: the ~440 items of
 // closed menus (a menu's items are entered only while it is open, i.e. SELECTED or EXPANDED),
 // and VCL's hidden duplicate of the menu bar, whose objects have no extents. About 250
 // elements come out of ~760 objects.
@@ -321,13 +321,28 @@ interface Listed {
 export async function listElements(
   tree: ElementTree,
   cancelled: () => boolean = () => false,
+  memory: WalkMemory = new Map(),
 ): Promise<ScreenElement[]> {
   const roots = windowsToList(await topWindows(tree));
-  const lists = await Promise.all(roots.map((w) => listWindow(tree, w, cancelled)));
+  const lists = await Promise.all(roots.map((w) => listWindow(tree, w, cancelled, memory)));
   return cancelled() ? [] : lists.flat();
 }
 
-async function listWindow(tree: ElementTree, window: TopWindow, cancelled: () => boolean): Promise<ScreenElement[]> {
+/** What earlier walks learnt: whether an object had children (most objects keep their shape). */
+export type WalkMemory = Map<string, boolean>;
+const MAX_REMEMBERED = 50_000;
+const refKey = (ref: AccessibleRef): string => `${ref.bus}${ref.path}`;
+
+async function listWindow(
+  tree: ElementTree,
+  window: TopWindow,
+  cancelled: () => boolean,
+  memory: WalkMemory,
+): Promise<ScreenElement[]> {
+  const remember = (key: string, hasChildren: boolean) => {
+    if (memory.size >= MAX_REMEMBERED) memory.clear();
+    memory.set(key, hasChildren);
+  };
   const out: ScreenElement[] = [];
   const inPopup = POPUP_ROLES.has(window.role);
   const root: Listed = {
@@ -337,19 +352,28 @@ async function listWindow(tree: ElementTree, window: TopWindow, cancelled: () =>
     inOpenMenu: false,
   };
 
-  const visit = async (parent: Listed, ancestors: readonly Listed[], depth: number): Promise<void> => {
+  const visit = async (
+    parent: Listed,
+    ancestors: readonly Listed[],
+    depth: number,
+    pendingChildren: Promise<AccessibleRef[]>,
+  ): Promise<void> => {
     if (depth >= MAX_DEPTH || cancelled()) return;
-    const children = await tree.children(parent.placed.ref).catch(() => []);
+    const children = await pendingChildren;
     if (children.length > MAX_SEARCHED_CHILDREN) return;
     await Promise.all(
       children.map(async (ref) => {
-        // One round trip per level for what a showing object needs; a hidden one wastes two cheap calls.
+        // All of an object's calls in one round trip: its children too when it had some in an
+        // earlier walk (or was never seen), so that a level of the tree costs one round trip.
+        const key = refKey(ref);
+        const speculative = memory.get(key) !== false ? tree.children(ref).catch(() => []) : null;
         const [states, reported, role, info] = await Promise.all([
           tree.states(ref).catch(() => NO_STATES),
           tree.extents(ref).catch(() => null),
           tree.roleName(ref).catch(() => ''),
           tree.info(ref).catch(() => null),
         ]);
+        if (info) remember(key, info.childCount > 0);
         if (!states.has(State.SHOWING) || cancelled()) return;
         if (!reported || !info) return; // no place on screen: not clickable, nor is anything below it
         const placed = { ref, ...placeChild(parent.placed, reported) };
@@ -367,11 +391,18 @@ async function listWindow(tree: ElementTree, window: TopWindow, cancelled: () =>
           inPopup: inPopup || parent.inOpenMenu,
         });
         const closedMenu = role === 'menu' && MENU_PARENTS.has(parent.role) && !menuOpen;
-        if (info.childCount > 0 && !closedMenu) await visit(node, lineage, depth + 1);
+        if (info.childCount > 0 && !closedMenu) {
+          await visit(node, lineage, depth + 1, speculative ?? tree.children(ref).catch(() => []));
+        }
       }),
     );
   };
-  await visit(root, [], 0);
+  await visit(
+    root,
+    [],
+    0,
+    tree.children(window.ref).catch(() => []),
+  );
   const close = titleBarClose(window, out);
   return close ? [...out, close] : out;
 }
@@ -454,10 +485,11 @@ export function createAtspiProvider(options: AtspiProviderOptions = {}): AtspiPr
   let connection: Promise<AtspiBus> | null = null;
   let connected: AtspiBus | null = null;
   let closed = false;
-  let roleCache: { bus: AtspiBus; tree: ElementTree } | null = null;
-  const cachedTree = (bus: AtspiBus): ElementTree => {
-    if (roleCache?.bus !== bus) roleCache = { bus, tree: withRoleCache(bus) };
-    return roleCache.tree;
+  // Per connection: object paths belong to the applications on that bus.
+  let walkCache: { bus: AtspiBus; tree: ElementTree; memory: WalkMemory } | null = null;
+  const cachedWalk = (bus: AtspiBus) => {
+    if (walkCache?.bus !== bus) walkCache = { bus, tree: withRoleCache(bus), memory: new Map() };
+    return walkCache;
   };
   let listing: { work: Promise<ScreenElement[]>; cancel: () => void; waiters: number } | null = null;
 
@@ -512,7 +544,10 @@ export function createAtspiProvider(options: AtspiProviderOptions = {}): AtspiPr
       if (!listing) {
         let timedOut = false;
         const work = connect()
-          .then((bus) => listElements(cachedTree(bus), () => timedOut || bus.isClosed))
+          .then((bus) => {
+            const { tree, memory } = cachedWalk(bus);
+            return listElements(tree, () => timedOut || bus.isClosed, memory);
+          })
           .catch(() => [] as ScreenElement[]);
         const mine = {
           work,
