@@ -329,6 +329,9 @@ export class A11yGrounder implements Grounder {
   static async create(env: NodeJS.ProcessEnv = process.env): Promise<{ grounder: A11yGrounder; provider: string }> {
     const { defaultAccessibility } = await import('../../platform/a11y/platform.js');
     const { provider, name } = await defaultAccessibility({ x: 0, y: 0 });
+    // Applications build their accessible objects on the first walk into a window (seconds for
+    // Impress): now, not within the first step's deadline.
+    await provider.elements(10_000);
     const screen =
       process.platform === 'linux'
         ? async () => {
