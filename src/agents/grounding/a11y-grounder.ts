@@ -332,13 +332,20 @@ export class A11yGrounder implements Grounder {
     // Applications build their accessible objects on the first walk into a window (seconds for
     // Impress): now, not within the first step's deadline.
     await provider.elements(10_000);
+    // The space element rectangles are in: X11's one pixel space; on macOS points (the
+    // input system's logical size); on Windows physical pixels, the frame's own.
     const screen =
       process.platform === 'linux'
         ? async () => {
             const { readScreenLayout } = await import('../../platform/capture/screen-layout.js');
             return (await readScreenLayout(env.DISPLAY)).desktop;
           }
-        : undefined;
+        : process.platform === 'darwin'
+          ? async () => {
+              const { NutInput } = await import('../../platform/input/nut-input.js');
+              return (await NutInput.open()).screenSize();
+            }
+          : undefined;
     const grounder = new A11yGrounder({ provider, screen, onClose: () => provider.close() });
     return { grounder, provider: name };
   }
