@@ -4,9 +4,12 @@
 // (src/platform/a11y/helper-process.ts): one greeting line, then for each stdin line exactly one
 // stdout line:
 //   "x y" (global display points)  null, or the element's JSON
+//   "elements"                     the elements of the focused window and of the menu bar (with
+//                                  an open menu's items), one JSON array
 //   "windows"                      the top-level windows' JSON array (null if listing failed)
-//   "describe <id>"                null, or {"title","role","text","buttons","complete"} console.log goes to stderr under osascript, so replies are written to
-// the stdout file handle directly.
+//   "describe <id>"                null, or {"title","role","text","buttons","complete"}
+// console.log goes to stderr under osascript, so replies are written to the stdout file handle
+// directly.
 
 ObjC.import('Foundation');
 ObjC.import('AppKit');
@@ -100,15 +103,24 @@ function describe(element) {
 
 var MAX_DESCRIBED = 200;
 
-function flag(element, name) {
-  var value = attribute(element, name);
-  return value ? Boolean(value.boolValue) : false;
-}
-
 function children(element, name) {
   var list = attribute(element, name || 'AXChildren');
   var out = [];
   if (!list || !list.isKindOfClass($.NSArray)) return out;
+  for (var i = 0; i < list.count; i++) out.push(list.objectAtIndex(i));
+  return out;
+}
+
+// The element list stops after this long and sends what it has: well inside the stuck timeout
+// of helper-process.ts (3 s), and a walk through a large web page could take far longer.
+var ELEMENTS_BUDGET_MS = 2000;
+var MAX_ELEMENTS = 3000;
+
+// An attribute holding a list of elements (AXChildren), as a JavaScript array of elements.
+function elementList(element, name) {
+  var list = attribute(element, name);
+  if (!list || !list.isKindOfClass($.NSArray)) return [];
+  var out = [];
   for (var i = 0; i < list.count; i++) out.push(list.objectAtIndex(i));
   return out;
 }
@@ -267,6 +279,78 @@ function describeReply(id) {
   });
 }
 
+function flag(element, name) {
+  var value = attribute(element, name);
+  return value ? value.isKindOfClass($.NSNumber) && value.boolValue : false;
+}
+
+function listEntry(element, windowTitle, inPopup) {
+  var role = text(element, 'AXRole');
+  if (text(element, 'AXSubrole') === 'AXSecureTextField') role = 'password text';
+  var position = pair(element, 'AXPosition', CG_POINT);
+  var size = pair(element, 'AXSize', CG_SIZE);
+  if (!position || !size || size[0] <= 0 || size[1] <= 0) return null;
+  var states = ['showing'];
+  if (flag(element, 'AXEnabled')) states.push('enabled');
+  if (flag(element, 'AXFocused')) states.push('focused');
+  if (flag(element, 'AXSelected')) states.push('selected');
+  if (flag(element, 'AXExpanded')) states.push('expanded');
+  return {
+    name:
+      text(element, 'AXTitle') ||
+      text(element, 'AXDescription') ||
+      (role === 'AXStaticText' ? text(element, 'AXValue') : ''),
+    description: text(element, 'AXHelp'),
+    role: role,
+    states: states,
+    rect: { left: position[0], top: position[1], right: position[0] + size[0], bottom: position[1] + size[1] },
+    windowTitle: windowTitle,
+    inPopup: inPopup,
+  };
+}
+
+// Breadth first, so that a walk cut short by the budget has the upper levels (toolbars, menus)
+// rather than the depths of one large subtree. Items of an open menu count as popup elements.
+function listElements(systemWide) {
+  var started = Date.now();
+  var app = attribute(systemWide, 'AXFocusedApplication');
+  if (!app) return [];
+  var out = [];
+  var queue = [];
+  var window = attribute(app, 'AXFocusedWindow') || attribute(app, 'AXMainWindow');
+  var windowTitle = window ? text(window, 'AXTitle') : '';
+  var menuBar = attribute(app, 'AXMenuBar');
+  if (menuBar) queue.push({ element: menuBar, inPopup: false });
+  if (window) queue.push({ element: window, inPopup: false });
+  while (queue.length > 0 && out.length < MAX_ELEMENTS && Date.now() - started < ELEMENTS_BUDGET_MS) {
+    var item = queue.shift();
+    var children = elementList(item.element, 'AXChildren');
+    for (var i = 0; i < children.length; i++) {
+      var child = children[i];
+      var entry = null;
+      try {
+        entry = listEntry(child, windowTitle, item.inPopup);
+      } catch {
+        entry = null; // gone meanwhile
+      }
+      if (!entry) continue;
+      out.push(entry);
+      // A menu bar item holds its menu even while it is closed: entered only while open.
+      if (entry.role === 'AXMenuBarItem' && entry.states.indexOf('selected') < 0) continue;
+      queue.push({ element: child, inPopup: item.inPopup || entry.role === 'AXMenu' });
+    }
+  }
+  return out;
+}
+
+function answerElements(systemWide) {
+  try {
+    return JSON.stringify(listElements(systemWide));
+  } catch {
+    return '[]';
+  }
+}
+
 function answer(line, systemWide) {
   try {
     var parts = line.trim().split(/\s+/);
@@ -307,7 +391,8 @@ function main() {
     pending += $.NSString.alloc.initWithDataEncoding(data, $.NSUTF8StringEncoding).js;
     var newline;
     while ((newline = pending.indexOf('\n')) >= 0) {
-      writeLine(answer(pending.slice(0, newline), systemWide));
+      var request = pending.slice(0, newline);
+      writeLine(request.trim() === 'elements' ? answerElements(systemWide) : answer(request, systemWide));
       pending = pending.slice(newline + 1);
     }
   }

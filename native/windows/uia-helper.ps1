@@ -2,6 +2,8 @@
 # for Windows PowerShell 5.1. Protocol (src/platform/a11y/helper-process.ts): one greeting line,
 # then for each stdin line exactly one stdout line:
 #   "x y" (physical screen pixels)  null, or the element's JSON
+#   "elements"                      the elements of the foreground window and of its process's
+#                                   open popup menus, one JSON array
 #   "windows"                       the top-level windows' JSON array (null if listing failed)
 #   "describe <hwnd>"               null, or {"title","role","text","buttons","complete"}
 # Nothing else may reach stdout, so every call whose value is unused is cast to [void].
@@ -10,8 +12,8 @@ $ErrorActionPreference = 'Stop'
 
 # Writes one line of JSON. The console code page would mangle non-ASCII names, so anything
 # outside ASCII is written as a \u escape, which survives every code page.
-function Write-JsonLine($value) {
-    $json = ConvertTo-Json -InputObject $value -Compress -Depth 4
+function Write-JsonLine($value, [int]$depth = 4) {
+    $json = ConvertTo-Json -InputObject $value -Compress -Depth $depth
     $ascii = [regex]::Replace($json, '[^\u0000-\u007F]', { param($m) '\u{0:x4}' -f [int][char]$m.Value })
     [Console]::Out.WriteLine($ascii)
     [Console]::Out.Flush()
@@ -259,8 +261,91 @@ function Get-ElementReply([double]$x, [double]$y) {
     }
 }
 
+# Properties the element list reads, fetched for a whole window in one cross-process request
+# (a CacheRequest) instead of one round trip per property per element.
+function New-ElementsCache {
+    $cache = New-Object System.Windows.Automation.CacheRequest
+    $A = [System.Windows.Automation.AutomationElement]
+    foreach ($p in @($A::NameProperty, $A::HelpTextProperty, $A::ControlTypeProperty, $A::BoundingRectangleProperty,
+            $A::IsEnabledProperty, $A::IsOffscreenProperty, $A::HasKeyboardFocusProperty, $A::IsPasswordProperty)) {
+        $cache.Add($p)
+    }
+    $cache.TreeFilter = [System.Windows.Automation.Automation]::ControlViewCondition
+    return $cache
+}
+
+function ConvertTo-ElementEntry($element, [string]$windowTitle, [bool]$inPopup) {
+    $info = $element.Cached
+    $bounds = $info.BoundingRectangle
+    if ($bounds.IsEmpty -or [double]::IsInfinity($bounds.Width) -or $bounds.Width -le 0 -or $bounds.Height -le 0) { return $null }
+    $role = if ($info.IsPassword) { 'password text' } else { $info.ControlType.ProgrammaticName -replace '^ControlType\.', '' }
+    $states = New-Object System.Collections.Generic.List[string]
+    if ($info.IsEnabled) { [void]$states.Add('enabled') }
+    if (-not $info.IsOffscreen) { [void]$states.Add('showing') }
+    if ($info.HasKeyboardFocus) { [void]$states.Add('focused') }
+    return [ordered]@{
+        name        = [string]$info.Name
+        description = [string]$info.HelpText
+        role        = [string]$role
+        states      = $states.ToArray()
+        rect        = [ordered]@{
+            left   = [int][Math]::Round($bounds.Left)
+            top    = [int][Math]::Round($bounds.Top)
+            right  = [int][Math]::Round($bounds.Right)
+            bottom = [int][Math]::Round($bounds.Bottom)
+        }
+        windowTitle = $windowTitle
+        inPopup     = $inPopup
+    }
+}
+
+# The elements of the foreground window and of its process's other top-level menus (context
+# menus and drop-downs are top-level windows of ControlType Menu), popups first. Offscreen
+# elements are left out by the search condition itself. One FindAll per window: UI Automation
+# answers it in bulk, far faster than a TreeWalker's call per element.
+function Get-ElementsReply {
+    $entries = New-Object System.Collections.Generic.List[object]
+    $hwnd = [PcAgent.Foreground]::GetForegroundWindow()
+    if ($hwnd -eq [IntPtr]::Zero) { return $entries.ToArray() }
+    $window = [System.Windows.Automation.AutomationElement]::FromHandle($hwnd)
+    $A = [System.Windows.Automation.AutomationElement]
+    $roots = New-Object System.Collections.Generic.List[object]
+    $sameProcess = New-Object System.Windows.Automation.PropertyCondition($A::ProcessIdProperty, $window.Current.ProcessId)
+    $menu = New-Object System.Windows.Automation.PropertyCondition($A::ControlTypeProperty, [System.Windows.Automation.ControlType]::Menu)
+    $popupCondition = New-Object System.Windows.Automation.AndCondition($sameProcess, $menu)
+    foreach ($popup in $root.FindAll([System.Windows.Automation.TreeScope]::Children, $popupCondition)) {
+        [void]$roots.Add(@($popup, $true))
+    }
+    [void]$roots.Add(@($window, $false))
+    $onScreen = New-Object System.Windows.Automation.PropertyCondition($A::IsOffscreenProperty, $false)
+    $cache = New-ElementsCache
+    foreach ($pair in $roots) {
+        $top = $pair[0]
+        $title = ''
+        try { $title = [string]$top.Current.Name } catch { }
+        $activation = $cache.Activate()
+        try {
+            $found = $top.FindAll([System.Windows.Automation.TreeScope]::Descendants, $onScreen)
+        } catch {
+            continue  # the popup closed meanwhile
+        } finally {
+            $activation.Dispose()
+        }
+        foreach ($element in $found) {
+            try {
+                $entry = ConvertTo-ElementEntry $element $title $pair[1]
+                if ($null -ne $entry) { [void]$entries.Add($entry) }
+            } catch { }  # an element that vanished mid-list
+        }
+    }
+    return $entries.ToArray()
+}
+
 try {
     Set-PerMonitorDpiAwareness
+    Add-Type -Namespace PcAgent -Name Foreground -MemberDefinition @'
+[DllImport("user32.dll")] public static extern IntPtr GetForegroundWindow();
+'@
     Add-Type -AssemblyName UIAutomationClient, UIAutomationTypes, WindowsBase
     Add-DesktopWindowTypes
     $walker = [System.Windows.Automation.TreeWalker]::ControlViewWalker
@@ -272,6 +357,13 @@ try {
 Write-JsonLine ([ordered]@{ ready = $true })
 
 while ($null -ne ($line = [Console]::In.ReadLine())) {
+    if ($line.Trim() -eq 'elements') {
+        $list = @()
+        try { $list = @(Get-ElementsReply) } catch { $list = @() }
+        # Depth: array > element > rect.
+        Write-JsonLine -value $list -depth 4
+        continue
+    }
     $reply = $null
     try {
         $parts = $line.Trim() -split '\s+'

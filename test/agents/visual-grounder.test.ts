@@ -86,7 +86,7 @@ describe('template matching (synthetic)', () => {
   it('resamples by area: a constant stays constant, a 2× reduction averages 2×2 blocks', () => {
     const c = resample(flat(37, 23, 90), 11, 7);
     expect([c.width, c.height]).toEqual([11, 7]);
-    for (const v of c.data) expect(v).toBeCloseTo(90, 4);
+    for (const v of Array.from(c.data)) expect(v).toBeCloseTo(90, 4);
     const img: GrayImage = { data: Uint8Array.from([0, 100, 20, 40, 200, 100, 60, 80]), width: 4, height: 2 };
     expect(Array.from(resample(img, 2, 1).data)).toEqual([100, 50]);
   });

@@ -47,7 +47,7 @@ function liveRecording(l: Library, start: LiveStart): LiveSession & { input(ev: 
       return { bytes: data.byteLength, sha256: sha256(data), width: frame.width, height: frame.height };
     },
     writeRedacted: () => Promise.reject(new Error('nothing is redacted here')),
-    a11y: { platform: 'none', elementAt: async () => null, close: async () => {} },
+    a11y: { platform: 'none', elementAt: async () => null, elements: async () => [], close: async () => {} },
     stopHotkey: ['ctrl', 'shift', 'f12'],
     onStopHotkey: start.onStopHotkey,
     onCommitted: start.onCommitted,

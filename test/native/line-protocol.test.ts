@@ -4,6 +4,7 @@ import {
   createHelperProvider,
   LineChild,
   parseElementReply,
+  parseElementsReply,
   type LineChildOptions,
 } from '../../src/platform/a11y/helper-process.js';
 
@@ -11,7 +12,8 @@ import {
  * A stand-in helper: greets per its mode, then answers requests one at a time, like the real
  * helpers. A request is JSON: {"id"} echoes {"id","pid"}; "delay" waits first; "die" exits.
  * Modes: "ok", "refuse" (greets with an error), "crash" (dies before greeting, with stderr).
- * A request "x y" answers with an element, so the provider can be tested end to end.
+ * A request "x y" answers with an element, and "elements" with a list of two, so the provider
+ * can be tested end to end.
  */
 const CHILD = `
 const mode = process.argv.at(-1);
@@ -31,6 +33,13 @@ process.stdin.on('data', (chunk) => {
   }
 });
 async function answer(line) {
+  if (line === 'elements') {
+    return say([
+      { name: 'Bold', description: 'Bold (Ctrl+B)', role: 'Button', states: ['enabled', 'showing', 'bogus'],
+        rect: { left: 10, top: 20, right: 40, bottom: 50 }, windowTitle: 'Doc', inPopup: false },
+      { name: 'No place', role: 'Pane', rect: null },
+    ]);
+  }
   const point = /^(\\S+) (\\S+)$/.exec(line);
   if (point) {
     const [x, y] = [Number(point[1]), Number(point[2])];
@@ -155,6 +164,19 @@ describe('helper provider', () => {
       });
       expect(await provider.elementAt(-1, 0)).toBeNull();
       expect(await provider.elementAt(Number.NaN, 0)).toBeNull();
+      // Elements without a rectangle and unknown state names are dropped.
+      expect(await provider.elements()).toEqual([
+        {
+          name: 'Bold',
+          description: 'Bold (Ctrl+B)',
+          label: '',
+          role: 'Button',
+          states: ['enabled', 'showing'],
+          rect: { left: 10, top: 20, right: 40, bottom: 50 },
+          windowTitle: 'Doc',
+          inPopup: false,
+        },
+      ]);
     } finally {
       await provider.close();
     }
@@ -189,6 +211,23 @@ describe('reply parsing', () => {
       name: '',
       rect: null,
     });
+  });
+
+  it('reads an element list, [] for anything that is not one', () => {
+    expect(parseElementsReply('null')).toEqual([]);
+    expect(parseElementsReply('{"name":"x"}')).toEqual([]);
+    expect(parseElementsReply('[1,"x",{"rect":{"left":0,"top":0,"right":2,"bottom":2},"inPopup":"yes"}]')).toEqual([
+      {
+        name: '',
+        description: '',
+        label: '',
+        role: '',
+        states: [],
+        rect: { left: 0, top: 0, right: 2, bottom: 2 },
+        windowTitle: '',
+        inPopup: false,
+      },
+    ]);
   });
 
   it('accepts only a ready greeting', () => {

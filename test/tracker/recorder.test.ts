@@ -47,6 +47,7 @@ function setup(
   const a11y: AccessibilityProvider = {
     platform: 'test',
     elementAt: async (x, y) => elementAt(x, y),
+    elements: async () => [],
     close: async () => {},
   };
   const recorder = new Recorder<TestFrame>({

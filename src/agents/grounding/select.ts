@@ -150,6 +150,12 @@ export async function selectGrounder(
       const { VisualGrounder } = await import('./visual-grounder.js');
       return { grounder: new VisualGrounder(), provider: 'cpu', fallbacks: [] };
     }
+    case 'a11y': {
+      // The live accessibility tree: no model, so the provider named is the accessibility backend.
+      const { A11yGrounder } = await import('./a11y-grounder.js');
+      const { grounder, provider } = await A11yGrounder.create(env);
+      return { grounder, provider, fallbacks: [] };
+    }
     default:
       throw new Error(`unknown grounder "${name}" (expected ${GROUNDER_NAMES.join(', ')})`);
   }

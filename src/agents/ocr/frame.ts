@@ -54,3 +54,11 @@ export async function decodeGray(input: FrameInput): Promise<GrayFrame> {
   if (info.channels !== 1) throw new Error(`grayscale decode gave ${info.channels} channels`);
   return { data, width: info.width, height: info.height };
 }
+
+/** The frame's size in pixels, without decoding its pixels. */
+export async function frameSize(input: FrameInput): Promise<{ width: number; height: number }> {
+  if (isRawFrame(input)) return { width: input.width, height: input.height };
+  const { width, height } = await sharp(input).metadata();
+  if (!width || !height) throw new Error('cannot read the frame size');
+  return { width, height };
+}

@@ -24,8 +24,29 @@ export interface Extents {
 /** The registry's desktop object: its children are the accessible applications. */
 export const DESKTOP: AccessibleRef = { bus: 'org.a11y.atspi.Registry', path: '/org/a11y/atspi/accessible/root' };
 
-/** AT-SPI state bits (AtspiStateType) the hit test looks at. */
-export const State = { ACTIVE: 1, ICONIFIED: 15, SHOWING: 25, VISIBLE: 30 } as const;
+/** AT-SPI state bits (AtspiStateType) the hit test and the element list look at. */
+export const State = {
+  ACTIVE: 1,
+  CHECKED: 4,
+  EDITABLE: 7,
+  ENABLED: 8,
+  EXPANDED: 10,
+  FOCUSED: 12,
+  ICONIFIED: 15,
+  PRESSED: 20,
+  SELECTED: 23,
+  SENSITIVE: 24,
+  SHOWING: 25,
+  VISIBLE: 30,
+} as const;
+
+/** What one `Properties.GetAll` on the Accessible interface tells about an object. */
+export interface AccessibleInfo {
+  readonly name: string;
+  /** Often the tooltip of a toolbar button. */
+  readonly description: string;
+  readonly childCount: number;
+}
 
 const ACCESSIBLE = 'org.a11y.atspi.Accessible';
 const COMPONENT = 'org.a11y.atspi.Component';
@@ -138,6 +159,20 @@ export class AtspiBus {
     const [variant] = await this.call(ref, 'org.freedesktop.DBus.Properties', 'Get', 'ss', [ACCESSIBLE, 'Name']);
     const value = (variant as Variant | undefined)?.value;
     return typeof value === 'string' ? value : '';
+  }
+
+  /** Name, description and child count in one round trip. */
+  async info(ref: AccessibleRef): Promise<AccessibleInfo> {
+    const [props] = await this.call(ref, 'org.freedesktop.DBus.Properties', 'GetAll', 's', [ACCESSIBLE]);
+    const value = (key: string): unknown => (props as Record<string, Variant | undefined> | undefined)?.[key]?.value;
+    const name = value('Name');
+    const description = value('Description');
+    const childCount = value('ChildCount');
+    return {
+      name: typeof name === 'string' ? name : '',
+      description: typeof description === 'string' ? description : '',
+      childCount: typeof childCount === 'number' ? childCount : 0,
+    };
   }
 
   async roleName(ref: AccessibleRef): Promise<string> {

@@ -20,8 +20,24 @@
  * the same signature and resets the shift to zero.
  */
 import type { Rect } from '../../core/actions.js';
-import { AtspiConnection, DESKTOP, withDeadline, State, type AccessibleRef, type Extents } from './atspi-bus.js';
-import { DEFAULT_DEADLINE_MS, type AccessibilityProvider, type ElementAtPoint } from './provider.js';
+import {
+  AtspiConnection,
+  type AccessibleInfo,
+  DESKTOP,
+  State,
+  withDeadline,
+  type AccessibleRef,
+  type Extents,
+  type AtspiBus,
+} from './atspi-bus.js';
+import {
+  DEFAULT_DEADLINE_MS,
+  ELEMENTS_DEADLINE_MS,
+  type AccessibilityProvider,
+  type ElementAtPoint,
+  type ElementState,
+  type ScreenElement,
+} from './provider.js';
 
 /** The calls the walk needs; AtspiBus implements them, tests may fake them. */
 export interface AccessibleTree {
@@ -207,6 +223,260 @@ export async function findElementAt(
   };
 }
 
+// ---------------------------------------------------------------------------------------
+// The elements of the focused window (the a11y grounder's search space).
+//
+// LibreOffice's (at-spi2-atk's) Collection.GetMatches answers every match rule with an empty
+// list (seen with 7.4, gtk3), so the list comes from a walk, kept small and parallel: an object
+// costs GetState, GetExtents, GetRoleName (cached: roles do not change) and one
+// Properties.GetAll (name, description, child count), all sent at once, with GetChildren when
+// the object had children in an earlier walk, so that a level of the tree costs one round trip;
+// a subtree is entered only below a showing object with a place on screen. Two prunes matter most in Impress: the ~440 items of
+// closed menus (a menu's items are entered only while it is open, i.e. SELECTED or EXPANDED),
+// and VCL's hidden duplicate of the menu bar, whose objects have no extents. About 250
+// elements come out of ~760 objects.
+
+/** The walk's calls; AtspiBus implements them. */
+export interface ElementTree extends AccessibleTree {
+  info(ref: AccessibleRef): Promise<AccessibleInfo>;
+}
+
+/** Top-level roles that are popups of their application rather than windows of their own. */
+const POPUP_ROLES = new Set(['window', 'popup menu', 'menu', 'tool tip']);
+/** Roles whose children are the items of a menu; such a menu is entered only while it is open. */
+const MENU_PARENTS = new Set(['menu bar', 'menu']);
+/** How many levels up an unnamed element looks for a name, and how much larger that ancestor may be. */
+const LABEL_CLIMB = 2;
+const LABEL_MAX_AREA_RATIO = 4;
+/** Only icon-sized elements borrow a name: a large unnamed panel is not what its parent is called. */
+const LABEL_MAX_SIDE = 128;
+
+const STATE_NAMES: readonly [number, ElementState][] = [
+  [State.ACTIVE, 'active'],
+  [State.CHECKED, 'checked'],
+  [State.EDITABLE, 'editable'],
+  [State.EXPANDED, 'expanded'],
+  [State.FOCUSED, 'focused'],
+  [State.PRESSED, 'pressed'],
+  [State.SELECTED, 'selected'],
+  [State.SHOWING, 'showing'],
+];
+
+function stateNames(states: ReadonlySet<number>): ElementState[] {
+  const out = STATE_NAMES.filter(([bit]) => states.has(bit)).map(([, name]) => name);
+  // GTK widgets set both; VCL ones often only one of them.
+  if (states.has(State.ENABLED) || states.has(State.SENSITIVE)) out.push('enabled');
+  return out;
+}
+
+interface TopWindow {
+  readonly app: AccessibleRef;
+  readonly ref: AccessibleRef;
+  readonly box: Extents;
+  readonly states: ReadonlySet<number>;
+  readonly role: string;
+  readonly name: string;
+}
+
+async function topWindows(tree: AccessibleTree): Promise<TopWindow[]> {
+  const apps = await tree.children(DESKTOP);
+  const perApp = await Promise.all(
+    apps.map(async (app) => {
+      const windows = await tree.children(app).catch(() => []);
+      return Promise.all(
+        windows.map(async (ref) => {
+          const states = await tree.states(ref).catch(() => NO_STATES);
+          if (!states.has(State.SHOWING) || states.has(State.ICONIFIED)) return null;
+          const [box, role, name] = await Promise.all([
+            tree.extents(ref).catch(() => null),
+            tree.roleName(ref).catch(() => ''),
+            tree.name(ref).catch(() => ''),
+          ]);
+          return box ? { app, ref, box, states, role, name } : null;
+        }),
+      );
+    }),
+  );
+  return perApp.flat().filter((w): w is TopWindow => w !== null);
+}
+
+/**
+ * The windows to list: the active one and its application's showing popups, popups first;
+ * when a popup itself is active (a context menu), also the application's other windows.
+ * Without an active window (focus on the desktop), every showing window.
+ */
+export function windowsToList(windows: readonly TopWindow[]): TopWindow[] {
+  const active = windows.find((w) => w.states.has(State.ACTIVE));
+  if (!active) return [...windows];
+  const sameApp = windows.filter((w) => w !== active && w.app.bus === active.app.bus);
+  const popups = sameApp.filter((w) => POPUP_ROLES.has(w.role));
+  const activeIsPopup = POPUP_ROLES.has(active.role);
+  const others = activeIsPopup ? sameApp.filter((w) => !POPUP_ROLES.has(w.role)) : [];
+  return activeIsPopup ? [active, ...popups, ...others] : [...popups, active];
+}
+
+interface Listed {
+  readonly placed: Placed;
+  readonly name: string;
+  readonly role: string;
+  /** Inside a menu that is open: drawn on top of the window, as a popup is. */
+  readonly inOpenMenu: boolean;
+}
+
+/**
+ * The elements of the windows `windowsToList` picks, in document order per window.
+ * `cancelled` stops the walk once the caller has given up.
+ */
+export async function listElements(
+  tree: ElementTree,
+  cancelled: () => boolean = () => false,
+  memory: WalkMemory = new Map(),
+): Promise<ScreenElement[]> {
+  const roots = windowsToList(await topWindows(tree));
+  const lists = await Promise.all(roots.map((w) => listWindow(tree, w, cancelled, memory)));
+  return cancelled() ? [] : lists.flat();
+}
+
+/** What earlier walks learnt: whether an object had children (most objects keep their shape). */
+export type WalkMemory = Map<string, boolean>;
+const MAX_REMEMBERED = 50_000;
+const refKey = (ref: AccessibleRef): string => `${ref.bus}${ref.path}`;
+
+async function listWindow(
+  tree: ElementTree,
+  window: TopWindow,
+  cancelled: () => boolean,
+  memory: WalkMemory,
+): Promise<ScreenElement[]> {
+  const remember = (key: string, hasChildren: boolean) => {
+    if (memory.size >= MAX_REMEMBERED) memory.clear();
+    memory.set(key, hasChildren);
+  };
+  const out: ScreenElement[] = [];
+  const inPopup = POPUP_ROLES.has(window.role);
+  const root: Listed = {
+    placed: { ref: window.ref, box: window.box, dx: 0, dy: 0 },
+    name: window.name,
+    role: window.role,
+    inOpenMenu: false,
+  };
+
+  const visit = async (
+    parent: Listed,
+    ancestors: readonly Listed[],
+    depth: number,
+    pendingChildren: Promise<AccessibleRef[]>,
+  ): Promise<void> => {
+    if (depth >= MAX_DEPTH || cancelled()) return;
+    const children = await pendingChildren;
+    if (children.length > MAX_SEARCHED_CHILDREN) return;
+    await Promise.all(
+      children.map(async (ref) => {
+        // All of an object's calls in one round trip: its children too when it had some in an
+        // earlier walk (or was never seen), so that a level of the tree costs one round trip.
+        const key = refKey(ref);
+        const speculative = memory.get(key) !== false ? tree.children(ref).catch(() => []) : null;
+        const [states, reported, role, info] = await Promise.all([
+          tree.states(ref).catch(() => NO_STATES),
+          tree.extents(ref).catch(() => null),
+          tree.roleName(ref).catch(() => ''),
+          tree.info(ref).catch(() => null),
+        ]);
+        if (info) remember(key, info.childCount > 0);
+        if (!states.has(State.SHOWING) || cancelled()) return;
+        if (!reported || !info) return; // no place on screen: not clickable, nor is anything below it
+        const placed = { ref, ...placeChild(parent.placed, reported) };
+        const menuOpen = role === 'menu' && (states.has(State.SELECTED) || states.has(State.EXPANDED));
+        const node: Listed = { placed, name: info.name, role, inOpenMenu: parent.inOpenMenu || menuOpen };
+        const lineage = [parent, ...ancestors];
+        out.push({
+          name: info.name,
+          description: info.description,
+          label: info.name === '' ? ancestorLabel(placed.box, lineage, window.name) : '',
+          role,
+          states: stateNames(states),
+          rect: toRect(placed.box),
+          windowTitle: window.name,
+          inPopup: inPopup || parent.inOpenMenu,
+        });
+        const closedMenu = role === 'menu' && MENU_PARENTS.has(parent.role) && !menuOpen;
+        if (info.childCount > 0 && !closedMenu) {
+          await visit(node, lineage, depth + 1, speculative ?? tree.children(ref).catch(() => []));
+        }
+      }),
+    );
+  };
+  await visit(
+    root,
+    [],
+    0,
+    tree.children(window.ref).catch(() => []),
+  );
+  const close = titleBarClose(window, out);
+  return close ? [...out, close] : out;
+}
+
+/** Window managers draw title bars this high (openbox: 19 px at 96 dpi). */
+const TITLE_BAR_HEIGHT = { min: 10, max: 48 };
+
+/**
+ * The window manager's close button, which no application's tree holds: AT-SPI reports a
+ * frame's or dialog's extents with its decorations, so the strip above its topmost element is
+ * the title bar, and its right end (openbox's default layout, as most window managers) the ×,
+ * taken as a square as high as the bar.
+ */
+function titleBarClose(window: TopWindow, elements: readonly ScreenElement[]): ScreenElement | null {
+  if (window.role !== 'frame' && window.role !== 'dialog') return null;
+  const top = Math.min(...elements.map((e) => e.rect.top));
+  const height = top - window.box.y;
+  if (!Number.isFinite(height) || height < TITLE_BAR_HEIGHT.min || height > TITLE_BAR_HEIGHT.max) return null;
+  const right = window.box.x + window.box.width;
+  return {
+    name: 'Close',
+    description: 'close button of the title bar (window manager)',
+    label: '',
+    role: 'push button',
+    states: ['enabled', 'showing'],
+    rect: { left: right - height, top: window.box.y, right, bottom: top },
+    windowTitle: window.name,
+    inPopup: false,
+  };
+}
+
+/** The name of a close named ancestor not much larger than the element (module section doc). */
+function ancestorLabel(box: Extents, lineage: readonly Listed[], windowTitle: string): string {
+  if (box.width > LABEL_MAX_SIDE || box.height > LABEL_MAX_SIDE) return '';
+  for (const a of lineage.slice(0, LABEL_CLIMB)) {
+    if (area(a.placed.box) > LABEL_MAX_AREA_RATIO * area(box)) return '';
+    if (a.name !== '' && a.name !== windowTitle) return a.name;
+  }
+  return '';
+}
+
+/** Roles never change for an object: the walk asks each object's role once per connection. */
+export function withRoleCache(tree: ElementTree, maxEntries = 50_000): ElementTree {
+  const roles = new Map<string, Promise<string>>();
+  return {
+    children: (ref) => tree.children(ref),
+    name: (ref) => tree.name(ref),
+    states: (ref) => tree.states(ref),
+    extents: (ref) => tree.extents(ref),
+    accessibleAtPoint: (ref, x, y) => tree.accessibleAtPoint(ref, x, y),
+    info: (ref) => tree.info(ref),
+    roleName(ref) {
+      const key = `${ref.bus}${ref.path}`;
+      let role = roles.get(key);
+      if (!role) {
+        if (roles.size >= maxEntries) roles.clear();
+        role = tree.roleName(ref);
+        roles.set(key, role);
+        role.catch(() => roles.delete(key));
+      }
+      return role;
+    },
+  };
+}
+
 export interface AtspiProviderOptions {
   /** Session bus whose at-spi-bus-launcher to ask; default DBUS_SESSION_BUS_ADDRESS. */
   readonly sessionBusAddress?: string;
@@ -222,6 +492,13 @@ export interface AtspiProvider extends AccessibilityProvider {
 
 export function createAtspiProvider(options: AtspiProviderOptions = {}): AtspiProvider {
   const connection = new AtspiConnection(options.sessionBusAddress);
+  // Per connection: object paths belong to the applications on that bus.
+  let walkCache: { bus: AtspiBus; tree: ElementTree; memory: WalkMemory } | null = null;
+  const cachedWalk = (bus: AtspiBus) => {
+    if (walkCache?.bus !== bus) walkCache = { bus, tree: withRoleCache(bus), memory: new Map() };
+    return walkCache;
+  };
+  let listing: { work: Promise<ScreenElement[]>; cancel: () => void; waiters: number } | null = null;
 
   return {
     platform: 'linux',
@@ -246,6 +523,45 @@ export function createAtspiProvider(options: AtspiProviderOptions = {}): AtspiPr
       );
     },
 
+    elements(deadlineMs = ELEMENTS_DEADLINE_MS) {
+      if (connection.isClosed) return Promise.resolve([]);
+      // Concurrent callers share one walk: it is the expensive part.
+      if (!listing) {
+        let timedOut = false;
+        const work = connection
+          .get()
+          .then((bus) => {
+            const { tree, memory } = cachedWalk(bus);
+            return listElements(tree, () => timedOut || bus.isClosed, memory);
+          })
+          .catch(() => [] as ScreenElement[]);
+        const mine = {
+          work,
+          waiters: 0,
+          cancel: () => {
+            timedOut = true;
+            if (listing === mine) listing = null;
+          },
+        };
+        listing = mine;
+        void work.finally(() => {
+          if (listing === mine) listing = null;
+        });
+      }
+      const shared = listing;
+      shared.waiters += 1;
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<readonly ScreenElement[]>((resolve) => {
+        timer = setTimeout(() => resolve([]), deadlineMs);
+      });
+      return Promise.race([shared.work, deadline]).finally(() => {
+        clearTimeout(timer);
+        // The walk is abandoned only when nobody waits for it any more.
+        if (--shared.waiters === 0) shared.cancel();
+      });
+    },
+
+    // Does not wait for a connection still being made: it closes itself when it completes.
     close() {
       connection.close();
       return Promise.resolve();

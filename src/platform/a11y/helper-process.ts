@@ -9,6 +9,10 @@
  *   greeting  {"ready":true}  or  {"ready":false,"error":"…"} (it cannot work, e.g. no permission)
  *   request   "x y"           a screen point
  *   reply     null  or  {"name","role","rect":{"left","top","right","bottom"}|null,"windowTitle","appName"}
+ *   request   "elements"      the focused window's elements (provider.ts `elements`)
+ *   reply     [{"name","description","role","states":[…],"rect":{…},"windowTitle","inPopup"}, …]
+ *             (elements without a rectangle are left out; the helper stops walking after a
+ *             time budget of its own, well inside the stuck timeout, and sends what it has)
  *
  * `LineChild` is platform-independent (tested on Linux); the helpers themselves are not run in CI.
  */
@@ -16,7 +20,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Rect } from '../../core/actions.js';
-import { DEFAULT_DEADLINE_MS, type AccessibilityProvider, type ElementAtPoint } from './provider.js';
+import {
+  DEFAULT_DEADLINE_MS,
+  ELEMENTS_DEADLINE_MS,
+  type AccessibilityProvider,
+  type ElementAtPoint,
+  type ElementState,
+  type ScreenElement,
+} from './provider.js';
 
 export interface LineChildOptions {
   readonly command: string;
@@ -269,6 +280,49 @@ export function parseElementReply(line: string): ElementAtPoint | null {
   };
 }
 
+const ELEMENT_STATES: ReadonlySet<string> = new Set<ElementState>([
+  'active',
+  'checked',
+  'editable',
+  'enabled',
+  'expanded',
+  'focused',
+  'pressed',
+  'selected',
+  'showing',
+]);
+
+/** An `elements` reply line → the elements; malformed entries are dropped, a malformed line gives []. */
+export function parseElementsReply(line: string): ScreenElement[] {
+  let reply: unknown;
+  try {
+    reply = JSON.parse(line);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(reply)) return [];
+  const out: ScreenElement[] = [];
+  for (const item of reply) {
+    if (!isRecord(item)) continue;
+    const rect = toRect(item.rect);
+    if (!rect) continue;
+    const states = Array.isArray(item.states)
+      ? item.states.filter((s): s is ElementState => typeof s === 'string' && ELEMENT_STATES.has(s))
+      : [];
+    out.push({
+      name: text(item.name),
+      description: text(item.description),
+      label: text(item.label),
+      role: text(item.role),
+      states,
+      rect,
+      windowTitle: text(item.windowTitle),
+      inPopup: item.inPopup === true,
+    });
+  }
+  return out;
+}
+
 /** A reply's {"left","top","right","bottom"} → a rectangle (rounded), or null when it is not one. */
 export function toRect(value: unknown): Rect | null {
   if (!isRecord(value)) return null;
@@ -308,6 +362,10 @@ export function createHelperProvider(
       if (!Number.isFinite(x) || !Number.isFinite(y)) return null;
       const reply = await child.request(`${x} ${y}`, deadlineMs);
       return reply === null ? null : parseElementReply(reply);
+    },
+    async elements(deadlineMs = ELEMENTS_DEADLINE_MS) {
+      const reply = await child.request('elements', deadlineMs);
+      return reply === null ? [] : parseElementsReply(reply);
     },
     close: () => child.close(),
   };

@@ -1,6 +1,7 @@
 /**
  * The accessibility element under the pointer, asked for by the recorder on every click
- * (SPEC §2.1: the reference stored UI Automation's element name and rectangle).
+ * (SPEC §2.1: the reference stored UI Automation's element name and rectangle), and the
+ * elements of the focused window, which the `a11y` grounder searches for a click target.
  *
  * One provider per platform (AT-SPI on Linux, UI Automation on Windows, AX on macOS). A
  * provider answers within a deadline or gives `null`: the recorder must never wait on, or
@@ -21,6 +22,35 @@ export interface ElementAtPoint {
   readonly appName: string;
 }
 
+/** State names of `ScreenElement.states`, the same on every platform. */
+export type ElementState =
+  'active' | 'checked' | 'editable' | 'enabled' | 'expanded' | 'focused' | 'pressed' | 'selected' | 'showing';
+
+/** One element of the focused window (or of one of its open menus and popups). */
+export interface ScreenElement {
+  /** Accessible name; "" when it has none. */
+  readonly name: string;
+  /** Accessible description (toolbar buttons often carry their tooltip here); "" when none. */
+  readonly description: string;
+  /**
+   * For an unnamed element: the name of a small named ancestor that stands for it (LibreOffice's
+   * sidebar tab buttons are unnamed inside tool bars named "Properties", "Styles", …); else "".
+   */
+  readonly label: string;
+  /** Platform role name, as in ElementAtPoint. */
+  readonly role: string;
+  readonly states: readonly ElementState[];
+  /** Screen rectangle in physical pixels (right/bottom exclusive). */
+  readonly rect: Rect;
+  /** Title of the top-level window the element belongs to. */
+  readonly windowTitle: string;
+  /**
+   * Whether the element is drawn over its window: in a popup window (a context menu, a
+   * drop-down list) or in a menu opened from the window's menu bar.
+   */
+  readonly inPopup: boolean;
+}
+
 export interface AccessibilityProvider {
   readonly platform: string;
   /**
@@ -28,15 +58,24 @@ export interface AccessibilityProvider {
    * come within `deadlineMs` (default 150 ms). Never rejects.
    */
   elementAt(x: number, y: number, deadlineMs?: number): Promise<ElementAtPoint | null>;
+  /**
+   * The showing elements of the focused top-level window and of its application's open popups
+   * (menus, drop-down lists), popups first; [] when unknown or not answered within
+   * `deadlineMs` (default ELEMENTS_DEADLINE_MS). Never rejects.
+   */
+  elements(deadlineMs?: number): Promise<readonly ScreenElement[]>;
   /** Releases connections; the provider may not be used afterwards. */
   close(): Promise<void>;
 }
 
 export const DEFAULT_DEADLINE_MS = 150;
+/** A whole window's elements take longer than one hit test, and a first walk into a window longer still. */
+export const ELEMENTS_DEADLINE_MS = 3000;
 
 /** For platforms without an accessibility backend: every point is "unknown". */
 export const nullProvider: AccessibilityProvider = {
   platform: 'none',
   elementAt: () => Promise.resolve(null),
+  elements: () => Promise.resolve([]),
   close: () => Promise.resolve(),
 };

@@ -1,0 +1,247 @@
+/**
+ * Grounding on a labelled live set (issue 11 §3): LibreOffice Impress on a 1920×1080 Xvfb
+ * (+ openbox), ~20 click targets in four screen states (idle; editing the title, when the
+ * sidebar shows Bold, Italic…; the Format menu open; the Character dialog open). Icon-only
+ * targets (toolbar buttons, sidebar tabs, the dialog's ×) and text targets (menus, menu items,
+ * dialog buttons and tabs).
+ *
+ * Labels are found apart from any grounder: the element of that exact name (or, for the
+ * sidebar's unnamed tab buttons, exact label) and role in the accessibility tree; the ×
+ * from the dialog's X geometry (the strip above its client area, right end). A grounder hits
+ * when its point lies inside the label's rectangle.
+ *
+ * Grounders by name through `selectGrounder`, default `a11y,ocr`; others (e.g. `visual`,
+ * `auto`) with BENCH_GROUNDERS=a11y,ocr,auto. Reported per grounder: hits / total, median and
+ * max ms per target (a11y: a fresh walk of the tree each time, nothing cached), and the misses.
+ * Run: npm run bench -- grounding
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Grounder, GroundingResult } from '../src/agents/grounding/grounder.js';
+import { selectGrounder } from '../src/agents/grounding/select.js';
+import { createAtspiProvider } from '../src/platform/a11y/atspi.js';
+import type { Rect } from '../src/core/actions.js';
+import {
+  click,
+  findWindows,
+  key,
+  screenshot,
+  startDisplay,
+  startImpress,
+  waitFor,
+  windowGeometry,
+} from '../test/support/xsession.js';
+import { report } from './report.js';
+
+type State = 'idle' | 'editing' | 'menu' | 'dialog';
+
+interface Target {
+  readonly state: State;
+  readonly description: string;
+  readonly icon: boolean;
+  /** The label: an element of the tree by exact name (or label) and role, or the dialog's ×. */
+  readonly truth: { readonly name?: string; readonly label?: string; readonly role: string } | 'dialog close';
+}
+
+const TARGETS: readonly Target[] = [
+  {
+    state: 'idle',
+    description: "the 'Save' icon in the toolbar",
+    icon: true,
+    truth: { name: 'Save', role: 'push button' },
+  },
+  { state: 'idle', description: 'New Slide', icon: true, truth: { name: 'New Slide', role: 'push button' } },
+  {
+    state: 'idle',
+    description: 'the Undo arrow in the toolbar',
+    icon: true,
+    truth: { name: 'Undo', role: 'push button' },
+  },
+  {
+    state: 'idle',
+    description: 'the Rectangle tool in the drawing toolbar',
+    icon: true,
+    truth: { name: 'Rectangle', role: 'push button' },
+  },
+  {
+    state: 'idle',
+    description: "'Start from First Slide'",
+    icon: true,
+    truth: { name: 'Start from First Slide', role: 'push button' },
+  },
+  {
+    state: 'idle',
+    description: 'the Navigator icon in the sidebar',
+    icon: true,
+    truth: { label: 'Navigator', role: 'toggle button' },
+  },
+  {
+    state: 'idle',
+    description: 'the Gallery icon in the right sidebar',
+    icon: true,
+    truth: { label: 'Gallery', role: 'toggle button' },
+  },
+  {
+    state: 'idle',
+    description: "'Close Sidebar Deck'",
+    icon: true,
+    truth: { label: 'Close Sidebar Deck', role: 'push button' },
+  },
+  {
+    state: 'idle',
+    description: "the 'Master View' button",
+    icon: false,
+    truth: { name: 'Master View', role: 'push button' },
+  },
+  { state: 'idle', description: 'the Slide Show menu', icon: false, truth: { name: 'Slide Show', role: 'menu' } },
+  {
+    state: 'idle',
+    description: "the 'Format' menu in the menu bar",
+    icon: false,
+    truth: { name: 'Format', role: 'menu' },
+  },
+  {
+    state: 'editing',
+    description: 'the Bold button in the formatting toolbar',
+    icon: true,
+    truth: { name: 'Bold', role: 'toggle button' },
+  },
+  { state: 'editing', description: "'Italic'", icon: true, truth: { name: 'Italic', role: 'toggle button' } },
+  { state: 'editing', description: 'the Shadow button', icon: true, truth: { name: 'Shadow', role: 'toggle button' } },
+  { state: 'menu', description: "'Character...'", icon: false, truth: { name: 'Character...', role: 'menu item' } },
+  {
+    state: 'menu',
+    description: 'the Paragraph... item in the open menu',
+    icon: false,
+    truth: { name: 'Paragraph...', role: 'menu item' },
+  },
+  { state: 'dialog', description: 'the close button (×) of the Character dialog', icon: true, truth: 'dialog close' },
+  { state: 'dialog', description: 'the Cancel button', icon: false, truth: { name: 'Cancel', role: 'push button' } },
+  {
+    state: 'dialog',
+    description: "the 'Font Effects' tab",
+    icon: false,
+    truth: { name: 'Font Effects', role: 'page tab' },
+  },
+  { state: 'dialog', description: "'Help'", icon: false, truth: { name: 'Help', role: 'push button' } },
+];
+
+const NAMES = (process.env.BENCH_GROUNDERS ?? 'a11y,ocr').split(',').filter(Boolean);
+const SCREEN = { width: 1920, height: 1080 };
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const inside = (p: { x: number; y: number }, r: Rect) =>
+  p.x >= r.left && p.x < r.right && p.y >= r.top && p.y < r.bottom;
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pcagent-bench-grounding-'));
+const session = await startDisplay(SCREEN);
+// selectGrounder('a11y') connects to the desktop of this process's environment.
+process.env.DISPLAY = session.env.DISPLAY;
+process.env.DBUS_SESSION_BUS_ADDRESS = session.env.DBUS_SESSION_BUS_ADDRESS;
+const truthTree = createAtspiProvider({ sessionBusAddress: session.env.DBUS_SESSION_BUS_ADDRESS });
+const grounders: { name: string; grounder: Grounder }[] = [];
+try {
+  const impress = await startImpress(session, { profileDir: path.join(work, 'profile') });
+  try {
+    for (const name of NAMES)
+      grounders.push({ name, grounder: (await selectGrounder(name, { device: 'cpu' })).grounder });
+    const results = new Map<string, { ms: number[]; misses: string[]; hits: number; iconHits: number }>();
+    for (const { name } of grounders) results.set(name, { ms: [], misses: [], hits: 0, iconHits: 0 });
+
+    const enter = async (state: State): Promise<void> => {
+      if (state === 'editing') await click(session, 850, 300);
+      if (state === 'menu') {
+        const format = (await truthTree.elements(20_000)).find((e) => e.name === 'Format' && e.role === 'menu');
+        if (!format) throw new Error('no Format menu');
+        await click(session, (format.rect.left + format.rect.right) >> 1, (format.rect.top + format.rect.bottom) >> 1);
+      }
+      if (state === 'dialog') {
+        const item = (await truthTree.elements(20_000)).find((e) => e.name === 'Character...');
+        if (!item) throw new Error('no Character... menu item');
+        await click(session, (item.rect.left + item.rect.right) >> 1, (item.rect.top + item.rect.bottom) >> 1);
+        await waitFor(
+          'the Character dialog',
+          async () => (await findWindows(session, '^Character$')).length > 0,
+          30_000,
+        );
+      }
+      // Not a still screen: the text cursor blinks while editing. The label lookup waits for the target.
+      await sleep(1500);
+    };
+
+    const label = async (target: Target): Promise<Rect> => {
+      if (target.truth === 'dialog close') {
+        const g = await windowGeometry(session, '^Character$');
+        if (!g) throw new Error('no Character dialog');
+        return { left: g.x + g.width - 22, top: g.y - 19, right: g.x + g.width, bottom: g.y };
+      }
+      const t = target.truth;
+      const found = await waitFor(
+        `${JSON.stringify(t)} in the tree`,
+        async () =>
+          (await truthTree.elements(20_000)).find(
+            (e) => e.role === t.role && (t.name !== undefined ? e.name === t.name : e.label === t.label),
+          ),
+        20_000,
+        250,
+      );
+      return found.rect;
+    };
+
+    let state: State = 'idle';
+    for (const target of TARGETS) {
+      if (target.state !== state) {
+        // States follow each other in the list's order: idle → editing → menu (opened from
+        // editing is fine) → dialog.
+        if (target.state === 'menu') await key(session, 'Escape');
+        await enter(target.state);
+        state = target.state;
+      }
+      const truth = await label(target);
+      const frame = path.join(work, `${state}.png`);
+      if (!fs.existsSync(frame)) await screenshot(session, frame);
+      for (const { name, grounder } of grounders) {
+        const start = performance.now();
+        const r: GroundingResult = await grounder.locate(target.description, frame);
+        const ms = performance.now() - start;
+        const stats = results.get(name)!;
+        stats.ms.push(ms);
+        const threshold = grounder.threshold ?? 0.5;
+        if (r.found && r.score >= threshold && inside(r.point, truth)) {
+          stats.hits += 1;
+          if (target.icon) stats.iconHits += 1;
+        } else {
+          stats.misses.push(
+            `${target.description} (${r.found ? `at ${r.point.x},${r.point.y} score ${r.score}` : r.reason})`,
+          );
+        }
+      }
+    }
+    const numbers: Record<string, number | string> = {
+      screen: '1920x1080 Xvfb, LibreOffice Impress',
+      targets: TARGETS.length,
+      iconTargets: TARGETS.filter((t) => t.icon).length,
+    };
+    for (const [name, s] of results) {
+      numbers[`${name}Hits`] = `${s.hits}/${TARGETS.length}`;
+      numbers[`${name}IconHits`] = `${s.iconHits}/${TARGETS.filter((t) => t.icon).length}`;
+      numbers[`${name}MedianMs`] = Math.round(median(s.ms));
+      numbers[`${name}MaxMs`] = Math.round(Math.max(...s.ms));
+      if (s.misses.length) process.stdout.write(`${name} misses:\n  ${s.misses.join('\n  ')}\n`);
+    }
+    numbers.loadAvg1m = Math.round(os.loadavg()[0]! * 100) / 100;
+    report('grounding', numbers);
+  } finally {
+    await impress.stop();
+  }
+} finally {
+  for (const { grounder } of grounders) await (grounder as { close?: () => Promise<void> }).close?.();
+  await truthTree.close();
+  await session.stop();
+  fs.rmSync(work, { recursive: true, force: true });
+}
