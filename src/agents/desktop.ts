@@ -137,6 +137,7 @@ export async function runOnDesktop(o: DesktopRunOptions): Promise<RunResult> {
     settler?.close();
     windows?.close();
     screenshots.close();
+    await grounder.close?.();
   }
 }
 
@@ -232,6 +233,7 @@ export async function replayOnDesktop(o: DesktopReplayOptions): Promise<ReplayRe
     settler?.close();
     windows?.close();
     screen.close();
+    await selected?.grounder.close?.();
   }
 }
 

@@ -53,6 +53,7 @@ describe('pcagent run with a dialog opening (Impress, Xvfb, AT-SPI; faked planne
         'cpu',
       ],
       session.env,
+      120_000,
     );
     expect(result.code, result.stderr).toBe(0);
     expect(requests).toHaveLength(2);

@@ -47,6 +47,10 @@ export class CascadeGrounder implements Grounder {
     if (stages.length === 0) throw new Error('the auto grounder needs at least one stage');
   }
 
+  async close(): Promise<void> {
+    await Promise.all(this.stages.map((s) => s.grounder.close?.()));
+  }
+
   /** Stage names in order, e.g. `a11y → ocr → visual`. */
   describe(): string {
     return this.stages.map((s) => s.grounder.name).join(' → ');

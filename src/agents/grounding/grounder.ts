@@ -61,6 +61,8 @@ export interface Grounder {
    */
   readonly threshold?: number;
   locate(description: string, frame: FrameInput, hints?: GroundingHints): Promise<GroundingResult>;
+  /** Releases what the grounder holds open (an accessibility connection): a process can then end. */
+  close?(): Promise<void>;
 }
 
 /** Centre of a box, rounded to whole pixels: where a click on the box lands. */

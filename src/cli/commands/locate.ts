@@ -136,7 +136,7 @@ export function registerLocateCommands(program: Command): void {
         omniparser: { iconModel: opts.iconModel },
       });
       const t1 = performance.now();
-      const result = await selected.grounder.locate(text, frame, hints);
+      const result = await selected.grounder.locate(text, frame, hints).finally(() => selected.grounder.close?.());
       const ms = Math.round(performance.now() - t1);
       const loadMs = Math.round(t1 - t0);
       const common = {
