@@ -42,6 +42,11 @@ export interface MatchResult {
   readonly second?: TemplateMatch;
   /** Reduction factor of the coarse search. */
   readonly coarseFactor: number;
+  /**
+   * More coarse peaks tied with the top one than were refined: the true match may be among the
+   * ones left out, so `best` is unreliable.
+   */
+  readonly crowded: boolean;
 }
 
 export interface MatchOptions {
@@ -55,10 +60,16 @@ export interface MatchOptions {
   readonly coarseBudget?: number;
   /** Smallest template side at the coarse level, the budget notwithstanding (default 5). */
   readonly coarseMinSide?: number;
-  /** Peaks kept per scale at the coarse level (default 4). */
+  /** Peaks kept per scale at the coarse level (default 32). */
   readonly peaksPerScale?: number;
-  /** Coarse peaks refined at full resolution (default 6). */
+  /**
+   * Coarse peaks refined at full resolution (default 16), more when more are within
+   * `crowdBand` of the top one, up to `refineMax` (default 48).
+   */
   readonly refine?: number;
+  readonly refineMax?: number;
+  /** Coarse peaks this close (NCC) to the top one all get refined (default 0.05). */
+  readonly crowdBand?: number;
   /**
    * Scale multipliers tried around each peak's scale at full resolution, besides 1 (default
    * ±2.5 % and ±5 %: the coarse scale grid is about 10 % apart).
@@ -78,8 +89,10 @@ const FINE_SCALE_BAND = 0.2;
 const DEFAULTS = {
   coarseBudget: 30e6,
   coarseMinSide: 5,
-  peaksPerScale: 6,
+  peaksPerScale: 32,
   refine: 16,
+  refineMax: 48,
+  crowdBand: 0.05,
   fineScales: [0.91, 0.95, 0.975, 1.025, 1.05, 1.1],
   minContrast: 0.2,
 };
@@ -173,7 +186,7 @@ type FloatImage = GrayImage & { readonly data: Float32Array };
 
 function asFloat(image: GrayImage): FloatImage {
   if (image.data instanceof Float32Array) return image as FloatImage;
-  // The constructor converts element by element natively; Float32Array.from iterates.
+  // The typed-array constructor converts natively (Float32Array.from iterates, much slower).
   return { data: new Float32Array(image.data), width: image.width, height: image.height };
 }
 
@@ -189,27 +202,26 @@ interface CoarseLevel extends Level {
  * The image reduced by an integer factor: each pixel the mean of a factor×factor block (the
  * last partial blocks are dropped, so level pixel x is exactly full-resolution x × factor).
  */
-function boxReduce(image: FloatImage, factor: number): FloatImage {
+function boxReduce(image: GrayImage, factor: number): FloatImage {
   const w = Math.max(1, Math.floor(image.width / factor));
   const h = Math.max(1, Math.floor(image.height / factor));
   const src = image.data;
   const sw = image.width;
   const out = new Float32Array(w * h);
-  const rows = Math.min(image.height, h * factor);
-  const cols = Math.min(sw, w * factor);
-  for (let y = 0; y < rows; y++) {
-    const o = Math.floor(y / factor) * w;
-    const row = y * sw;
-    for (let x = 0, ox = 0, k = 0; x < cols; x++) {
-      out[o + ox]! += src[row + x]!;
-      if (++k === factor) {
-        k = 0;
-        ox++;
+  const area = factor * factor;
+  const cols = Math.min(w, Math.floor(sw / factor));
+  for (let oy = 0; oy < h; oy++) {
+    const o = oy * w;
+    for (let y = oy * factor, end = Math.min(image.height, y + factor); y < end; y++) {
+      let i = y * sw;
+      for (let ox = 0; ox < cols; ox++) {
+        let acc = 0;
+        for (let k = 0; k < factor; k++) acc += src[i++]!;
+        out[o + ox]! += acc;
       }
     }
+    for (let ox = 0; ox < w; ox++) out[o + ox]! /= area;
   }
-  const area = factor * factor;
-  for (let i = 0; i < out.length; i++) out[i]! /= area;
   return { data: out, width: w, height: h };
 }
 
@@ -219,7 +231,7 @@ function boxReduce(image: FloatImage, factor: number): FloatImage {
  * the same icon at another offset modulo the factor would look different, and the true match
  * could rank below look-alikes.
  */
-export function smooth(image: FloatImage): FloatImage {
+export function smooth(image: GrayImage): FloatImage {
   const { width: w, height: h, data } = image;
   const mid = new Float32Array(w * h);
   for (let y = 0; y < h; y++) {
@@ -246,6 +258,7 @@ export function smooth(image: FloatImage): FloatImage {
  */
 export class ScreenPyramid {
   private readonly levels = new Map<number, Level>();
+  private readonly smoothedLevels = new Map<number, Level>();
   private readonly coarseLevels = new Map<number, CoarseLevel>();
 
   constructor(readonly image: GrayImage) {}
@@ -258,25 +271,39 @@ export class ScreenPyramid {
     return this.image.height;
   }
 
-  level(factor: number): Level {
+  /**
+   * The screen itself at factor 1 (read in place: a copy of a full screen costs more than the
+   * refinement reading it), else reduced — from the coarsest level already made whose factor
+   * divides this one, so that a ladder of halvings reads the full screen once.
+   */
+  level(factor: number): { image: GrayImage } {
+    if (factor === 1) return { image: this.image };
     let l = this.levels.get(factor);
     if (!l) {
-      const { image } = this;
-      // Everything past the input is Float32, so the hot loops see one array type.
-      l = { image: factor === 1 ? asFloat(image) : boxReduce(this.level(1).image, factor) };
+      let from = 1;
+      for (const k of this.levels.keys()) if (k < factor && factor % k === 0 && k > from) from = k;
+      const source = from === 1 ? this.image : this.levels.get(from)!.image;
+      l = { image: boxReduce(source, factor / from) };
       this.levels.set(factor, l);
     }
     return l;
   }
 
-  /**
-   * The level smoothed (see `smooth`) with its summed-area tables, for the exhaustive coarse
-   * search.
-   */
+  /** The level smoothed (see `smooth`): what the searches above full resolution read. */
+  smoothed(factor: number): Level {
+    let l = this.smoothedLevels.get(factor);
+    if (!l) {
+      l = { image: smooth(this.level(factor).image) };
+      this.smoothedLevels.set(factor, l);
+    }
+    return l;
+  }
+
+  /** The smoothed level with its summed-area tables, for the exhaustive coarse search. */
   coarse(factor: number): CoarseLevel {
     let l = this.coarseLevels.get(factor);
     if (!l) {
-      const image = smooth(this.level(factor).image);
+      const { image } = this.smoothed(factor);
       l = { image, sat: integrals(image) };
       this.coarseLevels.set(factor, l);
     }
@@ -445,29 +472,38 @@ function correlateAt(image: GrayImage, t: Prepared, x: number, y: number): numbe
 }
 
 /**
- * The `count` highest peaks of a score map, each at least `rx`/`ry` away (in map cells) from
- * the ones before it.
+ * The `count` highest local maxima of a score map (cells scored -1 are not peaks), each more
+ * than `rx` or `ry` (in map cells) from the higher ones kept before it.
  */
 export function topPeaks(map: Float32Array, width: number, count: number, rx: number, ry: number): Peak[] {
   const height = width > 0 ? map.length / width : 0;
-  const work = map.slice();
-  const peaks: Peak[] = [];
-  for (let k = 0; k < count; k++) {
-    let best = -1;
-    let at = -1;
-    for (let i = 0; i < work.length; i++) {
-      if (work[i]! > best) {
-        best = work[i]!;
-        at = i;
+  const maxima: number[] = [];
+  for (let y = 0; y < height; y++) {
+    const y0 = Math.max(0, y - 1);
+    const y1 = Math.min(height - 1, y + 1);
+    for (let x = 0; x < width; x++) {
+      const v = map[y * width + x]!;
+      if (!(v > -1)) continue;
+      let isMax = true;
+      for (let yy = y0; yy <= y1 && isMax; yy++) {
+        for (let xx = Math.max(0, x - 1); xx <= Math.min(width - 1, x + 1); xx++) {
+          if (map[yy * width + xx]! > v) {
+            isMax = false;
+            break;
+          }
+        }
       }
+      if (isMax) maxima.push(y * width + x);
     }
-    if (at < 0) break;
-    const x = at % width;
-    const y = (at - x) / width;
-    peaks.push({ x, y, ncc: best });
-    for (let yy = Math.max(0, y - ry); yy <= Math.min(height - 1, y + ry); yy++) {
-      work.fill(-1, yy * width + Math.max(0, x - rx), yy * width + Math.min(width - 1, x + rx) + 1);
-    }
+  }
+  maxima.sort((a, b) => map[b]! - map[a]!);
+  const peaks: Peak[] = [];
+  for (const i of maxima) {
+    if (peaks.length >= count) break;
+    const x = i % width;
+    const y = (i - x) / width;
+    if (peaks.some((p) => Math.abs(p.x - x) <= rx && Math.abs(p.y - y) <= ry)) continue;
+    peaks.push({ x, y, ncc: map[i]! });
   }
   return peaks;
 }
@@ -547,13 +583,15 @@ export function matchTemplate(
     o.coarseBudget,
     o.coarseMinSide,
   );
-  // Prepared templates per (level, size): the refinement reuses them across peaks.
+  // Prepared templates per (level, size), smoothed above full resolution as the levels are:
+  // the refinement reuses them across peaks.
   const templates = new Map<string, Prepared>();
   const scaled = (factor: number, w: number, h: number): Prepared => {
     const key = `${factor}:${w}x${h}`;
     let t = templates.get(key);
     if (!t) {
-      t = prepare(resample(template, w, h));
+      const resized = resample(template, w, h);
+      t = prepare(factor === 1 ? resized : smooth(resized));
       templates.set(key, t);
     }
     return t;
@@ -564,6 +602,10 @@ export function matchTemplate(
   ];
 
   // Coarse: every position, every scale.
+  // The reductions the search and its refinement read, finest first: each is made from the one
+  // before, so the full screen is read once.
+  const steps = ladder(f);
+  for (const k of [...steps].reverse()) pyramid.level(k);
   const coarse = pyramid.coarse(f);
   const cw = coarse.image.width;
   const ch = coarse.image.height;
@@ -571,7 +613,7 @@ export function matchTemplate(
   for (const scale of scales) {
     const [tw, th] = sizeAt(scale, f);
     if (tw > cw || th > ch) continue;
-    const t = prepare(smooth(resample(template, tw, th)));
+    const t = scaled(f, tw, th);
     if (t.norm === 0) continue;
     const map = correlateAll(coarse.image, t, coarse.sat, o.minContrast);
     const peaks = topPeaks(map, cw - tw + 1, o.peaksPerScale, Math.ceil(tw / 2), Math.ceil(th / 2));
@@ -599,7 +641,7 @@ export function matchTemplate(
   }
   /** The best of `scales` around the peak at one level, in a window of ±radius level pixels. */
   const search = (p: Peak, factor: number, scales: readonly Scale[], radius: number): Peak => {
-    const image = pyramid.level(factor).image;
+    const image = (factor === 1 ? pyramid.level(1) : pyramid.smoothed(factor)).image;
     let best: Peak = { ...p, ncc: -Infinity };
     for (const s of scales) {
       const [tw, th] = sizeAt(s, factor);
@@ -615,10 +657,19 @@ export function matchTemplate(
     }
     return best.ncc === -Infinity ? p : best;
   };
+  const bySize = [...scales].sort((a, b) => a.x * a.y - b.x * b.y);
+  const neighbours = (s: Scale): Scale[] => {
+    const i = bySize.indexOf(s);
+    return [s, ...[bySize[i - 1], bySize[i + 1]].filter((n): n is Scale => n !== undefined)];
+  };
   // Position, level by level: two coarse pixels either way from the coarse level (a blurred
   // small template can peak a pixel or two off), one from each finer level.
-  const steps = ladder(f);
-  const positioned = suppress(rough, o.refine).map((start) => {
+  // A template that is plain once reduced (a line, an edge) scores alike in many places at the
+  // coarse level: all of those get refined, up to a limit, past which the answer is a guess.
+  const ranked = suppress(rough);
+  const contenders = ranked.filter((m) => m.ncc >= ranked[0]!.ncc - o.crowdBand).length;
+  const crowded = contenders > o.refineMax;
+  const positioned = ranked.slice(0, Math.min(o.refineMax, Math.max(o.refine, contenders))).map((start) => {
     let p: Peak = {
       cx: (start.box[0] + start.box[2]) / 2,
       cy: (start.box[1] + start.box[3]) / 2,
@@ -626,7 +677,10 @@ export function matchTemplate(
       scale: start.scale,
     };
     for (let i = 1; i < steps.length; i++) {
-      p = search(p, steps[i]!, [p.scale], (i === 1 ? 2 : 1) * Math.ceil(steps[i - 1]! / steps[i]!) + 1);
+      // The first step also tries the neighbouring searched scales: the coarse level hardly tells
+      // them apart, and only one of them survived its suppression.
+      const tried = i === 1 ? neighbours(p.scale) : [p.scale];
+      p = search(p, steps[i]!, tried, (i === 1 ? 2 : 1) * Math.ceil(steps[i - 1]! / steps[i]!) + 1);
     }
     return p;
   });
@@ -644,5 +698,5 @@ export function matchTemplate(
     return { box: [bx, by, bx + tw, by + th] as Box, scale: q.scale, ncc: q.ncc };
   });
   const matches = suppress(refined);
-  return { matches, best: matches[0], second: matches[1], coarseFactor: f };
+  return { matches, best: matches[0], second: matches[1], coarseFactor: f, crowded };
 }

@@ -46,6 +46,11 @@ const NCC_FLOOR = 0.45;
 const NCC_GOOD = 0.8;
 /** A second peak this far (NCC) below the first leaves no doubt about which is meant. */
 const CLEAR_MARGIN = 0.15;
+/**
+ * Factor on the score of a match whose template looked alike in more places than were checked:
+ * a near-perfect match still passes, a middling one does not.
+ */
+const CROWDED_PENALTY = 0.75;
 /** Peaks within this of the best are ties that only the prior point may break. */
 const TIE_BAND = 0.05;
 
@@ -185,7 +190,7 @@ function judge(result: MatchResult, region: Box, target: Box, prior?: { x: numbe
   const margin = runnerUp ? match.ncc - Math.max(runnerUp.ncc, 0) : 1;
   const uniqueness = clamp01(margin / CLEAR_MARGIN);
   // An ambiguous match keeps a third of its quality: under any sensible threshold.
-  const score = quality * (0.35 + 0.65 * uniqueness);
+  const score = quality * (0.35 + 0.65 * uniqueness) * (result.crowded ? CROWDED_PENALTY : 1);
   return { match, score, runnerUp, priorBroke };
 }
 
@@ -206,7 +211,8 @@ function describe(search: Search, target: Box): Candidate[] {
     reason:
       `NCC ${verdict.match.ncc.toFixed(3)} at ${scaleText(verdict.match)} (template ${w}×${h})` +
       (verdict.runnerUp ? `; next distinct peak NCC ${verdict.runnerUp.ncc.toFixed(3)}` : '; no other peak') +
-      (verdict.priorBroke ? '; a look-alike tie broken by the recorded position' : ''),
+      (verdict.priorBroke ? '; a look-alike tie broken by the recorded position' : '') +
+      (result.crowded ? '; the picture looks alike in too many places to check them all' : ''),
   };
   const rest = others.map<Candidate>((m) => ({
     text: 'recorded picture',
