@@ -8,6 +8,7 @@ import {
   distinct,
   matchTemplate,
   nccMap,
+  NOT_SCORED,
   resample,
   topPeaks,
   type GrayImage,
@@ -107,7 +108,7 @@ describe('template matching (synthetic)', () => {
   it('does not score flat windows, and a flat template matches nothing', () => {
     const img = paste(flat(100, 60, 200), texture(30, 20, 3), 60, 30);
     const map = nccMap(img, cut(img, [60, 30, 80, 45]));
-    expect(map[0]).toBe(-1);
+    expect(map[0]).toBe(NOT_SCORED);
     expect(matchTemplate(img, flat(16, 16, 128)).best).toBeUndefined();
   });
 
@@ -265,6 +266,17 @@ describe('visual grounder on the fixture frames', () => {
       const expected: Box = [t.box[0] + 260, t.box[1] + 180, t.box[2] + 260, t.box[3] + 180];
       expect(inside(g, expected), `${t.name} moved: ${describeResult(g)}`).toBe(true);
     }
+  });
+
+  it("finds the window's × recorded while highlighted (white on red) where it is not", async () => {
+    // Frame 6 was captured with the pointer on the ×; on frame 5 (and resized) it is dark on light.
+    const close = recordedRect('Close');
+    const plain = locateVisually(await gray(IMPRESS), await gray(CLOSING), close, undefined);
+    expect(inside(plain, close), describeResult(plain)).toBe(true);
+    expect(plain.found && plain.candidates[0]!.reason).toContain('inverted');
+    const small = resized.get(`${CLOSING}@1600`)!;
+    const again = locateVisually(small, await gray(CLOSING), close, undefined);
+    expect(again.found, describeResult(again)).toBe(true);
   });
 
   it('does not find desktop icons on the PowerPoint screen', async () => {

@@ -30,8 +30,13 @@ export interface TemplateMatch {
   /** Where the scaled template lies on the screen, full-resolution pixels. */
   readonly box: Box;
   readonly scale: Scale;
-  /** Normalised cross-correlation, -1..1 (1: identical up to brightness and contrast). */
+  /**
+   * Normalised cross-correlation, -1..1 (1: identical up to brightness and contrast); for an
+   * inverted match, that of the inverted template.
+   */
   readonly ncc: number;
+  /** Found with its gray levels inverted (`MatchOptions.inverted`). */
+  readonly inverted: boolean;
 }
 
 export interface MatchResult {
@@ -81,6 +86,12 @@ export interface MatchOptions {
    * contrast). Default 0.2.
    */
   readonly minContrast?: number;
+  /**
+   * Look for the template with its gray levels inverted instead (NCC near -1 for the template
+   * itself): a button recorded under the pointer may have been highlighted (a window's × turns
+   * white on red). Default false.
+   */
+  readonly inverted?: boolean;
 }
 
 /** Peaks this far (NCC) below the best after positioning are not worth trying more scales on. */
@@ -252,6 +263,17 @@ export function smooth(image: GrayImage): FloatImage {
   return { data: out, width: w, height: h };
 }
 
+/** The image less a one-pixel border. */
+function interior(image: GrayImage): GrayImage {
+  const w = image.width - 2;
+  const h = image.height - 2;
+  const data = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) data[y * w + x] = image.data[(y + 1) * image.width + x + 1]!;
+  }
+  return { data, width: w, height: h };
+}
+
 /**
  * A screen and its reductions by integer factors, made on demand and kept: several searches on
  * one screen (another template, a wider one) share them.
@@ -349,9 +371,14 @@ interface Prepared {
   readonly norm: number;
   /** Standard deviation per pixel. */
   readonly std: number;
+  /**
+   * Pixels cut from each side of the picture it was made from: the template's top-left is
+   * `inset` pixels above and left of the position it is correlated at.
+   */
+  readonly inset: number;
 }
 
-function prepare(template: GrayImage): Prepared {
+function prepare(template: GrayImage, inset = 0): Prepared {
   const n = template.width * template.height;
   let sum = 0;
   for (let i = 0; i < n; i++) sum += template.data[i]!;
@@ -363,7 +390,7 @@ function prepare(template: GrayImage): Prepared {
     zero[i] = v;
     sq += v * v;
   }
-  return { width: template.width, height: template.height, zero, norm: Math.sqrt(sq), std: Math.sqrt(sq / n) };
+  return { width: template.width, height: template.height, zero, norm: Math.sqrt(sq), std: Math.sqrt(sq / n), inset };
 }
 
 /** Summed-area tables of the values and their squares, (w+1)×(h+1), for O(1) window statistics. */
@@ -391,6 +418,9 @@ function integrals(image: GrayImage): { sum: Float64Array; sq: Float64Array } {
 // ---------------------------------------------------------------------------------------------
 // Correlation
 
+/** Score-map value of a position that was not scored (a flat window). */
+export const NOT_SCORED = -2;
+
 interface Peak {
   readonly x: number;
   readonly y: number;
@@ -399,7 +429,7 @@ interface Peak {
 
 /**
  * NCC of the template at every position of the image, windows flatter than `minContrast` of the
- * template scored -1. Positions are top-left corners, (w - tw + 1) × (h - th + 1).
+ * template scored `NOT_SCORED`. Positions are top-left corners, (w - tw + 1) × (h - th + 1).
  */
 export function nccMap(image: GrayImage, template: GrayImage, minContrast = DEFAULTS.minContrast): Float32Array {
   return correlateAll(image, prepare(template), integrals(image), minContrast);
@@ -417,7 +447,7 @@ function correlateAll(
   const mw = w - tw + 1;
   const mh = image.height - th + 1;
   if (mw <= 0 || mh <= 0 || t.norm === 0) return new Float32Array(0);
-  const out = new Float32Array(mw * mh).fill(-1);
+  const out = new Float32Array(mw * mh).fill(NOT_SCORED);
   const n = tw * th;
   const stride = w + 1;
   const minVar = (minContrast * t.std) ** 2 * n;
@@ -445,12 +475,15 @@ function correlateAll(
   return out;
 }
 
-/** NCC of the template at one position, window statistics computed on the way (refinement). */
+/**
+ * NCC of the template at one position, window statistics computed on the way (refinement); NaN
+ * where it does not fit or the window is flat (no comparison picks NaN).
+ */
 function correlateAt(image: GrayImage, t: Prepared, x: number, y: number): number {
   const w = image.width;
   const tw = t.width;
   const th = t.height;
-  if (x < 0 || y < 0 || x + tw > w || y + th > image.height || t.norm === 0) return -1;
+  if (x < 0 || y < 0 || x + tw > w || y + th > image.height || t.norm === 0) return NaN;
   const data = image.data;
   const zero = t.zero;
   let acc = 0;
@@ -468,11 +501,11 @@ function correlateAt(image: GrayImage, t: Prepared, x: number, y: number): numbe
     }
   }
   const variance = q - (s * s) / (tw * th);
-  return variance > 1e-6 ? acc / (Math.sqrt(variance) * t.norm) : -1;
+  return variance > 1e-6 ? acc / (Math.sqrt(variance) * t.norm) : NaN;
 }
 
 /**
- * The `count` highest local maxima of a score map (cells scored -1 are not peaks), each more
+ * The `count` highest local maxima of a score map (`NOT_SCORED` cells are not peaks), each more
  * than `rx` or `ry` (in map cells) from the higher ones kept before it.
  */
 export function topPeaks(map: Float32Array, width: number, count: number, rx: number, ry: number): Peak[] {
@@ -483,7 +516,7 @@ export function topPeaks(map: Float32Array, width: number, count: number, rx: nu
     const y1 = Math.min(height - 1, y + 1);
     for (let x = 0; x < width; x++) {
       const v = map[y * width + x]!;
-      if (!(v > -1)) continue;
+      if (!(v > NOT_SCORED)) continue;
       let isMax = true;
       for (let yy = y0; yy <= y1 && isMax; yy++) {
         for (let xx = Math.max(0, x - 1); xx <= Math.min(width - 1, x + 1); xx++) {
@@ -591,7 +624,10 @@ export function matchTemplate(
     let t = templates.get(key);
     if (!t) {
       const resized = resample(template, w, h);
-      t = prepare(factor === 1 ? resized : smooth(resized));
+      // Smoothed like the level, less its border: there the level's blur takes in what lies
+      // around the target (often a strong edge: element boxes end where the element does), which
+      // the template does not have. Only where the template keeps an interior.
+      t = factor === 1 || w < 3 || h < 3 ? prepare(resized) : prepare(interior(smooth(resized)), 1);
       templates.set(key, t);
     }
     return t;
@@ -601,11 +637,11 @@ export function matchTemplate(
     Math.max(1, Math.round((template.height * scale.y) / factor)),
   ];
 
-  // Coarse: every position, every scale.
   // The reductions the search and its refinement read, finest first: each is made from the one
   // before, so the full screen is read once.
   const steps = ladder(f);
   for (const k of [...steps].reverse()) pyramid.level(k);
+  // Coarse: every position, every scale.
   const coarse = pyramid.coarse(f);
   const cw = coarse.image.width;
   const ch = coarse.image.height;
@@ -616,19 +652,19 @@ export function matchTemplate(
     const t = scaled(f, tw, th);
     if (t.norm === 0) continue;
     const map = correlateAll(coarse.image, t, coarse.sat, o.minContrast);
-    const peaks = topPeaks(map, cw - tw + 1, o.peaksPerScale, Math.ceil(tw / 2), Math.ceil(th / 2));
-    for (const p of peaks) {
-      if (p.ncc <= -1) continue;
-      const fx = f;
-      const fy = f;
-      const x = p.x * fx;
-      const y = p.y * fy;
-      rough.push({
-        box: [x, y, x + template.width * scale.x, y + template.height * scale.y],
-        scale,
-        ncc: p.ncc,
-      });
-    }
+    const collect = (values: Float32Array, inverted: boolean) => {
+      for (const p of topPeaks(values, cw - t.width + 1, o.peaksPerScale, Math.ceil(tw / 2), Math.ceil(th / 2))) {
+        const x = (p.x - t.inset) * f;
+        const y = (p.y - t.inset) * f;
+        rough.push({
+          box: [x, y, x + template.width * scale.x, y + template.height * scale.y],
+          scale,
+          ncc: p.ncc,
+          inverted,
+        });
+      }
+    };
+    collect(o.inverted ? map.map((v) => (v > NOT_SCORED ? -v : NOT_SCORED)) : map, o.inverted === true);
   }
 
   // Refine: level by level to full resolution in a window of about one coarse pixel.
@@ -638,11 +674,13 @@ export function matchTemplate(
     cy: number;
     ncc: number;
     scale: Scale;
+    inverted: boolean;
   }
   /** The best of `scales` around the peak at one level, in a window of ±radius level pixels. */
   const search = (p: Peak, factor: number, scales: readonly Scale[], radius: number): Peak => {
     const image = (factor === 1 ? pyramid.level(1) : pyramid.smoothed(factor)).image;
     let best: Peak = { ...p, ncc: -Infinity };
+    const sign = p.inverted ? -1 : 1;
     for (const s of scales) {
       const [tw, th] = sizeAt(s, factor);
       const t = scaled(factor, tw, th);
@@ -650,8 +688,10 @@ export function matchTemplate(
       const y0 = Math.round(p.cy / factor - th / 2);
       for (let y = y0 - radius; y <= y0 + radius; y++) {
         for (let x = x0 - radius; x <= x0 + radius; x++) {
-          const v = correlateAt(image, t, x, y);
-          if (v > best.ncc) best = { cx: (x + tw / 2) * factor, cy: (y + th / 2) * factor, ncc: v, scale: s };
+          const v = sign * correlateAt(image, t, x + t.inset, y + t.inset);
+          if (v > best.ncc) {
+            best = { cx: (x + tw / 2) * factor, cy: (y + th / 2) * factor, ncc: v, scale: s, inverted: p.inverted };
+          }
         }
       }
     }
@@ -675,6 +715,7 @@ export function matchTemplate(
       cy: (start.box[1] + start.box[3]) / 2,
       ncc: start.ncc,
       scale: start.scale,
+      inverted: start.inverted,
     };
     for (let i = 1; i < steps.length; i++) {
       // The first step also tries the neighbouring searched scales: the coarse level hardly tells
@@ -695,7 +736,7 @@ export function matchTemplate(
     const [tw, th] = sizeAt(q.scale, 1);
     const bx = Math.round(q.cx - tw / 2);
     const by = Math.round(q.cy - th / 2);
-    return { box: [bx, by, bx + tw, by + th] as Box, scale: q.scale, ncc: q.ncc };
+    return { box: [bx, by, bx + tw, by + th] as Box, scale: q.scale, ncc: q.ncc, inverted: q.inverted };
   });
   const matches = suppress(refined);
   return { matches, best: matches[0], second: matches[1], coarseFactor: f, crowded };
