@@ -317,6 +317,23 @@ describe('visual grounder on the fixture frames', () => {
     expect(inside(there, copy), describeResult(there)).toBe(true);
   });
 
+  it('tells a look-alike apart by its surroundings rather than by a stale recorded position', async () => {
+    // Only the Bold button (no surroundings) copied onto the slide, and the recorded position
+    // pointing at the copy, as it would after the window moved: the wider picture still finds
+    // the real one.
+    const icon = await sharp(IMPRESS).extract({ left: 326, top: 150, width: 32, height: 32 }).png().toBuffer();
+    const screen = await decodeGray(
+      await sharp(IMPRESS)
+        .composite([{ input: icon, left: 1000, top: 500 }])
+        .png()
+        .toBuffer(),
+    );
+    const bold: Box = [330, 152, 355, 180];
+    const g = locateVisually(screen, await gray(IMPRESS), bold, { x: 1016, y: 516 });
+    expect(inside(g, bold), describeResult(g)).toBe(true);
+    expect(g.found && g.score).toBeGreaterThanOrEqual(0.6);
+  });
+
   it('reads frames in every input form through the Grounder interface, and needs the recorded picture', async () => {
     const { grounder } = await selectGrounder('visual');
     expect(grounder).toBeInstanceOf(VisualGrounder);

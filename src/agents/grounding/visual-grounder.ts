@@ -143,10 +143,15 @@ export function locateVisually(
   // No good match: the target may have been highlighted under the pointer when recorded, its
   // gray levels inverted (a window's × white on red).
   if (!best || best.verdict.score < o.threshold) best = better(best, search(region, true));
-  // Ambiguous (several look alike): more of the surroundings usually tells them apart.
-  if (best && best.verdict.runnerUp && best.verdict.match.ncc - best.verdict.runnerUp.ncc < CLEAR_MARGIN) {
+  // Ambiguous (several look alike): more of the surroundings usually tells them apart, and is
+  // preferred to the recorded position, which is wrong when the window has moved.
+  if (best && (best.verdict.priorBroke || (best.verdict.runnerUp && margin(best.verdict) < CLEAR_MARGIN))) {
     const wider = widen(region, 2, recordedFrame, o.maxSide * 2);
-    if (!sameBox(wider, region)) best = better(best, search(wider, best.verdict.match.inverted));
+    if (!sameBox(wider, region)) {
+      const other = search(wider, best.verdict.match.inverted);
+      const unique = other && !other.verdict.priorBroke && other.verdict.score >= o.threshold;
+      best = unique ? other : better(best, other);
+    }
   }
   if (!best) {
     return {
@@ -199,6 +204,11 @@ function judge(result: MatchResult, region: Box, target: Box, prior?: { x: numbe
   // An ambiguous match keeps a third of its quality: under any sensible threshold.
   const score = quality * (0.35 + 0.65 * uniqueness) * (result.crowded ? CROWDED_PENALTY : 1);
   return { match, score, runnerUp, priorBroke };
+}
+
+/** How far the match stands above the runner-up (NCC). */
+function margin(v: Verdict): number {
+  return v.runnerUp ? evidence(v.match) - evidence(v.runnerUp) : 1;
 }
 
 /** The NCC a match counts for. */
