@@ -63,6 +63,7 @@ export class VisualGrounder implements Grounder {
   readonly name = VISUAL_SOURCE;
   readonly threshold: number;
   private readonly options: typeof DEFAULTS;
+  private lastRecorded?: { path: string; frame: Promise<GrayFrame> };
 
   constructor(options: VisualGrounderOptions = {}) {
     this.options = { ...DEFAULTS, ...options };
@@ -79,9 +80,25 @@ export class VisualGrounder implements Grounder {
         reason: 'the visual grounder needs the recorded picture (replay only)',
       };
     }
-    const [screen, before] = await Promise.all([decodeGray(frame), decodeGray(recorded.frame)]);
+    const [screen, before] = await Promise.all([decodeGray(frame), this.recordedGray(recorded.frame)]);
     hints?.signal?.throwIfAborted();
     return locateVisually(screen, before, recorded.box, hints?.prior, this.options);
+  }
+
+  /**
+   * The recorded frame decoded, the last file kept: replay grounds a step again on the same
+   * recorded frame when it retries (frames in the library are never rewritten).
+   */
+  private async recordedGray(input: FrameInput): Promise<GrayFrame> {
+    if (typeof input !== 'string') return decodeGray(input);
+    if (this.lastRecorded?.path !== input) this.lastRecorded = { path: input, frame: decodeGray(input) };
+    const kept = this.lastRecorded;
+    try {
+      return await kept.frame;
+    } catch (error) {
+      if (this.lastRecorded === kept) this.lastRecorded = undefined;
+      throw error;
+    }
   }
 }
 
