@@ -8,6 +8,7 @@ import {
   distinct,
   matchTemplate,
   nccMap,
+  NOT_SCORED,
   resample,
   topPeaks,
   type GrayImage,
@@ -107,7 +108,7 @@ describe('template matching (synthetic)', () => {
   it('does not score flat windows, and a flat template matches nothing', () => {
     const img = paste(flat(100, 60, 200), texture(30, 20, 3), 60, 30);
     const map = nccMap(img, cut(img, [60, 30, 80, 45]));
-    expect(map[0]).toBe(-1);
+    expect(map[0]).toBe(NOT_SCORED);
     expect(matchTemplate(img, flat(16, 16, 128)).best).toBeUndefined();
   });
 
@@ -267,6 +268,17 @@ describe('visual grounder on the fixture frames', () => {
     }
   });
 
+  it("finds the window's × recorded while highlighted (white on red) where it is not", async () => {
+    // Frame 6 was captured with the pointer on the ×; on frame 5 (and resized) it is dark on light.
+    const close = recordedRect('Close');
+    const plain = locateVisually(await gray(IMPRESS), await gray(CLOSING), close, undefined);
+    expect(inside(plain, close), describeResult(plain)).toBe(true);
+    expect(plain.found && plain.candidates[0]!.reason).toContain('inverted');
+    const small = resized.get(`${CLOSING}@1600`)!;
+    const again = locateVisually(small, await gray(CLOSING), close, undefined);
+    expect(again.found, describeResult(again)).toBe(true);
+  });
+
   it('does not find desktop icons on the PowerPoint screen', async () => {
     // Typora, Cursor and the folder icon on the desktop frame: none of them in frame 5.
     for (const box of [
@@ -303,6 +315,23 @@ describe('visual grounder on the fixture frames', () => {
     expect(here.found && here.score).toBeGreaterThanOrEqual(0.6);
     const there = locateVisually(twice, recorded, bold, { x: 990, y: 455 });
     expect(inside(there, copy), describeResult(there)).toBe(true);
+  });
+
+  it('tells a look-alike apart by its surroundings rather than by a stale recorded position', async () => {
+    // Only the Bold button (no surroundings) copied onto the slide, and the recorded position
+    // pointing at the copy, as it would after the window moved: the wider picture still finds
+    // the real one.
+    const icon = await sharp(IMPRESS).extract({ left: 326, top: 150, width: 32, height: 32 }).png().toBuffer();
+    const screen = await decodeGray(
+      await sharp(IMPRESS)
+        .composite([{ input: icon, left: 1000, top: 500 }])
+        .png()
+        .toBuffer(),
+    );
+    const bold: Box = [330, 152, 355, 180];
+    const g = locateVisually(screen, await gray(IMPRESS), bold, { x: 1016, y: 516 });
+    expect(inside(g, bold), describeResult(g)).toBe(true);
+    expect(g.found && g.score).toBeGreaterThanOrEqual(0.6);
   });
 
   it('reads frames in every input form through the Grounder interface, and needs the recorded picture', async () => {

@@ -30,8 +30,13 @@ export interface TemplateMatch {
   /** Where the scaled template lies on the screen, full-resolution pixels. */
   readonly box: Box;
   readonly scale: Scale;
-  /** Normalised cross-correlation, -1..1 (1: identical up to brightness and contrast). */
+  /**
+   * Normalised cross-correlation, -1..1 (1: identical up to brightness and contrast); for an
+   * inverted match, that of the inverted template.
+   */
   readonly ncc: number;
+  /** Found with its gray levels inverted (`MatchOptions.inverted`). */
+  readonly inverted: boolean;
 }
 
 export interface MatchResult {
@@ -42,6 +47,11 @@ export interface MatchResult {
   readonly second?: TemplateMatch;
   /** Reduction factor of the coarse search. */
   readonly coarseFactor: number;
+  /**
+   * More coarse peaks tied with the top one than were refined: the true match may be among the
+   * ones left out, so `best` is unreliable.
+   */
+  readonly crowded: boolean;
 }
 
 export interface MatchOptions {
@@ -55,10 +65,16 @@ export interface MatchOptions {
   readonly coarseBudget?: number;
   /** Smallest template side at the coarse level, the budget notwithstanding (default 5). */
   readonly coarseMinSide?: number;
-  /** Peaks kept per scale at the coarse level (default 4). */
+  /** Peaks kept per scale at the coarse level (default 32). */
   readonly peaksPerScale?: number;
-  /** Coarse peaks refined at full resolution (default 6). */
+  /**
+   * Coarse peaks refined at full resolution (default 16), more when more are within
+   * `crowdBand` of the top one, up to `refineMax` (default 48).
+   */
   readonly refine?: number;
+  readonly refineMax?: number;
+  /** Coarse peaks this close (NCC) to the top one all get refined (default 0.05). */
+  readonly crowdBand?: number;
   /**
    * Scale multipliers tried around each peak's scale at full resolution, besides 1 (default
    * ±2.5 % and ±5 %: the coarse scale grid is about 10 % apart).
@@ -70,6 +86,12 @@ export interface MatchOptions {
    * contrast). Default 0.2.
    */
   readonly minContrast?: number;
+  /**
+   * Look for the template with its gray levels inverted instead (NCC near -1 for the template
+   * itself): a button recorded under the pointer may have been highlighted (a window's × turns
+   * white on red). Default false.
+   */
+  readonly inverted?: boolean;
 }
 
 /** Peaks this far (NCC) below the best after positioning are not worth trying more scales on. */
@@ -78,8 +100,10 @@ const FINE_SCALE_BAND = 0.2;
 const DEFAULTS = {
   coarseBudget: 30e6,
   coarseMinSide: 5,
-  peaksPerScale: 6,
+  peaksPerScale: 32,
   refine: 16,
+  refineMax: 48,
+  crowdBand: 0.05,
   fineScales: [0.91, 0.95, 0.975, 1.025, 1.05, 1.1],
   minContrast: 0.2,
 };
@@ -173,7 +197,7 @@ type FloatImage = GrayImage & { readonly data: Float32Array };
 
 function asFloat(image: GrayImage): FloatImage {
   if (image.data instanceof Float32Array) return image as FloatImage;
-  // The constructor converts element by element natively; Float32Array.from iterates.
+  // The typed-array constructor converts natively (Float32Array.from iterates, much slower).
   return { data: new Float32Array(image.data), width: image.width, height: image.height };
 }
 
@@ -189,27 +213,26 @@ interface CoarseLevel extends Level {
  * The image reduced by an integer factor: each pixel the mean of a factor×factor block (the
  * last partial blocks are dropped, so level pixel x is exactly full-resolution x × factor).
  */
-function boxReduce(image: FloatImage, factor: number): FloatImage {
+function boxReduce(image: GrayImage, factor: number): FloatImage {
   const w = Math.max(1, Math.floor(image.width / factor));
   const h = Math.max(1, Math.floor(image.height / factor));
   const src = image.data;
   const sw = image.width;
   const out = new Float32Array(w * h);
-  const rows = Math.min(image.height, h * factor);
-  const cols = Math.min(sw, w * factor);
-  for (let y = 0; y < rows; y++) {
-    const o = Math.floor(y / factor) * w;
-    const row = y * sw;
-    for (let x = 0, ox = 0, k = 0; x < cols; x++) {
-      out[o + ox]! += src[row + x]!;
-      if (++k === factor) {
-        k = 0;
-        ox++;
+  const area = factor * factor;
+  const cols = Math.min(w, Math.floor(sw / factor));
+  for (let oy = 0; oy < h; oy++) {
+    const o = oy * w;
+    for (let y = oy * factor, end = Math.min(image.height, y + factor); y < end; y++) {
+      let i = y * sw;
+      for (let ox = 0; ox < cols; ox++) {
+        let acc = 0;
+        for (let k = 0; k < factor; k++) acc += src[i++]!;
+        out[o + ox]! += acc;
       }
     }
+    for (let ox = 0; ox < w; ox++) out[o + ox]! /= area;
   }
-  const area = factor * factor;
-  for (let i = 0; i < out.length; i++) out[i]! /= area;
   return { data: out, width: w, height: h };
 }
 
@@ -219,7 +242,7 @@ function boxReduce(image: FloatImage, factor: number): FloatImage {
  * the same icon at another offset modulo the factor would look different, and the true match
  * could rank below look-alikes.
  */
-export function smooth(image: FloatImage): FloatImage {
+export function smooth(image: GrayImage): FloatImage {
   const { width: w, height: h, data } = image;
   const mid = new Float32Array(w * h);
   for (let y = 0; y < h; y++) {
@@ -240,12 +263,24 @@ export function smooth(image: FloatImage): FloatImage {
   return { data: out, width: w, height: h };
 }
 
+/** The image less a one-pixel border. */
+function interior(image: GrayImage): GrayImage {
+  const w = image.width - 2;
+  const h = image.height - 2;
+  const data = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) data[y * w + x] = image.data[(y + 1) * image.width + x + 1]!;
+  }
+  return { data, width: w, height: h };
+}
+
 /**
  * A screen and its reductions by integer factors, made on demand and kept: several searches on
  * one screen (another template, a wider one) share them.
  */
 export class ScreenPyramid {
   private readonly levels = new Map<number, Level>();
+  private readonly smoothedLevels = new Map<number, Level>();
   private readonly coarseLevels = new Map<number, CoarseLevel>();
 
   constructor(readonly image: GrayImage) {}
@@ -258,25 +293,39 @@ export class ScreenPyramid {
     return this.image.height;
   }
 
-  level(factor: number): Level {
+  /**
+   * The screen itself at factor 1 (read in place: a copy of a full screen costs more than the
+   * refinement reading it), else reduced — from the coarsest level already made whose factor
+   * divides this one, so that a ladder of halvings reads the full screen once.
+   */
+  level(factor: number): { image: GrayImage } {
+    if (factor === 1) return { image: this.image };
     let l = this.levels.get(factor);
     if (!l) {
-      const { image } = this;
-      // Everything past the input is Float32, so the hot loops see one array type.
-      l = { image: factor === 1 ? asFloat(image) : boxReduce(this.level(1).image, factor) };
+      let from = 1;
+      for (const k of this.levels.keys()) if (k < factor && factor % k === 0 && k > from) from = k;
+      const source = from === 1 ? this.image : this.levels.get(from)!.image;
+      l = { image: boxReduce(source, factor / from) };
       this.levels.set(factor, l);
     }
     return l;
   }
 
-  /**
-   * The level smoothed (see `smooth`) with its summed-area tables, for the exhaustive coarse
-   * search.
-   */
+  /** The level smoothed (see `smooth`): what the searches above full resolution read. */
+  smoothed(factor: number): Level {
+    let l = this.smoothedLevels.get(factor);
+    if (!l) {
+      l = { image: smooth(this.level(factor).image) };
+      this.smoothedLevels.set(factor, l);
+    }
+    return l;
+  }
+
+  /** The smoothed level with its summed-area tables, for the exhaustive coarse search. */
   coarse(factor: number): CoarseLevel {
     let l = this.coarseLevels.get(factor);
     if (!l) {
-      const image = smooth(this.level(factor).image);
+      const { image } = this.smoothed(factor);
       l = { image, sat: integrals(image) };
       this.coarseLevels.set(factor, l);
     }
@@ -322,9 +371,14 @@ interface Prepared {
   readonly norm: number;
   /** Standard deviation per pixel. */
   readonly std: number;
+  /**
+   * Pixels cut from each side of the picture it was made from: the template's top-left is
+   * `inset` pixels above and left of the position it is correlated at.
+   */
+  readonly inset: number;
 }
 
-function prepare(template: GrayImage): Prepared {
+function prepare(template: GrayImage, inset = 0): Prepared {
   const n = template.width * template.height;
   let sum = 0;
   for (let i = 0; i < n; i++) sum += template.data[i]!;
@@ -336,7 +390,7 @@ function prepare(template: GrayImage): Prepared {
     zero[i] = v;
     sq += v * v;
   }
-  return { width: template.width, height: template.height, zero, norm: Math.sqrt(sq), std: Math.sqrt(sq / n) };
+  return { width: template.width, height: template.height, zero, norm: Math.sqrt(sq), std: Math.sqrt(sq / n), inset };
 }
 
 /** Summed-area tables of the values and their squares, (w+1)×(h+1), for O(1) window statistics. */
@@ -364,6 +418,9 @@ function integrals(image: GrayImage): { sum: Float64Array; sq: Float64Array } {
 // ---------------------------------------------------------------------------------------------
 // Correlation
 
+/** Score-map value of a position that was not scored (a flat window). */
+export const NOT_SCORED = -2;
+
 interface Peak {
   readonly x: number;
   readonly y: number;
@@ -372,7 +429,7 @@ interface Peak {
 
 /**
  * NCC of the template at every position of the image, windows flatter than `minContrast` of the
- * template scored -1. Positions are top-left corners, (w - tw + 1) × (h - th + 1).
+ * template scored `NOT_SCORED`. Positions are top-left corners, (w - tw + 1) × (h - th + 1).
  */
 export function nccMap(image: GrayImage, template: GrayImage, minContrast = DEFAULTS.minContrast): Float32Array {
   return correlateAll(image, prepare(template), integrals(image), minContrast);
@@ -390,7 +447,7 @@ function correlateAll(
   const mw = w - tw + 1;
   const mh = image.height - th + 1;
   if (mw <= 0 || mh <= 0 || t.norm === 0) return new Float32Array(0);
-  const out = new Float32Array(mw * mh).fill(-1);
+  const out = new Float32Array(mw * mh).fill(NOT_SCORED);
   const n = tw * th;
   const stride = w + 1;
   const minVar = (minContrast * t.std) ** 2 * n;
@@ -418,12 +475,15 @@ function correlateAll(
   return out;
 }
 
-/** NCC of the template at one position, window statistics computed on the way (refinement). */
+/**
+ * NCC of the template at one position, window statistics computed on the way (refinement); NaN
+ * where it does not fit or the window is flat (no comparison picks NaN).
+ */
 function correlateAt(image: GrayImage, t: Prepared, x: number, y: number): number {
   const w = image.width;
   const tw = t.width;
   const th = t.height;
-  if (x < 0 || y < 0 || x + tw > w || y + th > image.height || t.norm === 0) return -1;
+  if (x < 0 || y < 0 || x + tw > w || y + th > image.height || t.norm === 0) return NaN;
   const data = image.data;
   const zero = t.zero;
   let acc = 0;
@@ -441,33 +501,42 @@ function correlateAt(image: GrayImage, t: Prepared, x: number, y: number): numbe
     }
   }
   const variance = q - (s * s) / (tw * th);
-  return variance > 1e-6 ? acc / (Math.sqrt(variance) * t.norm) : -1;
+  return variance > 1e-6 ? acc / (Math.sqrt(variance) * t.norm) : NaN;
 }
 
 /**
- * The `count` highest peaks of a score map, each at least `rx`/`ry` away (in map cells) from
- * the ones before it.
+ * The `count` highest local maxima of a score map (`NOT_SCORED` cells are not peaks), each more
+ * than `rx` or `ry` (in map cells) from the higher ones kept before it.
  */
 export function topPeaks(map: Float32Array, width: number, count: number, rx: number, ry: number): Peak[] {
   const height = width > 0 ? map.length / width : 0;
-  const work = map.slice();
-  const peaks: Peak[] = [];
-  for (let k = 0; k < count; k++) {
-    let best = -1;
-    let at = -1;
-    for (let i = 0; i < work.length; i++) {
-      if (work[i]! > best) {
-        best = work[i]!;
-        at = i;
+  const maxima: number[] = [];
+  for (let y = 0; y < height; y++) {
+    const y0 = Math.max(0, y - 1);
+    const y1 = Math.min(height - 1, y + 1);
+    for (let x = 0; x < width; x++) {
+      const v = map[y * width + x]!;
+      if (!(v > NOT_SCORED)) continue;
+      let isMax = true;
+      for (let yy = y0; yy <= y1 && isMax; yy++) {
+        for (let xx = Math.max(0, x - 1); xx <= Math.min(width - 1, x + 1); xx++) {
+          if (map[yy * width + xx]! > v) {
+            isMax = false;
+            break;
+          }
+        }
       }
+      if (isMax) maxima.push(y * width + x);
     }
-    if (at < 0) break;
-    const x = at % width;
-    const y = (at - x) / width;
-    peaks.push({ x, y, ncc: best });
-    for (let yy = Math.max(0, y - ry); yy <= Math.min(height - 1, y + ry); yy++) {
-      work.fill(-1, yy * width + Math.max(0, x - rx), yy * width + Math.min(width - 1, x + rx) + 1);
-    }
+  }
+  maxima.sort((a, b) => map[b]! - map[a]!);
+  const peaks: Peak[] = [];
+  for (const i of maxima) {
+    if (peaks.length >= count) break;
+    const x = i % width;
+    const y = (i - x) / width;
+    if (peaks.some((p) => Math.abs(p.x - x) <= rx && Math.abs(p.y - y) <= ry)) continue;
+    peaks.push({ x, y, ncc: map[i]! });
   }
   return peaks;
 }
@@ -547,13 +616,18 @@ export function matchTemplate(
     o.coarseBudget,
     o.coarseMinSide,
   );
-  // Prepared templates per (level, size): the refinement reuses them across peaks.
+  // Prepared templates per (level, size), smoothed above full resolution as the levels are:
+  // the refinement reuses them across peaks.
   const templates = new Map<string, Prepared>();
   const scaled = (factor: number, w: number, h: number): Prepared => {
     const key = `${factor}:${w}x${h}`;
     let t = templates.get(key);
     if (!t) {
-      t = prepare(resample(template, w, h));
+      const resized = resample(template, w, h);
+      // Smoothed like the level, less its border: there the level's blur takes in what lies
+      // around the target (often a strong edge: element boxes end where the element does), which
+      // the template does not have. Only where the template keeps an interior.
+      t = factor === 1 || w < 3 || h < 3 ? prepare(resized) : prepare(interior(smooth(resized)), 1);
       templates.set(key, t);
     }
     return t;
@@ -563,6 +637,10 @@ export function matchTemplate(
     Math.max(1, Math.round((template.height * scale.y) / factor)),
   ];
 
+  // The reductions the search and its refinement read, finest first: each is made from the one
+  // before, so the full screen is read once.
+  const steps = ladder(f);
+  for (const k of [...steps].reverse()) pyramid.level(k);
   // Coarse: every position, every scale.
   const coarse = pyramid.coarse(f);
   const cw = coarse.image.width;
@@ -571,22 +649,22 @@ export function matchTemplate(
   for (const scale of scales) {
     const [tw, th] = sizeAt(scale, f);
     if (tw > cw || th > ch) continue;
-    const t = prepare(smooth(resample(template, tw, th)));
+    const t = scaled(f, tw, th);
     if (t.norm === 0) continue;
     const map = correlateAll(coarse.image, t, coarse.sat, o.minContrast);
-    const peaks = topPeaks(map, cw - tw + 1, o.peaksPerScale, Math.ceil(tw / 2), Math.ceil(th / 2));
-    for (const p of peaks) {
-      if (p.ncc <= -1) continue;
-      const fx = f;
-      const fy = f;
-      const x = p.x * fx;
-      const y = p.y * fy;
-      rough.push({
-        box: [x, y, x + template.width * scale.x, y + template.height * scale.y],
-        scale,
-        ncc: p.ncc,
-      });
-    }
+    const collect = (values: Float32Array, inverted: boolean) => {
+      for (const p of topPeaks(values, cw - t.width + 1, o.peaksPerScale, Math.ceil(tw / 2), Math.ceil(th / 2))) {
+        const x = (p.x - t.inset) * f;
+        const y = (p.y - t.inset) * f;
+        rough.push({
+          box: [x, y, x + template.width * scale.x, y + template.height * scale.y],
+          scale,
+          ncc: p.ncc,
+          inverted,
+        });
+      }
+    };
+    collect(o.inverted ? map.map((v) => (v > NOT_SCORED ? -v : NOT_SCORED)) : map, o.inverted === true);
   }
 
   // Refine: level by level to full resolution in a window of about one coarse pixel.
@@ -596,11 +674,13 @@ export function matchTemplate(
     cy: number;
     ncc: number;
     scale: Scale;
+    inverted: boolean;
   }
   /** The best of `scales` around the peak at one level, in a window of ±radius level pixels. */
   const search = (p: Peak, factor: number, scales: readonly Scale[], radius: number): Peak => {
-    const image = pyramid.level(factor).image;
+    const image = (factor === 1 ? pyramid.level(1) : pyramid.smoothed(factor)).image;
     let best: Peak = { ...p, ncc: -Infinity };
+    const sign = p.inverted ? -1 : 1;
     for (const s of scales) {
       const [tw, th] = sizeAt(s, factor);
       const t = scaled(factor, tw, th);
@@ -608,25 +688,40 @@ export function matchTemplate(
       const y0 = Math.round(p.cy / factor - th / 2);
       for (let y = y0 - radius; y <= y0 + radius; y++) {
         for (let x = x0 - radius; x <= x0 + radius; x++) {
-          const v = correlateAt(image, t, x, y);
-          if (v > best.ncc) best = { cx: (x + tw / 2) * factor, cy: (y + th / 2) * factor, ncc: v, scale: s };
+          const v = sign * correlateAt(image, t, x + t.inset, y + t.inset);
+          if (v > best.ncc) {
+            best = { cx: (x + tw / 2) * factor, cy: (y + th / 2) * factor, ncc: v, scale: s, inverted: p.inverted };
+          }
         }
       }
     }
     return best.ncc === -Infinity ? p : best;
   };
+  const bySize = [...scales].sort((a, b) => a.x * a.y - b.x * b.y);
+  const neighbours = (s: Scale): Scale[] => {
+    const i = bySize.indexOf(s);
+    return [s, ...[bySize[i - 1], bySize[i + 1]].filter((n): n is Scale => n !== undefined)];
+  };
   // Position, level by level: two coarse pixels either way from the coarse level (a blurred
   // small template can peak a pixel or two off), one from each finer level.
-  const steps = ladder(f);
-  const positioned = suppress(rough, o.refine).map((start) => {
+  // A template that is plain once reduced (a line, an edge) scores alike in many places at the
+  // coarse level: all of those get refined, up to a limit, past which the answer is a guess.
+  const ranked = suppress(rough);
+  const contenders = ranked.filter((m) => m.ncc >= ranked[0]!.ncc - o.crowdBand).length;
+  const crowded = contenders > o.refineMax;
+  const positioned = ranked.slice(0, Math.min(o.refineMax, Math.max(o.refine, contenders))).map((start) => {
     let p: Peak = {
       cx: (start.box[0] + start.box[2]) / 2,
       cy: (start.box[1] + start.box[3]) / 2,
       ncc: start.ncc,
       scale: start.scale,
+      inverted: start.inverted,
     };
     for (let i = 1; i < steps.length; i++) {
-      p = search(p, steps[i]!, [p.scale], (i === 1 ? 2 : 1) * Math.ceil(steps[i - 1]! / steps[i]!) + 1);
+      // The first step also tries the neighbouring searched scales: the coarse level hardly tells
+      // them apart, and only one of them survived its suppression.
+      const tried = i === 1 ? neighbours(p.scale) : [p.scale];
+      p = search(p, steps[i]!, tried, (i === 1 ? 2 : 1) * Math.ceil(steps[i - 1]! / steps[i]!) + 1);
     }
     return p;
   });
@@ -641,8 +736,8 @@ export function matchTemplate(
     const [tw, th] = sizeAt(q.scale, 1);
     const bx = Math.round(q.cx - tw / 2);
     const by = Math.round(q.cy - th / 2);
-    return { box: [bx, by, bx + tw, by + th] as Box, scale: q.scale, ncc: q.ncc };
+    return { box: [bx, by, bx + tw, by + th] as Box, scale: q.scale, ncc: q.ncc, inverted: q.inverted };
   });
   const matches = suppress(refined);
-  return { matches, best: matches[0], second: matches[1], coarseFactor: f };
+  return { matches, best: matches[0], second: matches[1], coarseFactor: f, crowded };
 }

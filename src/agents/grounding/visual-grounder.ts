@@ -42,10 +42,20 @@ export interface VisualGrounderOptions {
 const DEFAULTS = { threshold: 0.6, minSide: 32, maxSide: 160, minStd: 12, scaleStep: 1.1 };
 
 /** NCC at or below this is no match at all; at or above `NCC_GOOD` the picture matches fully. */
-const NCC_FLOOR = 0.45;
-const NCC_GOOD = 0.8;
+const NCC_FLOOR = 0.5;
+const NCC_GOOD = 0.85;
 /** A second peak this far (NCC) below the first leaves no doubt about which is meant. */
 const CLEAR_MARGIN = 0.15;
+/**
+ * Factor on the score of a match whose template looked alike in more places than were checked:
+ * a near-perfect match still passes, a middling one does not.
+ */
+const CROWDED_PENALTY = 0.75;
+/**
+ * Taken off the NCC of a match with inverted gray levels (a target highlighted under the pointer
+ * when recorded): an inverted picture is weaker evidence than the picture itself.
+ */
+const INVERTED_PENALTY = 0.05;
 /** Peaks within this of the best are ties that only the prior point may break. */
 const TIE_BAND = 0.05;
 
@@ -53,6 +63,7 @@ export class VisualGrounder implements Grounder {
   readonly name = VISUAL_SOURCE;
   readonly threshold: number;
   private readonly options: typeof DEFAULTS;
+  private lastRecorded?: { path: string; frame: Promise<GrayFrame> };
 
   constructor(options: VisualGrounderOptions = {}) {
     this.options = { ...DEFAULTS, ...options };
@@ -69,9 +80,25 @@ export class VisualGrounder implements Grounder {
         reason: 'the visual grounder needs the recorded picture (replay only)',
       };
     }
-    const [screen, before] = await Promise.all([decodeGray(frame), decodeGray(recorded.frame)]);
+    const [screen, before] = await Promise.all([decodeGray(frame), this.recordedGray(recorded.frame)]);
     hints?.signal?.throwIfAborted();
     return locateVisually(screen, before, recorded.box, hints?.prior, this.options);
+  }
+
+  /**
+   * The recorded frame decoded, the last file kept: replay grounds a step again on the same
+   * recorded frame when it retries (frames in the library are never rewritten).
+   */
+  private async recordedGray(input: FrameInput): Promise<GrayFrame> {
+    if (typeof input !== 'string') return decodeGray(input);
+    if (this.lastRecorded?.path !== input) this.lastRecorded = { path: input, frame: decodeGray(input) };
+    const kept = this.lastRecorded;
+    try {
+      return await kept.frame;
+    } catch (error) {
+      if (this.lastRecorded === kept) this.lastRecorded = undefined;
+      throw error;
+    }
   }
 }
 
@@ -122,18 +149,25 @@ export function locateVisually(
   }
   const scales = scaleRange(recordedFrame, screen, o.scaleStep);
   const pyramid = new ScreenPyramid(screen);
-  const search = (r: Box): Search | undefined => {
-    const result = matchTemplate(pyramid, crop(recordedFrame, r), { scales });
+  const search = (r: Box, inverted = false): Search | undefined => {
+    const result = matchTemplate(pyramid, crop(recordedFrame, r), { scales, inverted });
     if (!result.best) return undefined;
     return { region: r, result, verdict: judge(result, r, target, prior) };
   };
+  const better = (a: Search | undefined, b: Search | undefined) =>
+    !a || (b && b.verdict.score > a.verdict.score) ? b : a;
   let best = search(region);
-  // Ambiguous (several look alike): more of the surroundings usually tells them apart.
-  if (best && best.verdict.runnerUp && best.verdict.match.ncc - best.verdict.runnerUp.ncc < CLEAR_MARGIN) {
+  // No good match: the target may have been highlighted under the pointer when recorded, its
+  // gray levels inverted (a window's × white on red).
+  if (!best || best.verdict.score < o.threshold) best = better(best, search(region, true));
+  // Ambiguous (several look alike): more of the surroundings usually tells them apart, and is
+  // preferred to the recorded position, which is wrong when the window has moved.
+  if (best && (best.verdict.priorBroke || (best.verdict.runnerUp && margin(best.verdict) < CLEAR_MARGIN))) {
     const wider = widen(region, 2, recordedFrame, o.maxSide * 2);
     if (!sameBox(wider, region)) {
-      const other = search(wider);
-      if (other && other.verdict.score > best.verdict.score) best = other;
+      const other = search(wider, best.verdict.match.inverted);
+      const unique = other && !other.verdict.priorBroke && other.verdict.score >= o.threshold;
+      best = unique ? other : better(best, other);
     }
   }
   if (!best) {
@@ -167,10 +201,10 @@ export function locateVisually(
 
 /** Calibrated 0..1: picture quality × uniqueness (see the module comment). */
 function judge(result: MatchResult, region: Box, target: Box, prior?: { x: number; y: number }): Verdict {
-  const ranked = result.matches;
+  const ranked = [...result.matches].sort((a, b) => evidence(b) - evidence(a));
   let match = ranked[0]!;
   let priorBroke = false;
-  const ties = ranked.filter((m) => m.ncc >= match.ncc - TIE_BAND);
+  const ties = ranked.filter((m) => evidence(m) >= evidence(match) - TIE_BAND);
   if (prior && ties.length > 1) {
     const byDistance = ties
       .map((m) => ({ m, d: distance(targetPoint(m, region, target), prior) }))
@@ -181,22 +215,33 @@ function judge(result: MatchResult, region: Box, target: Box, prior?: { x: numbe
     priorBroke = near.d <= next.d / 2;
   }
   const runnerUp = priorBroke ? ranked.find((m) => m !== match && !ties.includes(m)) : ranked.find((m) => m !== match);
-  const quality = clamp01((match.ncc - NCC_FLOOR) / (NCC_GOOD - NCC_FLOOR));
-  const margin = runnerUp ? match.ncc - Math.max(runnerUp.ncc, 0) : 1;
+  const quality = clamp01((evidence(match) - NCC_FLOOR) / (NCC_GOOD - NCC_FLOOR));
+  const margin = runnerUp ? evidence(match) - Math.max(evidence(runnerUp), 0) : 1;
   const uniqueness = clamp01(margin / CLEAR_MARGIN);
   // An ambiguous match keeps a third of its quality: under any sensible threshold.
-  const score = quality * (0.35 + 0.65 * uniqueness);
+  const score = quality * (0.35 + 0.65 * uniqueness) * (result.crowded ? CROWDED_PENALTY : 1);
   return { match, score, runnerUp, priorBroke };
+}
+
+/** How far the match stands above the runner-up (NCC). */
+function margin(v: Verdict): number {
+  return v.runnerUp ? evidence(v.match) - evidence(v.runnerUp) : 1;
+}
+
+/** The NCC a match counts for. */
+function evidence(m: TemplateMatch): number {
+  return m.inverted ? m.ncc - INVERTED_PENALTY : m.ncc;
 }
 
 /** Candidates for the report: the chosen match first, then the other peaks. */
 function describe(search: Search, target: Box): Candidate[] {
   const { verdict, region, result } = search;
-  const others = result.matches.filter((m) => m !== verdict.match);
+  const others = result.matches.filter((m) => m !== verdict.match).sort((a, b) => evidence(b) - evidence(a));
   const scaleText = (m: TemplateMatch) =>
-    Math.abs(m.scale.x - m.scale.y) < 0.005
+    (Math.abs(m.scale.x - m.scale.y) < 0.005
       ? `scale ${m.scale.x.toFixed(2)}`
-      : `scale ${m.scale.x.toFixed(2)}×${m.scale.y.toFixed(2)}`;
+      : `scale ${m.scale.x.toFixed(2)}×${m.scale.y.toFixed(2)}`) +
+    (m.inverted ? ', gray levels inverted (highlighted when recorded)' : '');
   const w = region[2] - region[0];
   const h = region[3] - region[1];
   const first: Candidate = {
@@ -206,13 +251,14 @@ function describe(search: Search, target: Box): Candidate[] {
     reason:
       `NCC ${verdict.match.ncc.toFixed(3)} at ${scaleText(verdict.match)} (template ${w}×${h})` +
       (verdict.runnerUp ? `; next distinct peak NCC ${verdict.runnerUp.ncc.toFixed(3)}` : '; no other peak') +
-      (verdict.priorBroke ? '; a look-alike tie broken by the recorded position' : ''),
+      (verdict.priorBroke ? '; a look-alike tie broken by the recorded position' : '') +
+      (result.crowded ? '; the picture looks alike in too many places to check them all' : ''),
   };
   const rest = others.map<Candidate>((m) => ({
     text: 'recorded picture',
     box: targetBox(m, region, target),
-    score: clamp01((m.ncc - NCC_FLOOR) / (NCC_GOOD - NCC_FLOOR)),
-    reason: `NCC ${m.ncc.toFixed(3)} at ${scaleText(m)}: ${m.ncc > verdict.match.ncc ? 'farther from the recorded position' : 'weaker'}`,
+    score: clamp01((evidence(m) - NCC_FLOOR) / (NCC_GOOD - NCC_FLOOR)),
+    reason: `NCC ${m.ncc.toFixed(3)} at ${scaleText(m)}: ${evidence(m) > evidence(verdict.match) ? 'farther from the recorded position' : 'weaker'}`,
   }));
   return [first, ...rest];
 }
