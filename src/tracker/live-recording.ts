@@ -136,7 +136,7 @@ export async function startLiveRecording(o: LiveRecordingOptions): Promise<LiveR
         }
         recorder.input(ev);
       },
-      { currentFrame: () => capture.latest() },
+      { currentFrame: () => capture.latest(), onPointerMove: (x, y) => recorder.pointerMoved(x, y) },
     );
   } catch (err) {
     await capture.stop();

@@ -7,6 +7,7 @@ import { isDiskFull } from '../library/errors.js';
 import type { RecordingOutcome } from '../core/vocabulary.js';
 import type { ActionPatch, FrameFormat, Library } from '../library/library.js';
 import type { AccessibilityProvider, ElementAtPoint } from '../platform/a11y/provider.js';
+import { PointerElement } from './pointer-element.js';
 import { endRecording, pauseRecording, resumeRecording } from './sessions.js';
 
 /** A frame held in memory by the capture service; `id` increases with every grab. */
@@ -113,9 +114,16 @@ export class Recorder<F extends LiveFrame> {
   private errors: Error[] = [];
   private full = false;
   private readonly now: () => number;
+  /** The element under the pointer, followed while it rests (see pointer-element.ts). */
+  readonly pointer: PointerElement;
 
   constructor(private readonly o: RecorderOptions<F>) {
     this.now = o.now ?? Date.now;
+    this.pointer = new PointerElement({
+      a11y: o.a11y,
+      deadlineMs: o.a11yDeadlineMs ?? DEFAULT_A11Y_DEADLINE_MS,
+      now: this.now,
+    });
     this.aggregator = new Aggregator<F>({ startTime: this.now() });
     this.seq = o.lib.countActions(o.recordingId);
   }
@@ -139,10 +147,17 @@ export class Recorder<F extends LiveFrame> {
       ev = { ...ev, excluded: true };
     }
     if (ev.type === 'mousedown' && !('excluded' in ev && ev.excluded)) {
-      // Ask for the element at press time, before the UI reacts to the click.
+      // The element under the pointer as the button went down, before the UI reacts to it.
       this.lookupElement(ev.x, ev.y, ev.time);
     }
+    if (ev.type === 'mousedown' || ev.type === 'mouseup') this.pointer.input(ev.x, ev.y);
+    else this.pointer.input();
     this.apply(this.aggregator.input(ev));
+  }
+
+  /** Pointer motion without a button held (from the hooks). Never blocks. */
+  pointerMoved(x: number, y: number): void {
+    if (!this.ended && !this.paused) this.pointer.moved(x, y);
   }
 
   /** Idle timer: call at about the capture rate. */
@@ -177,6 +192,7 @@ export class Recorder<F extends LiveFrame> {
     if (this.full) return;
     this.full = true;
     this.ended = true;
+    this.pointer.stop();
     this.o.onDiskFull?.();
   }
 
@@ -214,14 +230,21 @@ export class Recorder<F extends LiveFrame> {
       outcome === 'finished' ? this.aggregator.finish(this.now(), frame) : this.aggregator.fail(this.now(), frame),
     );
     this.ended = true;
+    this.pointer.stop();
     await this.drain();
     endRecording(this.o.lib, this.o.recordingId, outcome, this.now());
   }
 
   /** Resolves when every operation so far is in the library; rejects with the first failure. */
   async drain(): Promise<void> {
-    await Promise.all(this.pendingElements);
-    await this.queue;
+    // A commit still queued registers its element lookup only when it runs, and an answer
+    // queues its update: wait until neither is left.
+    for (;;) {
+      const queue = this.queue;
+      await queue;
+      if (this.pendingElements.size === 0 && this.queue === queue) break;
+      await Promise.allSettled([...this.pendingElements]);
+    }
     if (this.errors.length) throw this.errors[0];
   }
 
@@ -264,7 +287,7 @@ export class Recorder<F extends LiveFrame> {
   }
 
   private lookupElement(x: number, y: number, time: number): void {
-    const lookup = this.o.a11y.elementAt(x, y, this.o.a11yDeadlineMs ?? DEFAULT_A11Y_DEADLINE_MS).catch(() => null);
+    const lookup = this.pointer.atPress(x, y);
     this.elements.set(time, lookup);
     this.context = lookup.then((found) => (found ? (this.lastContext = found) : this.lastContext));
     // Presses that never became an action (second press of a double click) are forgotten.
