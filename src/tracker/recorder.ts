@@ -18,6 +18,17 @@ export interface LiveFrame {
   readonly capturedAt: number;
 }
 
+/**
+ * A frame being grabbed for an input that found the latest frame too old (after an idle
+ * spell): the action is stored with it once it arrives.
+ */
+export interface PendingFrame<F extends LiveFrame> {
+  readonly pending: Promise<F>;
+}
+
+/** What an input event carries as its frame: one in memory, or one on its way. */
+export type FrameRef<F extends LiveFrame> = F | PendingFrame<F>;
+
 /** What the recorder needs from the capture service. */
 export interface FrameSource<F extends LiveFrame> {
   latest(): F | null;
@@ -93,7 +104,7 @@ export const DEFAULT_A11Y_DEADLINE_MS = 3_000;
  * actions whose frames were still being written.
  */
 export class Recorder<F extends LiveFrame> {
-  private readonly aggregator: Aggregator<F>;
+  private readonly aggregator: Aggregator<FrameRef<F>>;
   private readonly rowIds = new Map<number, Promise<number | null>>();
   private readonly removedRows = new Set<number>();
   /** Element lookups whose answer will still update a committed row. */
@@ -124,7 +135,7 @@ export class Recorder<F extends LiveFrame> {
       deadlineMs: o.a11yDeadlineMs ?? DEFAULT_A11Y_DEADLINE_MS,
       now: this.now,
     });
-    this.aggregator = new Aggregator<F>({ startTime: this.now() });
+    this.aggregator = new Aggregator<FrameRef<F>>({ startTime: this.now() });
     this.seq = o.lib.countActions(o.recordingId);
   }
 
@@ -139,7 +150,7 @@ export class Recorder<F extends LiveFrame> {
   }
 
   /** Feeds one raw input event (from the hooks callback). Never throws, never blocks. */
-  input(event: RawInput<F>): void {
+  input(event: RawInput<FrameRef<F>>): void {
     if (this.ended) return;
     if (this.handleStopChord(event)) return;
     let ev = event;
@@ -261,7 +272,7 @@ export class Recorder<F extends LiveFrame> {
    * key never reaches the aggregator, and the modifier presses recorded on the way are
    * removed when the chord completes.
    */
-  private handleStopChord(ev: RawInput<F>): boolean {
+  private handleStopChord(ev: RawInput<FrameRef<F>>): boolean {
     const chord = this.o.stopHotkey;
     if (!chord || (ev.type !== 'keydown' && ev.type !== 'keyup')) return false;
     const key = normalizeKeyName(ev.key) ?? ev.key;
@@ -294,7 +305,7 @@ export class Recorder<F extends LiveFrame> {
     for (const t of this.elements.keys()) if (t < time - 5_000) this.elements.delete(t);
   }
 
-  private apply(ops: RecordingOp<F>[]): void {
+  private apply(ops: RecordingOp<FrameRef<F>>[]): void {
     for (const op of ops) {
       if (op.op === 'add') {
         if (this.heldKeys.size > 0 && op.action.kind === 'key') this.chordAdds.push(op.id);
@@ -339,7 +350,9 @@ export class Recorder<F extends LiveFrame> {
     return result;
   }
 
-  private persistFrame(frame: F): Promise<number> {
+  private persistFrame(ref: FrameRef<F>): Promise<number> {
+    if ('pending' in ref) return ref.pending.then((frame) => this.persistFrame(frame));
+    const frame = ref;
     let row = this.frameRows.get(frame.id);
     if (!row) {
       row = this.writeFrame(frame);

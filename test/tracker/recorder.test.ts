@@ -292,4 +292,20 @@ describe('recorder', () => {
     expect(names).toEqual(['New Slide', 'Paste', 'Paste', null]);
     expect(t.recorder.pointer.stats).toMatchObject({ fromHover: 1, atPress: 2 });
   });
+
+  it('an input whose frame is still being grabbed is stored with that frame once it arrives', async () => {
+    const t = setup(() => null);
+    t.show(10);
+    let arrive!: (f: TestFrame) => void;
+    const pending = new Promise<TestFrame>((resolve) => (arrive = resolve));
+    // As live recording does after an idle spell: the event carries the grab it asked for.
+    t.recorder.input({ type: 'mousedown', button: 'left', x: 5, y: 5, time: 2_000_000, frame: { pending } });
+    t.recorder.input({ type: 'mouseup', button: 'left', x: 5, y: 5, time: 2_000_050, frame: { pending } });
+    setTimeout(() => arrive({ id: 99, width: 64, height: 48, capturedAt: 2_000_003, colour: 77 }), 50);
+    await t.recorder.stop('finished');
+    const [click] = lib.listActions(t.rec.id);
+    const frame = lib.getFrame(click!.frameId!);
+    expect(frame.capturedAt).toBe(2_000_003);
+    expect((await sharp(lib.absolutePath(frame.path)).raw().toBuffer())[0]).toBe(77);
+  });
 });
