@@ -20,6 +20,7 @@
  * the same signature and resets the shift to zero.
  */
 import type { Rect } from '../../core/actions.js';
+import { OpenMenus } from './atspi-menus.js';
 import { AtspiBus, DESKTOP, State, type AccessibleRef, type Extents } from './atspi-bus.js';
 import { DEFAULT_DEADLINE_MS, type AccessibilityProvider, type ElementAtPoint } from './provider.js';
 
@@ -224,6 +225,7 @@ export function createAtspiProvider(options: AtspiProviderOptions = {}): AtspiPr
   let connection: Promise<AtspiBus> | null = null;
   let connected: AtspiBus | null = null;
   let closed = false;
+  const openMenus = new OpenMenus();
 
   // One cached connection, dropped when it fails so that the next hit test reconnects
   // (e.g. after the session's accessibility bus restarted).
@@ -264,8 +266,17 @@ export function createAtspiProvider(options: AtspiProviderOptions = {}): AtspiPr
           resolve(null);
         }, deadlineMs);
       });
+      const [px, py] = [Math.round(x), Math.round(y)];
+      // An open menu of a native menu bar is invisible to the hit test (atspi-menus.ts):
+      // asked for alongside it, and preferred when the point is on one of its items.
       const work = connect()
-        .then((bus) => findElementAt(bus, Math.round(x), Math.round(y), () => timedOut || bus.isClosed))
+        .then(async (bus) => {
+          const [menuItem, element] = await Promise.all([
+            openMenus.itemAt(bus, px, py),
+            findElementAt(bus, px, py, () => timedOut || bus.isClosed),
+          ]);
+          return menuItem ?? element;
+        })
         .catch(() => null);
       return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
     },
