@@ -77,11 +77,14 @@ async function itemIn(
 }
 
 /**
- * Finds open menus' items under a point. Keeps each window's menu bar (found by a bounded
- * search) for the next lookups; a window that goes away drops out with the cache's size cap.
+ * Finds open menus' items under a point. Keeps each window's menu bar for the next lookups; a
+ * window that goes away drops out with the cache's size cap. The search for a window's menu
+ * bar (over a second for Impress's first one, the objects are built lazily) runs in the
+ * background: until it is done, that window counts as having no open menu, so that a lookup
+ * never waits for it.
  */
 export class OpenMenus {
-  private readonly menuBars = new Map<string, Promise<AccessibleRef | null>>();
+  private readonly menuBars = new Map<string, AccessibleRef | null | 'searching'>();
 
   /** The open menu item at (x, y), or null when no menu is open there. Never rejects. */
   async itemAt(tree: MenuTree, x: number, y: number): Promise<ElementAtPoint | null> {
@@ -93,7 +96,7 @@ export class OpenMenus {
         )
       ).flat();
       for (const { app, window } of windows) {
-        const bar = await this.menuBar(tree, window);
+        const bar = this.menuBar(tree, window);
         if (!bar) continue;
         const menus = await tree.children(bar).catch(() => []);
         // Gone or rebuilt: searched again next time.
@@ -118,14 +121,17 @@ export class OpenMenus {
     }
   }
 
-  private menuBar(tree: MenuTree, window: AccessibleRef): Promise<AccessibleRef | null> {
+  private menuBar(tree: MenuTree, window: AccessibleRef): AccessibleRef | null {
     const k = key(window);
-    let bar = this.menuBars.get(k);
-    if (!bar) {
-      if (this.menuBars.size > 64) this.menuBars.clear();
-      bar = findMenuBar(tree, window, 0).catch(() => null);
-      this.menuBars.set(k, bar);
-    }
-    return bar;
+    const known = this.menuBars.get(k);
+    if (known !== undefined) return known === 'searching' ? null : known;
+    if (this.menuBars.size > 64) this.menuBars.clear();
+    this.menuBars.set(k, 'searching');
+    void findMenuBar(tree, window, 0)
+      .catch(() => null)
+      .then((bar) => {
+        if (this.menuBars.get(k) === 'searching') this.menuBars.set(k, bar);
+      });
+    return null;
   }
 }

@@ -260,24 +260,23 @@ export function createAtspiProvider(options: AtspiProviderOptions = {}): AtspiPr
       if (closed) return Promise.resolve(null);
       let timedOut = false;
       let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<null>((resolve) => {
-        timer = setTimeout(() => {
-          timedOut = true;
-          resolve(null);
-        }, deadlineMs);
-      });
       const [px, py] = [Math.round(x), Math.round(y)];
+      const bus = connect();
+      const element = bus.then((b) => findElementAt(b, px, py, () => timedOut || b.isClosed)).catch(() => null);
+      let found: ElementAtPoint | null = null;
+      void element.then((e) => (found = e));
       // An open menu of a native menu bar is invisible to the hit test (atspi-menus.ts):
       // asked for alongside it, and preferred when the point is on one of its items.
-      const work = connect()
-        .then(async (bus) => {
-          const [menuItem, element] = await Promise.all([
-            openMenus.itemAt(bus, px, py),
-            findElementAt(bus, px, py, () => timedOut || bus.isClosed),
-          ]);
-          return menuItem ?? element;
-        })
-        .catch(() => null);
+      const work = Promise.all([bus.then((b) => openMenus.itemAt(b, px, py)).catch(() => null), element]).then(
+        ([menuItem, hit]) => menuItem ?? hit,
+      );
+      // At the deadline, the hit test's answer if it has come.
+      const deadline = new Promise<ElementAtPoint | null>((resolve) => {
+        timer = setTimeout(() => {
+          timedOut = true;
+          resolve(found);
+        }, deadlineMs);
+      });
       return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
     },
 
