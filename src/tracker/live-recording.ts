@@ -134,7 +134,7 @@ export async function startLiveRecording(o: LiveRecordingOptions): Promise<LiveR
   const recorder = new Recorder<CapturedFrame>({
     lib: o.lib,
     recordingId: recording.id,
-    frames: capture,
+    frames: { latest: () => capture.latest(), current: () => frameForInput(capture) },
     writeFrame: (frame, abs, format) => encoder.encode(frame, abs, { format }),
     writeRedacted: blackPng,
     a11y,

@@ -32,6 +32,11 @@ export type FrameRef<F extends LiveFrame> = F | PendingFrame<F>;
 /** What the recorder needs from the capture service. */
 export interface FrameSource<F extends LiveFrame> {
   latest(): F | null;
+  /**
+   * The frame for an action beginning now (`finish` / `fail` at stop): by default `latest()`;
+   * live capture grabs a fresh one when the latest is too old.
+   */
+  current?(): FrameRef<F> | null;
 }
 
 /** Encodes a frame to a file atomically (off the main thread) and reports what it wrote. */
@@ -236,7 +241,7 @@ export class Recorder<F extends LiveFrame> {
       this.apply(this.chordAdds.map((id) => ({ op: 'remove', id }) as const));
       this.chordAdds = [];
     }
-    const frame = this.o.frames.latest();
+    const frame = this.o.frames.current?.() ?? this.o.frames.latest();
     this.apply(
       outcome === 'finished' ? this.aggregator.finish(this.now(), frame) : this.aggregator.fail(this.now(), frame),
     );

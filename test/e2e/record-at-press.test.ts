@@ -40,13 +40,11 @@ describe('pcagent record: the element and frame of a click (Xvfb, xdotool)', () 
     const x = (...args: string[]) => xdo(session, ...args);
     // A person: moves onto the target in a few steps, aims for a moment, clicks.
     const moveAndClick = async (to: { x: number; y: number }) => {
-      const from = (await x('getmouselocation', '--shell'))
-        .split('\n')
-        .reduce<Record<string, number>>((m, l) => {
-          const [k, v] = l.split('=');
-          if (k && v) m[k] = Number(v);
-          return m;
-        }, {});
+      const from = (await x('getmouselocation', '--shell')).split('\n').reduce<Record<string, number>>((m, l) => {
+        const [k, v] = l.split('=');
+        if (k && v) m[k] = Number(v);
+        return m;
+      }, {});
       for (const f of [0.3, 0.6, 0.9, 1]) {
         const px = Math.round(from.X! + (to.x - from.X!) * f);
         const py = Math.round(from.Y! + (to.y - from.Y!) * f);
@@ -111,7 +109,13 @@ describe('pcagent record: the element and frame of a click (Xvfb, xdotool)', () 
       const hex = `#${[0, 1, 2].map((c) => data[at + c]!.toString(16).padStart(2, '0')).join('')}`;
       expect(hex, `frame of click ${i + 1}`).toBe(colours[i]);
     }
+    // `finish`, recorded at the stop 500 ms after the last change, gets a fresh frame too.
+    const finish = lib.listActions(rec.recordingId).at(-1)!;
+    expect(finish.action.kind).toBe('finish');
+    const finishAge = finish.time - lib.getFrame(finish.frameId!).capturedAt;
+    expect(finishAge).toBeLessThanOrEqual(100);
     lib.close();
+    console.log(`frame age of finish (ms): ${finishAge}`);
     console.log(`frame age at the first click after idle (ms): ${ages.join(', ')}`);
   }, 120_000);
 });
