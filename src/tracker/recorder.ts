@@ -121,6 +121,7 @@ export class Recorder<F extends LiveFrame> {
   private paused = false;
   private ended = false;
   private readonly heldKeys = new Set<string>();
+  private readonly buttonsHeld = new Set<string>();
   /** Rows added while the stop chord was being pressed: removed when it completes. */
   private chordAdds: number[] = [];
   private lastContext: ElementAtPoint | null = null;
@@ -166,6 +167,8 @@ export class Recorder<F extends LiveFrame> {
       // The element under the pointer as the button went down, before the UI reacts to it.
       this.lookupElement(ev.x, ev.y, ev.time);
     }
+    if (ev.type === 'mousedown') this.buttonsHeld.add(ev.button);
+    if (ev.type === 'mouseup') this.buttonsHeld.delete(ev.button);
     if (ev.type === 'mousedown' || ev.type === 'mouseup') this.pointer.input(ev.x, ev.y);
     else this.pointer.input();
     this.apply(this.aggregator.input(ev));
@@ -173,7 +176,8 @@ export class Recorder<F extends LiveFrame> {
 
   /** Pointer motion without a button held (from the hooks). Never blocks. */
   pointerMoved(x: number, y: number): void {
-    if (!this.ended && !this.paused) this.pointer.moved(x, y);
+    // Motion with a button held is a drag (uiohook reports XTEST drags as plain motion too).
+    if (!this.ended && !this.paused && this.buttonsHeld.size === 0) this.pointer.moved(x, y);
   }
 
   /** Idle timer: call at about the capture rate. */
