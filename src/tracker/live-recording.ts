@@ -13,7 +13,7 @@ import { FrameEncoder } from '../platform/capture/encoder.js';
 import { type CapturedFrame, FrameCapture } from '../platform/capture/frame-capture.js';
 import { startInputHooks } from './input/hooks.js';
 import { checkRecordExtension } from './input/record-extension.js';
-import { type PrivacyRules, Recorder } from './recorder.js';
+import { type FrameRef, type PrivacyRules, Recorder } from './recorder.js';
 import { type StartOptions, startRecording } from './sessions.js';
 
 export interface LiveRecordingOptions {
@@ -55,10 +55,34 @@ const TICK_MS = 200;
 /**
  * After this long without input the capture slows to IDLE_FPS: an unused screen rarely
  * changes, and grabbing 1080p ten times a second costs ~10 % of a core. The first input
- * brings the full rate back at once; its action gets the latest frame, at most 1/IDLE_FPS old.
+ * brings the full rate back at once.
  */
 const IDLE_AFTER_MS = 2_000;
 const IDLE_FPS = 2;
+/**
+ * The oldest frame an input may be paired with (SPEC: a frame about every 100 ms, as the
+ * reference). An input that finds the latest frame older — after an idle spell, or on a
+ * screen that did not change (with DAMAGE nothing is grabbed then) — gets a frame grabbed
+ * at once instead. That grab starts a few ms after the input reached us, so it can show the
+ * very beginning of the application's reaction; an old frame could miss up to 1/IDLE_FPS
+ * of what the person saw before acting, which is worse.
+ */
+export const MAX_FRAME_AGE_MS = 100;
+/** A grab asked for an input that has not arrived by then: the input keeps the older frame. */
+const FRESH_FRAME_TIMEOUT_MS = 2_000;
+
+/** The frame for an input arriving now: the latest if recent enough, else a fresh grab. */
+function frameForInput(capture: FrameCapture): FrameRef<CapturedFrame> | null {
+  const latest = capture.latest();
+  const now = Date.now();
+  if (!latest || now - latest.capturedAt <= MAX_FRAME_AGE_MS || !capture.running) return latest;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<CapturedFrame>((resolve) => {
+    timer = setTimeout(() => resolve(latest), FRESH_FRAME_TIMEOUT_MS);
+  });
+  const fresh = capture.frameSince(now).catch(() => latest);
+  return { pending: Promise.race([fresh, late]).finally(() => clearTimeout(timer)) };
+}
 
 async function blackPng(width: number, height: number, abs: string): Promise<{ bytes: number; sha256: string }> {
   const data = await sharp({ create: { width, height, channels: 3, background: '#000000' } })
@@ -110,7 +134,7 @@ export async function startLiveRecording(o: LiveRecordingOptions): Promise<LiveR
   const recorder = new Recorder<CapturedFrame>({
     lib: o.lib,
     recordingId: recording.id,
-    frames: capture,
+    frames: { latest: () => capture.latest(), current: () => frameForInput(capture) },
     writeFrame: (frame, abs, format) => encoder.encode(frame, abs, { format }),
     writeRedacted: blackPng,
     a11y,
@@ -127,7 +151,7 @@ export async function startLiveRecording(o: LiveRecordingOptions): Promise<LiveR
   let idle = false;
   let hooks: { stop(): void };
   try {
-    hooks = await startInputHooks<CapturedFrame>(
+    hooks = await startInputHooks<FrameRef<CapturedFrame>>(
       (ev) => {
         lastInput = ev.time;
         if (idle) {
@@ -136,7 +160,7 @@ export async function startLiveRecording(o: LiveRecordingOptions): Promise<LiveR
         }
         recorder.input(ev);
       },
-      { currentFrame: () => capture.latest() },
+      { currentFrame: () => frameForInput(capture), onPointerMove: (x, y) => recorder.pointerMoved(x, y) },
     );
   } catch (err) {
     await capture.stop();

@@ -7,6 +7,7 @@ import { isDiskFull } from '../library/errors.js';
 import type { RecordingOutcome } from '../core/vocabulary.js';
 import type { ActionPatch, FrameFormat, Library } from '../library/library.js';
 import type { AccessibilityProvider, ElementAtPoint } from '../platform/a11y/provider.js';
+import { PointerElement } from './pointer-element.js';
 import { endRecording, pauseRecording, resumeRecording } from './sessions.js';
 
 /** A frame held in memory by the capture service; `id` increases with every grab. */
@@ -17,9 +18,25 @@ export interface LiveFrame {
   readonly capturedAt: number;
 }
 
+/**
+ * A frame being grabbed for an input that found the latest frame too old (after an idle
+ * spell): the action is stored with it once it arrives.
+ */
+export interface PendingFrame<F extends LiveFrame> {
+  readonly pending: Promise<F>;
+}
+
+/** What an input event carries as its frame: one in memory, or one on its way. */
+export type FrameRef<F extends LiveFrame> = F | PendingFrame<F>;
+
 /** What the recorder needs from the capture service. */
 export interface FrameSource<F extends LiveFrame> {
   latest(): F | null;
+  /**
+   * The frame for an action beginning now (`finish` / `fail` at stop): by default `latest()`;
+   * live capture grabs a fresh one when the latest is too old.
+   */
+  current?(): FrameRef<F> | null;
 }
 
 /** Encodes a frame to a file atomically (off the main thread) and reports what it wrote. */
@@ -92,7 +109,7 @@ export const DEFAULT_A11Y_DEADLINE_MS = 3_000;
  * actions whose frames were still being written.
  */
 export class Recorder<F extends LiveFrame> {
-  private readonly aggregator: Aggregator<F>;
+  private readonly aggregator: Aggregator<FrameRef<F>>;
   private readonly rowIds = new Map<number, Promise<number | null>>();
   private readonly removedRows = new Set<number>();
   /** Element lookups whose answer will still update a committed row. */
@@ -104,6 +121,7 @@ export class Recorder<F extends LiveFrame> {
   private paused = false;
   private ended = false;
   private readonly heldKeys = new Set<string>();
+  private readonly buttonsHeld = new Set<string>();
   /** Rows added while the stop chord was being pressed: removed when it completes. */
   private chordAdds: number[] = [];
   private lastContext: ElementAtPoint | null = null;
@@ -113,10 +131,17 @@ export class Recorder<F extends LiveFrame> {
   private errors: Error[] = [];
   private full = false;
   private readonly now: () => number;
+  /** The element under the pointer, followed while it rests (see pointer-element.ts). */
+  readonly pointer: PointerElement;
 
   constructor(private readonly o: RecorderOptions<F>) {
     this.now = o.now ?? Date.now;
-    this.aggregator = new Aggregator<F>({ startTime: this.now() });
+    this.pointer = new PointerElement({
+      a11y: o.a11y,
+      deadlineMs: o.a11yDeadlineMs ?? DEFAULT_A11Y_DEADLINE_MS,
+      now: this.now,
+    });
+    this.aggregator = new Aggregator<FrameRef<F>>({ startTime: this.now() });
     this.seq = o.lib.countActions(o.recordingId);
   }
 
@@ -131,7 +156,7 @@ export class Recorder<F extends LiveFrame> {
   }
 
   /** Feeds one raw input event (from the hooks callback). Never throws, never blocks. */
-  input(event: RawInput<F>): void {
+  input(event: RawInput<FrameRef<F>>): void {
     if (this.ended) return;
     if (this.handleStopChord(event)) return;
     let ev = event;
@@ -139,10 +164,20 @@ export class Recorder<F extends LiveFrame> {
       ev = { ...ev, excluded: true };
     }
     if (ev.type === 'mousedown' && !('excluded' in ev && ev.excluded)) {
-      // Ask for the element at press time, before the UI reacts to the click.
+      // The element under the pointer as the button went down, before the UI reacts to it.
       this.lookupElement(ev.x, ev.y, ev.time);
     }
+    if (ev.type === 'mousedown') this.buttonsHeld.add(ev.button);
+    if (ev.type === 'mouseup') this.buttonsHeld.delete(ev.button);
+    if (ev.type === 'mousedown' || ev.type === 'mouseup') this.pointer.input(ev.x, ev.y);
+    else this.pointer.input();
     this.apply(this.aggregator.input(ev));
+  }
+
+  /** Pointer motion without a button held (from the hooks). Never blocks. */
+  pointerMoved(x: number, y: number): void {
+    // Motion with a button held is a drag (uiohook reports XTEST drags as plain motion too).
+    if (!this.ended && !this.paused && this.buttonsHeld.size === 0) this.pointer.moved(x, y);
   }
 
   /** Idle timer: call at about the capture rate. */
@@ -177,6 +212,7 @@ export class Recorder<F extends LiveFrame> {
     if (this.full) return;
     this.full = true;
     this.ended = true;
+    this.pointer.stop();
     this.o.onDiskFull?.();
   }
 
@@ -209,19 +245,26 @@ export class Recorder<F extends LiveFrame> {
       this.apply(this.chordAdds.map((id) => ({ op: 'remove', id }) as const));
       this.chordAdds = [];
     }
-    const frame = this.o.frames.latest();
+    const frame = this.o.frames.current?.() ?? this.o.frames.latest();
     this.apply(
       outcome === 'finished' ? this.aggregator.finish(this.now(), frame) : this.aggregator.fail(this.now(), frame),
     );
     this.ended = true;
+    this.pointer.stop();
     await this.drain();
     endRecording(this.o.lib, this.o.recordingId, outcome, this.now());
   }
 
   /** Resolves when every operation so far is in the library; rejects with the first failure. */
   async drain(): Promise<void> {
-    await Promise.all(this.pendingElements);
-    await this.queue;
+    // A commit still queued registers its element lookup only when it runs, and an answer
+    // queues its update: wait until neither is left.
+    for (;;) {
+      const queue = this.queue;
+      await queue;
+      if (this.pendingElements.size === 0 && this.queue === queue) break;
+      await Promise.allSettled([...this.pendingElements]);
+    }
     if (this.errors.length) throw this.errors[0];
   }
 
@@ -238,7 +281,7 @@ export class Recorder<F extends LiveFrame> {
    * key never reaches the aggregator, and the modifier presses recorded on the way are
    * removed when the chord completes.
    */
-  private handleStopChord(ev: RawInput<F>): boolean {
+  private handleStopChord(ev: RawInput<FrameRef<F>>): boolean {
     const chord = this.o.stopHotkey;
     if (!chord || (ev.type !== 'keydown' && ev.type !== 'keyup')) return false;
     const key = normalizeKeyName(ev.key) ?? ev.key;
@@ -264,14 +307,14 @@ export class Recorder<F extends LiveFrame> {
   }
 
   private lookupElement(x: number, y: number, time: number): void {
-    const lookup = this.o.a11y.elementAt(x, y, this.o.a11yDeadlineMs ?? DEFAULT_A11Y_DEADLINE_MS).catch(() => null);
+    const lookup = this.pointer.atPress(x, y);
     this.elements.set(time, lookup);
     this.context = lookup.then((found) => (found ? (this.lastContext = found) : this.lastContext));
     // Presses that never became an action (second press of a double click) are forgotten.
     for (const t of this.elements.keys()) if (t < time - 5_000) this.elements.delete(t);
   }
 
-  private apply(ops: RecordingOp<F>[]): void {
+  private apply(ops: RecordingOp<FrameRef<F>>[]): void {
     for (const op of ops) {
       if (op.op === 'add') {
         if (this.heldKeys.size > 0 && op.action.kind === 'key') this.chordAdds.push(op.id);
@@ -316,7 +359,9 @@ export class Recorder<F extends LiveFrame> {
     return result;
   }
 
-  private persistFrame(frame: F): Promise<number> {
+  private persistFrame(ref: FrameRef<F>): Promise<number> {
+    if ('pending' in ref) return ref.pending.then((frame) => this.persistFrame(frame));
+    const frame = ref;
     let row = this.frameRows.get(frame.id);
     if (!row) {
       row = this.writeFrame(frame);

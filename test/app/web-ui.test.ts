@@ -168,6 +168,18 @@ describe('pcagent ui --web', () => {
       .poll(() => page.locator('#status [role="alert"]').textContent())
       .toMatch(/^cannot start recording: .*DISPLAY/);
     await page.screenshot({ path: path.join(SHOTS, 'tracker-given.png') });
+    // Marking bad asks first: dismissed, the task stays; accepted, the next one is given.
+    const asked: string[] = [];
+    page.once('dialog', (d) => {
+      asked.push(d.message());
+      void d.dismiss();
+    });
+    await page.locator('#task-bad').click();
+    await expect.poll(() => asked.length).toBe(1);
+    expect(asked[0]).toMatch(/^Mark task #\d+ as bad\?/);
+    await expect.poll(() => page.locator('#counters').textContent()).toContain('0marked bad');
+    await expect.poll(() => text.textContent()).toMatch(/Star Wars/);
+    page.once('dialog', (d) => void d.accept());
     await page.locator('#task-bad').click();
     await expect.poll(() => text.textContent()).toMatch(/MacBook Air/);
     await expect.poll(() => page.locator('#counters').textContent()).toContain('1marked bad');

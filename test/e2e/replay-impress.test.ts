@@ -15,6 +15,7 @@ import { Library } from '../../src/library/library.js';
 import { pcagent } from '../support/cli.js';
 import { tempDir } from '../support/fixture.js';
 import { startRecorder } from '../support/recorder-process.js';
+import { findOnScreen } from '../support/screen-text.js';
 import {
   type Impress,
   readSlideTexts,
@@ -50,15 +51,7 @@ beforeAll(async () => {
 });
 
 /** Where the OCR engine reads `text` on the screen now (the test's eyes, like a person's). */
-async function find(session: XSession, text: string): Promise<{ x: number; y: number }> {
-  const file = path.join(session.dir, 'find.png');
-  await screenshot(session, file);
-  const { lines } = await ocr.recognize(file);
-  const line = lines.find((l) => l.text.trim() === text) ?? lines.find((l) => l.text.includes(text));
-  if (!line) throw new Error(`"${text}" is not on the screen (read: ${lines.map((l) => l.text).join(' | ')})`);
-  const [l, t, r, b] = line.box;
-  return { x: Math.round((l + r) / 2), y: Math.round((t + b) / 2) };
-}
+const find = (session: XSession, text: string) => findOnScreen(ocr, session, text);
 
 interface ReplayJson {
   replay: number;

@@ -17,11 +17,16 @@ import { startDisplay, xdo, type XSession } from '../support/xsession.js';
 
 const HOOKS_URL = pathToFileURL(new URL('../../src/tracker/input/hooks.ts', import.meta.url).pathname).href;
 
-/** A process that starts the hooks (frame reference 7), prints each event as a JSON line, and stops on any stdin input. */
+/**
+ * A process that starts the hooks (frame reference 7), prints each event as a JSON line, and
+ * stops on any stdin input. With REPORT_MOVES=1 it prints pointer motion as {"move":[x,y]}.
+ */
 const CHILD = `
 import { startInputHooks } from ${JSON.stringify(HOOKS_URL)};
+const print = (v) => process.stdout.write(JSON.stringify(v) + '\\n');
+const onPointerMove = process.env.REPORT_MOVES ? (x, y) => print({ move: [x, y] }) : undefined;
 try {
-  const hooks = await startInputHooks((e) => process.stdout.write(JSON.stringify(e) + '\\n'), { currentFrame: () => 7 });
+  const hooks = await startInputHooks(print, { currentFrame: () => 7, onPointerMove });
   process.stdout.write('"ready"\\n');
   process.stdin.once('data', () => { hooks.stop(); process.exit(0); });
 } catch (err) {
@@ -29,9 +34,9 @@ try {
   process.exit(1);
 }`;
 
-function spawnHooks(display: string): ChildProcessWithoutNullStreams {
+function spawnHooks(display: string, moves = false): ChildProcessWithoutNullStreams {
   return spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', CHILD], {
-    env: { ...process.env, DISPLAY: display },
+    env: { ...process.env, DISPLAY: display, ...(moves ? { REPORT_MOVES: '1' } : {}) },
   });
 }
 
@@ -42,8 +47,8 @@ interface Child {
   stop(): Promise<number | null>;
 }
 
-async function startHooksChild(display: string): Promise<Child> {
-  const child = spawnHooks(display);
+async function startHooksChild(display: string, moves = false): Promise<Child> {
+  const child = spawnHooks(display, moves);
   const events: Array<Record<string, unknown>> = [];
   let waiters: Array<{ from: number; predicate: (e: Record<string, unknown>) => boolean; resolve(): void }> = [];
   let stderr = '';
@@ -158,6 +163,31 @@ describe('input hooks under Xvfb', () => {
       { type: 'wheel', dx: 1, dy: 0 },
     ]);
   });
+});
+
+describe('pointer motion under Xvfb', () => {
+  it('goes to onPointerMove with screen coordinates, not to the input events', async () => {
+    const session = await startDisplay({ width: 640, height: 480 });
+    try {
+      const child = await startHooksChild(session.display, true);
+      const moved = (x: number, y: number) => (e: Record<string, unknown>) =>
+        JSON.stringify(e.move) === JSON.stringify([x, y]);
+      const arrived = child.waitFor(moved(120, 130));
+      await xdo(session, 'mousemove', '50', '60');
+      await xdo(session, 'mousemove', '120', '130');
+      await arrived;
+      const done = child.waitFor(isF12Up);
+      await xdo(session, 'key', 'F12');
+      await done;
+      const moves = child.events.filter((e) => 'move' in e).map((e) => e.move);
+      expect(moves).toContainEqual([50, 60]);
+      expect(moves).toContainEqual([120, 130]);
+      expect(child.events.every((e) => 'move' in e || typeof e.type === 'string')).toBe(true);
+      expect(await child.stop()).toBe(0);
+    } finally {
+      await session.stop();
+    }
+  }, 60_000);
 });
 
 describe('without the RECORD extension', () => {

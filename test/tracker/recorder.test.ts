@@ -87,6 +87,7 @@ function setup(
   };
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const texts = (id: number) => lib.listActions(id).map((a) => formatAction(a.action, 'recorded'));
 
 describe('recorder', () => {
@@ -246,5 +247,68 @@ describe('recorder', () => {
     t.send({ type: 'keydown', key: 'enter' });
     await t.recorder.stop('finished');
     expect(texts(t.rec.id)).toEqual(['wait', 'press key enter', 'finish']);
+  });
+
+  it('a click on a menu item that closes on release stores the item under the pointer at press', async () => {
+    // Like AT-SPI (200–500 ms a walk): the answer reflects the UI as it is when the walk ends,
+    // so a walk still running when the menu closes finds the toolbar button beneath it.
+    let menuOpen = true;
+    const element = (name: string): ElementAtPoint => ({
+      name,
+      role: name === 'New Slide' ? 'menu item' : 'push button',
+      rect: { left: 40, top: 0, right: 160, bottom: 20 },
+      windowTitle: 'Deck - Impress',
+      appName: 'soffice',
+    });
+    const walk = async () => {
+      await sleep(150);
+      return element(menuOpen ? 'New Slide' : 'Paste');
+    };
+    const t = setup(() => null, {
+      a11y: { platform: 'test', elementAt: walk, elements: async () => [], close: async () => {} },
+    });
+    t.show(10);
+    // The person moves onto the item and aims for a moment, then clicks; the menu closes on release.
+    for (const x of [20, 35, 50]) t.recorder.pointerMoved(x, 10);
+    await sleep(400);
+    t.send({ type: 'mousedown', button: 'left', x: 50, y: 10 });
+    t.send({ type: 'mouseup', button: 'left', x: 50, y: 10 });
+    menuOpen = false;
+    // Reopened; this time the press follows the motion at once (no rest): only a lookup at
+    // press is possible, and it finds the button beneath — the limit of asking at press.
+    await sleep(50);
+    t.advance(1_000);
+    menuOpen = true;
+    t.recorder.pointerMoved(60, 10);
+    t.send({ type: 'mousedown', button: 'left', x: 60, y: 10 });
+    t.send({ type: 'mouseup', button: 'left', x: 60, y: 10 });
+    menuOpen = false;
+    // Another click where the pointer still rests: it came to rest only after the previous
+    // click, while the UI was still reacting to it, so no hover answer is trusted: asked at press.
+    await sleep(400);
+    t.advance(1_000);
+    t.send({ type: 'mousedown', button: 'left', x: 60, y: 10 });
+    t.send({ type: 'mouseup', button: 'left', x: 60, y: 10 });
+    await t.recorder.stop('finished');
+    const names = lib.listActions(t.rec.id).map((a) => a.element?.name ?? null);
+    expect(texts(t.rec.id)).toEqual(['click (50, 10)', 'click (60, 10)', 'click (60, 10)', 'finish']);
+    expect(names).toEqual(['New Slide', 'Paste', 'Paste', null]);
+    expect(t.recorder.pointer.stats).toMatchObject({ fromHover: 1, atPress: 2 });
+  });
+
+  it('an input whose frame is still being grabbed is stored with that frame once it arrives', async () => {
+    const t = setup(() => null);
+    t.show(10);
+    let arrive!: (f: TestFrame) => void;
+    const pending = new Promise<TestFrame>((resolve) => (arrive = resolve));
+    // As live recording does after an idle spell: the event carries the grab it asked for.
+    t.recorder.input({ type: 'mousedown', button: 'left', x: 5, y: 5, time: 2_000_000, frame: { pending } });
+    t.recorder.input({ type: 'mouseup', button: 'left', x: 5, y: 5, time: 2_000_050, frame: { pending } });
+    setTimeout(() => arrive({ id: 99, width: 64, height: 48, capturedAt: 2_000_003, colour: 77 }), 50);
+    await t.recorder.stop('finished');
+    const [click] = lib.listActions(t.rec.id);
+    const frame = lib.getFrame(click!.frameId!);
+    expect(frame.capturedAt).toBe(2_000_003);
+    expect((await sharp(lib.absolutePath(frame.path)).raw().toBuffer())[0]).toBe(77);
   });
 });

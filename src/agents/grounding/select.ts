@@ -2,6 +2,7 @@ import type { Device, ProviderFailure } from '../runtime/session.js';
 import type { ModelEntry } from '../runtime/manifest.js';
 import { guessConvention, isConvention, CONVENTIONS, type Convention, type QwenResizeOptions } from './coordinates.js';
 import type { Grounder } from './grounder.js';
+import type { CascadeStage } from './cascade.js';
 import type { DecodeOptions } from './omniparser/detector.js';
 import type { VlmGrounderOptions } from './vlm-grounder.js';
 import { GROUNDER_NAMES, isOneOf, type GrounderName } from '../../core/vocabulary.js';
@@ -50,7 +51,7 @@ export interface SelectOptions {
 /** The `auto` grounder's stages, in order; each is created by its own case below. */
 async function selectCascade(options: SelectOptions, env: NodeJS.ProcessEnv): Promise<SelectedGrounder> {
   const { CascadeGrounder } = await import('./cascade.js');
-  const stages: import('./cascade.js').CascadeStage[] = [];
+  const stages: CascadeStage[] = [];
   const fallbacks: ProviderFailure[] = [];
   // The live tree is optional: without an accessibility bus the cascade starts at OCR.
   const a11y = await selectGrounder('a11y', options, env).catch(() => null);

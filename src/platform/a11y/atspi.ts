@@ -20,12 +20,12 @@
  * the same signature and resets the shift to zero.
  */
 import type { Rect } from '../../core/actions.js';
+import { OpenMenus } from './atspi-menus.js';
 import {
   AtspiConnection,
   type AccessibleInfo,
   DESKTOP,
   State,
-  withDeadline,
   type AccessibleRef,
   type Extents,
   type AtspiBus,
@@ -492,6 +492,7 @@ export interface AtspiProvider extends AccessibilityProvider {
 
 export function createAtspiProvider(options: AtspiProviderOptions = {}): AtspiProvider {
   const connection = new AtspiConnection(options.sessionBusAddress);
+  const openMenus = new OpenMenus();
   // Per connection: object paths belong to the applications on that bus.
   let walkCache: { bus: AtspiBus; tree: ElementTree; memory: WalkMemory } | null = null;
   const cachedWalk = (bus: AtspiBus) => {
@@ -513,14 +514,26 @@ export function createAtspiProvider(options: AtspiProviderOptions = {}): AtspiPr
 
     elementAt(x, y, deadlineMs = DEFAULT_DEADLINE_MS) {
       if (connection.isClosed) return Promise.resolve(null);
-      return withDeadline(
-        async (timedOut) => {
-          const bus = await connection.get();
-          return findElementAt(bus, Math.round(x), Math.round(y), () => timedOut() || bus.isClosed);
-        },
-        deadlineMs,
-        null,
+      let timedOut = false;
+      let timer: NodeJS.Timeout | undefined;
+      const [px, py] = [Math.round(x), Math.round(y)];
+      const bus = connection.get();
+      const element = bus.then((b) => findElementAt(b, px, py, () => timedOut || b.isClosed)).catch(() => null);
+      let found: ElementAtPoint | null = null;
+      void element.then((e) => (found = e));
+      // An open menu of a native menu bar is invisible to the hit test (atspi-menus.ts):
+      // asked for alongside it, and preferred when the point is on one of its items.
+      const work = Promise.all([bus.then((b) => openMenus.itemAt(b, px, py)).catch(() => null), element]).then(
+        ([menuItem, hit]) => menuItem ?? hit,
       );
+      // At the deadline, the hit test's answer if it has come.
+      const deadline = new Promise<ElementAtPoint | null>((resolve) => {
+        timer = setTimeout(() => {
+          timedOut = true;
+          resolve(found);
+        }, deadlineMs);
+      });
+      return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
     },
 
     elements(deadlineMs = ELEMENTS_DEADLINE_MS) {

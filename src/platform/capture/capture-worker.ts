@@ -83,9 +83,13 @@ let interval = 1000 / config.fps;
  * condition when woken, so a wake that does not concern them only costs a loop turn.
  */
 let wake: (() => void) | null = null;
-export type CaptureControlMessage = { readonly type: 'stop' } | { readonly type: 'rate'; readonly fps: number };
+/** A grab was asked for now ('grab'): the next one starts without waiting for rate or damage. */
+let grabAsked = false;
+export type CaptureControlMessage =
+  { readonly type: 'stop' } | { readonly type: 'rate'; readonly fps: number } | { readonly type: 'grab' };
 port.on('message', (m: CaptureControlMessage) => {
   if (m.type === 'stop') stopping = true;
+  else if (m.type === 'grab') grabAsked = true;
   else interval = 1000 / m.fps;
   wake?.();
 });
@@ -153,7 +157,8 @@ async function run(): Promise<void> {
   while (!stopping) {
     const started = performance.now();
     // The probe predates tracking (which starts dirty): the first grab follows at once.
-    const prompted = probe !== null || failed || !changes || changes.dirty;
+    const prompted = probe !== null || failed || !changes || changes.dirty || grabAsked;
+    grabAsked = false;
     const notified = changes?.notifications ?? 0;
     try {
       const { data: raw, ...frame } = probe ?? (await backend.grab());
@@ -187,13 +192,16 @@ async function run(): Promise<void> {
       post({ type: 'grab-error', message: (err as Error).message });
     }
     // Never more than `fps` grabs a second…
-    await pauseUntil(() => started + interval);
+    await pauseUntil(
+      () => started + interval,
+      () => grabAsked,
+    );
     // …and with damage, none until something was drawn (or the safety grab is due).
     const tracked = changes;
     if (tracked)
       await pauseUntil(
         () => started + SAFETY_GRAB_MS,
-        () => tracked.dirty || failed,
+        () => tracked.dirty || failed || grabAsked,
       );
   }
   backend.close();

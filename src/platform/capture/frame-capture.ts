@@ -126,6 +126,23 @@ export class FrameCapture {
     return null;
   }
 
+  /**
+   * A frame grabbed at or after `time` (ms since the epoch): the latest if it is, else one
+   * grabbed now, without waiting for the rate or for damage (the recorder's first input after
+   * an idle spell). Rejects when the capture stops first.
+   */
+  async frameSince(time: number): Promise<CapturedFrame> {
+    const latest = this.latest();
+    if (latest && latest.capturedAt >= time) return latest;
+    const message: CaptureControlMessage = { type: 'grab' };
+    this.worker?.postMessage(message);
+    // A grab already under way was asked for before `time`: the asked one follows it.
+    for (;;) {
+      const frame = await this.nextFrame();
+      if (frame.capturedAt >= time) return frame;
+    }
+  }
+
   /** The next frame to arrive; rejects when the capture stops first. */
   nextFrame(): Promise<CapturedFrame> {
     if (!this.worker) return Promise.reject(new Error('frame capture is not running'));

@@ -140,7 +140,11 @@ function TaskPanel({ api, mode, s, apply }: PanelProps) {
           variant="danger"
           id="task-bad"
           disabled={walk}
-          onClick={() => t && void attempt(() => api.call('tracker.bad', { taskId: t.id })).then(apply)}
+          onClick={() => {
+            // Marking bad takes the task out of the rotation for everyone: one slip must not do it.
+            if (!t || !confirm(`Mark task #${t.id} as bad? It will not be given again.`)) return;
+            void attempt(() => api.call('tracker.bad', { taskId: t.id })).then(apply);
+          }}
         >
           Bad task
         </Button>

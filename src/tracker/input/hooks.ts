@@ -16,6 +16,11 @@ import { checkRecordExtension } from './record-extension.js';
 export interface InputHookOptions<F> {
   /** The frame reference current at receipt (e.g. the capture's latest frame id). */
   readonly currentFrame?: () => F | null;
+  /**
+   * Pointer motion with no button held, at the rate the OS reports it (often hundreds a
+   * second): the recorder follows the element under the resting pointer. Keep it to storing.
+   */
+  readonly onPointerMove?: (x: number, y: number) => void;
 }
 
 export interface InputHooks {
@@ -35,7 +40,7 @@ let running = false;
 /**
  * Starts listening. On Linux the X server is asked for RECORD first, since uiohook aborts the
  * process without it; rejects with InputHooksUnavailableError then. Back/forward buttons and
- * keys without a canonical name are not reported; pointer motion is not either.
+ * keys without a canonical name are not reported; pointer motion only to `onPointerMove`.
  */
 export async function startInputHooks<F = never>(
   onEvent: (event: RawInput<F>) => void,
@@ -76,7 +81,11 @@ export async function startInputHooks<F = never>(
     uIOhook.on('keydown', onKeyDown);
     uIOhook.on('keyup', onKeyUp);
     uIOhook.on('wheel', wheel);
+    const onMove = options.onPointerMove;
+    const move = (e: UiohookMouseEvent) => onMove?.(e.x, e.y);
+    if (onMove) uIOhook.on('mousemove', move);
     const detach = (): void => {
+      uIOhook.off('mousemove', move);
       uIOhook.off('mousedown', onMouseDown);
       uIOhook.off('mouseup', onMouseUp);
       uIOhook.off('keydown', onKeyDown);
