@@ -1,4 +1,5 @@
 import { PLANNER_PROFILES, type PlannerProfile } from '../core/planner-profiles.js';
+import { REPLAY_STEP_OUTCOMES, type ReplayStop } from '../core/replay-report.js';
 import { z } from 'zod';
 import {
   EXPORT_FORMATS,
@@ -78,6 +79,63 @@ export interface FrameDto {
   role: 'screen' | 'marked';
 }
 
+/**
+ * A step's timings in ms, as agent runs store them (`extra.agent.timings`): settle (the wait for
+ * a still screen, when measured), screenshot, plan, ground, execute. Parsed with this schema when
+ * read back from the library: a row written by another version shows no timings, not wrong ones.
+ */
+export const stepTimingsSchema = z.object({
+  settleMs: z.number().nonnegative().optional(),
+  screenshotMs: z.number().nonnegative(),
+  planMs: z.number().nonnegative(),
+  groundMs: z.number().nonnegative(),
+  executeMs: z.number().nonnegative(),
+});
+export type StepTimingsDto = z.infer<typeof stepTimingsSchema>;
+
+/**
+ * One replayed step as the replay stores it (`extra.replay`, `ReplayStep` of
+ * `src/agents/replay/replay.ts`): what became of it, which grounder found the target and how
+ * sure it was, whether its effect was verified or it was retried, the settle time, and the error
+ * or the unexpected window that stopped the replay. Parsed with this schema when read back.
+ */
+export const replayStepSchema = z.object({
+  seq: z.number().int(),
+  action: z.string(),
+  outcome: z.enum(REPLAY_STEP_OUTCOMES),
+  description: z.string().optional(),
+  point: z.object({ x: z.number(), y: z.number() }).optional(),
+  score: z.number().optional(),
+  grounder: z.string().optional(),
+  verified: z.boolean().optional(),
+  retried: z.boolean().optional(),
+  settleMs: z.number().nonnegative().optional(),
+  window: z.object({ title: z.string(), buttons: z.array(z.string()).optional() }).optional(),
+  error: z.string().optional(),
+  candidates: z.array(z.object({ text: z.string(), score: z.number(), reason: z.string().optional() })).optional(),
+  ms: z.number().nonnegative(),
+});
+export type ReplayStepDto = z.infer<typeof replayStepSchema>;
+
+/** A replay recording read as a whole: how far it got, how much was verified, where it stopped and why. */
+export interface ReplaySummaryDto {
+  /** The recording that was replayed. */
+  sourceId: number | null;
+  mode: string | null;
+  grounder: string | null;
+  /** Steps stored, and the source's actions (null when the source is gone). */
+  steps: number;
+  total: number | null;
+  found: number;
+  verified: number;
+  retried: number;
+  /** Still running (its status is `recording` or `paused`). */
+  running: boolean;
+  /** Every step ran and was executed as recorded. */
+  completed: boolean;
+  stoppedAt: ReplayStop | null;
+}
+
 export interface StepDto {
   seq: number;
   time: number;
@@ -91,11 +149,17 @@ export interface StepDto {
   thought: string | null;
   frame: FrameDto | null;
   markedFrame: FrameDto | null;
+  /** Agent runs: the step's timings. */
+  timings: StepTimingsDto | null;
+  /** Replays: what became of the step. */
+  replay: ReplayStepDto | null;
 }
 
 export interface TrajectoryDto {
   recording: RecordingDto;
   steps: StepDto[];
+  /** A replay recording (kind `agent`, mode `replay`): its report as a whole. */
+  replay: ReplaySummaryDto | null;
 }
 
 export interface CountersDto {
@@ -198,7 +262,7 @@ export interface AgentStepDto {
   notFound: string[];
   frame: FrameDto | null;
   markedFrame: FrameDto | null;
-  timings: { screenshotMs: number; planMs: number; groundMs: number; executeMs: number };
+  timings: StepTimingsDto;
 }
 
 export interface AgentRunDto {

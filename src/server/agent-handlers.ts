@@ -27,6 +27,7 @@ function stepFromRun(ctx: BackendContext, step: AgentStep): AgentStepDto {
     frame: frameDto(frameOrNull(ctx.lib, step.record.frameId)),
     markedFrame: frameDto(frameOrNull(ctx.lib, step.record.markedFrameId)),
     timings: {
+      settleMs: Math.round(step.timings.settleMs),
       screenshotMs: Math.round(step.timings.screenshotMs),
       planMs: Math.round(step.timings.planMs),
       groundMs: Math.round(step.timings.groundMs),
@@ -54,7 +55,13 @@ function stepFromReplay(ctx: BackendContext, step: ReplayStep, record: ActionRec
     notFound: step.outcome === 'not-found' && step.description ? [step.description] : [],
     frame: frameDto(frameOrNull(ctx.lib, record.frameId)),
     markedFrame: frameDto(frameOrNull(ctx.lib, record.markedFrameId)),
-    timings: { screenshotMs: 0, planMs: 0, groundMs: Math.round(step.ms), executeMs: 0 },
+    timings: {
+      ...(step.settleMs !== undefined ? { settleMs: Math.round(step.settleMs) } : {}),
+      screenshotMs: 0,
+      planMs: 0,
+      groundMs: Math.round(step.ms),
+      executeMs: 0,
+    },
   };
 }
 

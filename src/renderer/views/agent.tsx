@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { AgentRunDto, AgentStateDto, AgentStepDto, ApiTransport, GrounderName } from '../../api/contract.js';
+import { DEFAULT_GROUNDER, GROUNDER_CHOICES } from '../choices.js';
 import { Badge } from '../components/Badge.js';
 import { Button } from '../components/Button.js';
 import { FrameImage } from '../components/FrameImage.js';
@@ -17,12 +18,6 @@ const STATUS_TEXT: Record<AgentRunDto['status'], string> = {
   stopped: 'stopped',
 };
 
-const GROUNDERS: { value: GrounderName; label: string }[] = [
-  { value: 'ocr', label: 'ocr — on-device text (PP-OCR)' },
-  { value: 'vlm', label: 'vlm — pointing model (Settings → Grounder)' },
-  { value: 'omniparser', label: 'omniparser — icon detector + OCR' },
-];
-
 /**
  * Agent console: a task for the desktop agent with its planner and grounder; while it runs, the
  * steps arrive live (marked frame, thought, action, grounding) with pause / resume / stop. The
@@ -32,7 +27,7 @@ export function AgentView({ api }: { api: ApiTransport }) {
   const [task, setTask] = useState('');
   const [endpoint, setEndpoint] = useState('');
   const [model, setModel] = useState('');
-  const [grounder, setGrounder] = useState<string>('ocr');
+  const [grounder, setGrounder] = useState<string>(DEFAULT_GROUNDER);
   const [maxSteps, setMaxSteps] = useState('50');
   const [state, setState] = useState<{ available: boolean; reason: string | null } | null>(null);
   const [run, setRun] = useState<AgentRunDto | null>(null);
@@ -111,7 +106,13 @@ export function AgentView({ api }: { api: ApiTransport }) {
           onInput={(e) => setModel(e.currentTarget.value)}
         />
         <label for="agent-grounder">Grounder</label>
-        <Select id="agent-grounder" options={GROUNDERS} value={grounder} onChange={setGrounder} disabled={live} />
+        <Select
+          id="agent-grounder"
+          options={GROUNDER_CHOICES}
+          value={grounder}
+          onChange={setGrounder}
+          disabled={live}
+        />
         <label for="agent-max-steps">Steps at most</label>
         <input
           type="number"

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { ApiTransport, RecordingDto, TrackerMode, TrackerStateDto } from '../../api/contract.js';
+import type { ApiTransport, RecordingDto, TaskLevel, TrackerMode, TrackerStateDto } from '../../api/contract.js';
+import { LEVEL_CHOICES } from '../choices.js';
 import { Badge } from '../components/Badge.js';
 import { Button } from '../components/Button.js';
 import { Select } from '../components/Select.js';
@@ -12,7 +13,6 @@ const MODE_LABELS: Record<TrackerMode, string> = {
   'non-task': 'Non-task',
 };
 const MODES = Object.keys(MODE_LABELS) as TrackerMode[];
-const LEVELS = [{ value: '', label: '—' }, ...['easy', 'medium', 'hard'].map((l) => ({ value: l, label: l }))];
 
 type Apply = (s: TrackerStateDto | undefined) => void;
 
@@ -262,7 +262,7 @@ function AfterPanel(props: {
       api.call('tracker.describe', {
         id: rec.id,
         description: draft.description,
-        ...(draft.level ? { level: draft.level as 'easy' | 'medium' | 'hard' } : {}),
+        ...(draft.level ? { level: draft.level as TaskLevel } : {}),
       }),
     );
     if (r) {
@@ -310,7 +310,7 @@ function AfterPanel(props: {
             onInput={(e) => keep({ description: e.currentTarget.value })}
           />
           <label for="after-level">Level</label>
-          <Select id="after-level" value={draft.level} onChange={(level) => keep({ level })} options={LEVELS} />
+          <Select id="after-level" value={draft.level} onChange={(level) => keep({ level })} options={LEVEL_CHOICES} />
         </div>
       )}
       <div class="row">
