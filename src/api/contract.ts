@@ -1,4 +1,5 @@
 import { PLANNER_PROFILES, type PlannerProfile } from '../core/planner-profiles.js';
+import type { RecordingFields, TaskFields } from '../core/records.js';
 import { REPLAY_STEP_OUTCOMES, type ReplayStop } from '../core/replay-report.js';
 import { z } from 'zod';
 import {
@@ -15,12 +16,6 @@ import {
   type AgentRunStatus,
   type GrounderName,
   type LiveStatus,
-  type RecordingKind,
-  type RecordingMode,
-  type RecordingStage,
-  type RecordingStatus,
-  type TaskLevel,
-  type TaskStatus,
   type TrackerMode,
 } from '../core/vocabulary.js';
 
@@ -34,41 +29,14 @@ import {
 // ---------------------------------------------------------------------------------------------
 // Data shapes the API returns (plain JSON; mirrors of the library's records).
 
-// The word lists are the core vocabulary's; re-exported so that the renderer imports one module.
-export type {
-  AgentRunStatus,
-  GrounderName,
-  RecordingKind,
-  RecordingMode,
-  RecordingStage,
-  RecordingStatus,
-  TaskLevel,
-  TaskStatus,
-  TrackerMode,
-} from '../core/vocabulary.js';
+// The word lists' types are the core vocabulary's; re-exported so that the renderer imports one module.
+export type * from '../core/vocabulary.js';
 
-export interface TaskDto {
-  id: number;
-  description: string;
-  level: TaskLevel | null;
-  category: string | null;
-  status: TaskStatus;
-}
+/** A task as the app shows it (the library's task without its list position and file flag). */
+export type TaskDto = TaskFields;
 
-export interface RecordingDto {
-  id: number;
-  kind: RecordingKind;
-  mode: RecordingMode;
-  stage: RecordingStage;
-  name: string;
-  taskId: number | null;
-  description: string | null;
-  level: TaskLevel | null;
-  status: RecordingStatus;
-  startedAt: number;
-  endedAt: number | null;
-  source: string;
-  parentId: number | null;
+/** A recording as the app shows it, with its number of actions. */
+export interface RecordingDto extends RecordingFields {
   actions: number;
 }
 
