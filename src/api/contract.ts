@@ -263,6 +263,66 @@ export interface AgentStateDto {
   run: AgentRunDto | null;
 }
 
+/** A task suite (`pcagent eval SUITE`): built in, or read from a folder or file. */
+export interface EvalSuiteDto {
+  name: string;
+  /** What to pass back to `eval.start`: the built-in name, or the suite file's path. */
+  spec: string;
+  description: string;
+  builtIn: boolean;
+  tasks: { id: string; level: string; instruction: string }[];
+}
+
+export type EvalOutcome = 'success' | 'fail' | 'error';
+
+/** One attempt of a task (× perturbation × repeat): its outcome, why, and the agent recording. */
+export interface EvalAttemptDto {
+  task: string;
+  perturbation: string;
+  level: string;
+  repeat: number;
+  outcome: EvalOutcome;
+  /** Why it failed ('' on success). */
+  reason: string;
+  steps: number;
+  recordingId: number | null;
+  ms: number;
+  checks: { pass: boolean; detail: string }[];
+}
+
+export type EvalRunStatus = 'running' | 'done' | 'failed' | 'stopped';
+
+/** The eval run of this session: progress while it runs, the per-task table, the report. */
+export interface EvalRunDto {
+  /** Grows with every change (a reply and an event can arrive in either order). */
+  revision: number;
+  status: EvalRunStatus;
+  suite: string;
+  agent: string;
+  /** Attempts in all, and the one running now (`task @ perturbation`), if any. */
+  total: number;
+  current: string | null;
+  attempts: EvalAttemptDto[];
+  successes: number;
+  /** One line: what it does now, the result, or why it failed. */
+  message: string;
+  /** The report folder, and report.html in it once written. */
+  reportDir: string;
+  reportHtml: string | null;
+  startedAt: number;
+  endedAt: number | null;
+}
+
+export interface EvalStateDto {
+  /** Whether an eval can run here (a display, LibreOffice), and why not. */
+  available: boolean;
+  reason: string | null;
+  suites: EvalSuiteDto[];
+  /** The perturbations the runner offers. */
+  perturbations: string[];
+  run: EvalRunDto | null;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Input schemas: one per method.
 
@@ -364,6 +424,33 @@ export const inputSchemas = {
   'agent.pause': Empty,
   'agent.resume': Empty,
   'agent.stop': Empty,
+  'eval.state': Empty,
+  /** Reads and validates a suite folder or file (the form's "Load"). */
+  'eval.suite': z.object({ spec: Text(4096) }).strict(),
+  'eval.start': z
+    .object({
+      /** A built-in suite's name, or a suite folder or file. */
+      suite: Text(4096),
+      /** Task ids (default: every task). */
+      tasks: z.array(Text(200)).max(1000).optional(),
+      agent: z.discriminatedUnion('kind', [
+        /** Scripted plans: a YAML/JSON file mapping task id → planner actions. */
+        z.object({ kind: z.literal('plan'), file: Text(4096) }).strict(),
+        /** A planner model; empty fields: the settings (as for `pcagent eval --planner`). */
+        z
+          .object({
+            kind: z.literal('planner'),
+            endpoint: Url.optional(),
+            model: z.string().trim().max(256).optional(),
+          })
+          .strict(),
+      ]),
+      grounder: Grounder.optional(),
+      perturbations: z.array(Text(100)).max(20).optional(),
+      repeat: z.number().int('expected a whole number').min(1).max(100).optional(),
+    })
+    .strict(),
+  'eval.stop': Empty,
   'settings.get': Empty,
   'settings.set': z
     .object({
@@ -446,6 +533,10 @@ export interface ApiOutputs {
   'agent.pause': AgentStateDto;
   'agent.resume': AgentStateDto;
   'agent.stop': AgentStateDto;
+  'eval.state': EvalStateDto;
+  'eval.suite': EvalSuiteDto;
+  'eval.start': EvalStateDto;
+  'eval.stop': EvalStateDto;
   'settings.get': SettingsDto;
   'settings.set': SettingsDto;
   'settings.testConnection': ConnectionTestDto;
@@ -470,9 +561,11 @@ export interface ApiEvents {
   job: JobDto;
   /** The agent run changed: started, a step was done, paused, ended. */
   agent: AgentRunDto;
+  /** The eval run changed: an attempt started or ended, the report was written. */
+  eval: EvalRunDto;
 }
 export type ApiEventName = keyof ApiEvents;
-export const API_EVENTS: readonly ApiEventName[] = ['tracker', 'library', 'notice', 'job', 'agent'];
+export const API_EVENTS: readonly ApiEventName[] = ['tracker', 'library', 'notice', 'job', 'agent', 'eval'];
 
 // ---------------------------------------------------------------------------------------------
 // Validation.

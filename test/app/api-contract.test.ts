@@ -165,4 +165,26 @@ describe('API contract validation', () => {
     });
     expect(replayStop([ok], 3, 'stopped by the user')).toEqual({ step: 2, reason: 'stopped by the user' });
   });
+
+  it('eval inputs are checked field by field', () => {
+    expect(validate('eval.start', { suite: ' impress-basic ', agent: { kind: 'plan', file: 'plans.yaml' } })).toEqual({
+      suite: 'impress-basic',
+      agent: { kind: 'plan', file: 'plans.yaml' },
+    });
+    expect(refusal('eval.start', { suite: '', agent: { kind: 'plan', file: 'p.yaml' } })).toBe(
+      'eval.start: suite: cannot be empty',
+    );
+    expect(refusal('eval.start', { suite: 'x', agent: { kind: 'plan' } })).toMatch(/^eval\.start: agent\.file: /);
+    expect(refusal('eval.start', { suite: 'x', agent: { kind: 'replay' } })).toMatch(/^eval\.start: agent/);
+    expect(refusal('eval.start', { suite: 'x', agent: { kind: 'planner', endpoint: 'ftp://x' } })).toBe(
+      'eval.start: agent.endpoint: expected an http(s) URL',
+    );
+    expect(refusal('eval.start', { suite: 'x', agent: { kind: 'plan', file: 'p' }, repeat: 0 })).toMatch(
+      /^eval\.start: repeat: /,
+    );
+    expect(refusal('eval.start', { suite: 'x', agent: { kind: 'plan', file: 'p' }, grounder: 'magic' })).toMatch(
+      /^eval\.start: grounder: /,
+    );
+    expect(refusal('eval.suite', { spec: '  ' })).toBe('eval.suite: spec: cannot be empty');
+  });
 });
