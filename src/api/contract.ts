@@ -231,6 +231,8 @@ export interface AgentStepDto {
   frame: FrameDto | null;
   markedFrame: FrameDto | null;
   timings: StepTimingsDto;
+  /** A replay's step: what became of it (as the library viewer shows it). */
+  replay: ReplayStepDto | null;
 }
 
 export interface AgentRunDto {

@@ -28,10 +28,10 @@ export function choicesOf<T extends string>(list: readonly T[], labels?: Readonl
 
 /** The agent's grounders (Agent console, Settings → Grounder). */
 export const GROUNDER_CHOICES = choicesOf<GrounderName>(GROUNDER_NAMES, {
-  auto: 'auto — accessibility tree, then OCR, then the recorded picture (replay), then VLM (default)',
+  auto: 'auto — a11y, OCR, picture (replay), VLM in turn',
   a11y: 'a11y — the live accessibility tree',
   ocr: 'ocr — on-device text (PP-OCR)',
-  visual: 'visual — the recorded element’s picture (replay only)',
+  visual: 'visual — the recorded picture (replay)',
   vlm: 'vlm — pointing model (Settings → Grounder)',
   omniparser: 'omniparser — icon detector + OCR',
 });

@@ -6,6 +6,7 @@ import { type ReplayStep, replayVerdict } from '../agents/replay/replay.js';
 import type { ActionRecord } from '../library/library.js';
 import { readPlannerPrompt, readSettings, runChoices } from '../library/settings.js';
 import { type BackendContext, frameDto, frameOrNull, type HandlersOf } from './context.js';
+import { replayStepOf } from './library-handlers.js';
 
 const noScreen = (env: NodeJS.ProcessEnv): string | null => displayProblem(env);
 
@@ -26,6 +27,7 @@ function stepFromRun(ctx: BackendContext, step: AgentStep): AgentStepDto {
     notFound: step.notFound.map((n) => n.target),
     frame: frameDto(frameOrNull(ctx.lib, step.record.frameId)),
     markedFrame: frameDto(frameOrNull(ctx.lib, step.record.markedFrameId)),
+    replay: null,
     timings: {
       settleMs: Math.round(step.timings.settleMs),
       screenshotMs: Math.round(step.timings.screenshotMs),
@@ -55,6 +57,7 @@ function stepFromReplay(ctx: BackendContext, step: ReplayStep, record: ActionRec
     notFound: step.outcome === 'not-found' && step.description ? [step.description] : [],
     frame: frameDto(frameOrNull(ctx.lib, record.frameId)),
     markedFrame: frameDto(frameOrNull(ctx.lib, record.markedFrameId)),
+    replay: replayStepOf({ replay: step }),
     timings: {
       ...(step.settleMs !== undefined ? { settleMs: Math.round(step.settleMs) } : {}),
       screenshotMs: 0,

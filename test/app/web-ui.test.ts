@@ -181,7 +181,7 @@ describe('pcagent ui --web', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${url}#tracker`);
     await page.locator('#live-panel button').first().waitFor();
-    for (const view of ['tracker', 'library', 'agent', 'settings']) {
+    for (const view of ['tracker', 'library', 'agent', 'evaluate', 'settings']) {
       // Reach the section's button with Tab alone, open it with Enter.
       await page.locator('body').focus();
       let reached = false;

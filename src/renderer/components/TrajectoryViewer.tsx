@@ -1,14 +1,8 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import type {
-  ApiTransport,
-  ReplayStepDto,
-  ReplaySummaryDto,
-  StepDto,
-  StepTimingsDto,
-  TrajectoryDto,
-} from '../../api/contract.js';
+import type { ApiTransport, ReplayStepDto, ReplaySummaryDto, StepDto, TrajectoryDto } from '../../api/contract.js';
 import { replayStepOk } from '../../core/replay-report.js';
+import { ms, timingsLine } from '../format.js';
 import { FrameImage } from './FrameImage.js';
 
 /**
@@ -192,8 +186,6 @@ function StepFrame({ api, step, marked }: { api: ApiTransport; step: StepDto; ma
   );
 }
 
-const ms = (n: number | undefined) => (n === undefined ? null : `${Math.round(n)} ms`);
-
 function StepDetails({ step }: { step: StepDto }) {
   const element = step.element
     ? `${step.element.name || '(unknown)'}${step.element.role ? ` — ${step.element.role}` : ''}`
@@ -228,18 +220,6 @@ function Fields({ rows, id }: { rows: [string, ComponentChildren, string][]; id?
       ])}
     </dl>
   );
-}
-
-/** An agent step's timings: where its time went. */
-function timingsLine(t: StepTimingsDto): string {
-  const parts: [string, number | undefined][] = [
-    ['settle', t.settleMs],
-    ['screenshot', t.screenshotMs],
-    ['plan', t.planMs],
-    ['ground', t.groundMs],
-    ['execute', t.executeMs],
-  ];
-  return parts.flatMap(([name, n]) => (n === undefined ? [] : [`${name} ${ms(n)}`])).join(' · ');
 }
 
 const OUTCOME_TEXT: Record<ReplayStepDto['outcome'], string> = {

@@ -1,6 +1,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { AgentRunDto, AgentStateDto, AgentStepDto, ApiTransport, GrounderName } from '../../api/contract.js';
+import { replayStepOk } from '../../core/replay-report.js';
 import { DEFAULT_GROUNDER, GROUNDER_CHOICES } from '../choices.js';
+import { timingsLine } from '../format.js';
 import { Badge } from '../components/Badge.js';
 import { Button } from '../components/Button.js';
 import { FrameImage } from '../components/FrameImage.js';
@@ -208,9 +210,19 @@ function StepItem({ api, s }: { api: ApiTransport; s: AgentStepDto }) {
         {s.thought ? <p class="step-thought">{s.thought}</p> : null}
         {grounding ? <p class="step-grounding muted">{grounding}</p> : null}
         {s.notFound.length ? <p class="muted">{`Not found first: ${s.notFound.join('; ')}`}</p> : null}
-        <p class="muted small">
-          {`screenshot ${s.timings.screenshotMs} ms · plan ${s.timings.planMs} ms · ground ${s.timings.groundMs} ms · execute ${s.timings.executeMs} ms`}
-        </p>
+        {s.replay ? (
+          <p class="step-replay">
+            <Badge tone={replayStepOk(s.replay.outcome) ? 'finished' : 'failed'}>{s.replay.outcome}</Badge>
+            {[
+              s.replay.grounder ? ` by ${s.replay.grounder}` : '',
+              s.replay.verified ? ' · verified' : '',
+              s.replay.retried ? ' · retried' : '',
+              s.replay.window ? ` · window: ${s.replay.window.title}` : '',
+              s.replay.error ? ` · ${s.replay.error}` : '',
+            ].join('')}
+          </p>
+        ) : null}
+        <p class="muted small">{timingsLine(s.timings)}</p>
       </div>
     </li>
   );
