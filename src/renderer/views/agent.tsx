@@ -1,13 +1,15 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { AgentRunDto, AgentStateDto, AgentStepDto, ApiTransport, GrounderName } from '../../api/contract.js';
 import { replayStepOk } from '../../core/replay-report.js';
-import { DEFAULT_GROUNDER, GROUNDER_CHOICES } from '../choices.js';
+import { DEFAULT_GROUNDER } from '../choices.js';
 import { timingsLine } from '../format.js';
+import { Availability } from '../components/Availability.js';
 import { Badge } from '../components/Badge.js';
 import { Button } from '../components/Button.js';
 import { FrameImage } from '../components/FrameImage.js';
+import { TextInput } from '../components/Input.js';
+import { GrounderSelect, PlannerFields } from '../components/PlannerFields.js';
 import { Panel } from '../components/Panel.js';
-import { Select } from '../components/Select.js';
 import { time } from '../format.js';
 import { attempt } from '../status.js';
 
@@ -74,13 +76,7 @@ export function AgentView({ api }: { api: ApiTransport }) {
   return (
     <div class="grid2 agent">
       <Panel id="agent" title="Agent console">
-        <p class="muted" id="agent-info">
-          {state
-            ? state.available
-              ? 'The agent acts on this computer’s screen with real input.'
-              : (state.reason ?? '')
-            : ''}
-        </p>
+        <Availability id="agent-info" state={state} ready="The agent acts on this computer’s screen with real input." />
         <label for="agent-task">Task</label>
         <textarea
           id="agent-task"
@@ -89,41 +85,24 @@ export function AgentView({ api }: { api: ApiTransport }) {
           disabled={live}
           onInput={(e) => setTask(e.currentTarget.value)}
         />
-        <label for="agent-endpoint">Planner endpoint (OpenAI-compatible; empty: Settings)</label>
-        <input
-          type="url"
-          id="agent-endpoint"
-          placeholder="from Settings → Planner"
-          value={endpoint}
-          disabled={live}
-          onInput={(e) => setEndpoint(e.currentTarget.value)}
-        />
-        <label for="agent-model">Planner model</label>
-        <input
-          type="text"
-          id="agent-model"
-          placeholder="from Settings → Planner"
-          value={model}
-          disabled={live}
-          onInput={(e) => setModel(e.currentTarget.value)}
-        />
-        <label for="agent-grounder">Grounder</label>
-        <Select
-          id="agent-grounder"
-          options={GROUNDER_CHOICES}
-          value={grounder}
-          onChange={setGrounder}
+        <PlannerFields
+          prefix="agent"
+          endpoint={endpoint}
+          model={model}
+          setEndpoint={setEndpoint}
+          setModel={setModel}
           disabled={live}
         />
-        <label for="agent-max-steps">Steps at most</label>
-        <input
+        <GrounderSelect id="agent-grounder" value={grounder} onChange={setGrounder} disabled={live} />
+        <TextInput
           type="number"
           id="agent-max-steps"
+          label="Steps at most"
           min={1}
           max={1000}
           value={maxSteps}
           disabled={live}
-          onInput={(e) => setMaxSteps(e.currentTarget.value)}
+          onInput={setMaxSteps}
         />
         <div class="row">
           <Button variant="primary" id="agent-run" disabled={!state?.available || live} onClick={start}>

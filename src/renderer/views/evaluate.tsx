@@ -7,10 +7,13 @@ import type {
   EvalSuiteDto,
   GrounderName,
 } from '../../api/contract.js';
-import { DEFAULT_GROUNDER, GROUNDER_CHOICES } from '../choices.js';
+import { DEFAULT_GROUNDER } from '../choices.js';
+import { Availability } from '../components/Availability.js';
 import { Badge } from '../components/Badge.js';
 import { Button } from '../components/Button.js';
+import { Check, TextInput } from '../components/Input.js';
 import { Panel } from '../components/Panel.js';
+import { GrounderSelect, PlannerFields } from '../components/PlannerFields.js';
 import { Select } from '../components/Select.js';
 import { Table } from '../components/Table.js';
 import { plural, time } from '../format.js';
@@ -20,6 +23,10 @@ import { attempt } from '../status.js';
 const OTHER_SUITE = '';
 
 type AgentKind = ApiInput<'eval.start'>['agent']['kind'];
+const AGENT_KINDS: [AgentKind, string][] = [
+  ['plan', 'scripted plans'],
+  ['planner', 'planner model'],
+];
 
 /**
  * Evaluate: a task suite (built-in, or a folder / file) run on this desktop with scripted plans
@@ -118,25 +125,22 @@ export function EvaluateView({ api }: { api: ApiTransport }) {
   return (
     <div class="grid2 evaluate">
       <Panel id="eval" title="Evaluate">
-        <p class="muted" id="eval-info">
-          {state
-            ? state.available
-              ? 'Each attempt starts LibreOffice Impress with a fresh profile on this screen, lets the agent work, then checks the saved file.'
-              : (state.reason ?? '')
-            : ''}
-        </p>
+        <Availability
+          id="eval-info"
+          state={state}
+          ready="Each attempt starts LibreOffice Impress with a fresh profile on this screen, lets the agent work, then checks the saved file."
+        />
         <label for="eval-suite">Suite</label>
         <Select id="eval-suite" options={suiteOptions} value={suiteSpec} onChange={chooseSuite} disabled={running} />
         {suiteSpec === OTHER_SUITE ? (
           <div class="row">
-            <label for="eval-suite-path">Suite folder or file</label>
-            <input
-              type="text"
+            <TextInput
               id="eval-suite-path"
+              label="Suite folder or file"
               placeholder="/path/to/suite (suite.yaml or suite.json)"
               value={suitePath}
               disabled={running}
-              onInput={(e) => setSuitePath(e.currentTarget.value)}
+              onInput={setSuitePath}
             />
             <Button id="eval-suite-load" disabled={running || suitePath.trim() === ''} onClick={() => void loadFile()}>
               Load
@@ -150,14 +154,14 @@ export function EvaluateView({ api }: { api: ApiTransport }) {
             <ul>
               {tasks.map((t) => (
                 <li key={t.id}>
-                  <input
-                    type="checkbox"
+                  <Check
                     id={`eval-task-${t.id}`}
+                    label={`${t.id} (${t.level})`}
+                    title={t.instruction}
                     checked={!unchecked.has(t.id)}
                     disabled={running}
-                    onChange={(e) => setUnchecked((u) => toggle(u, t.id, !e.currentTarget.checked))}
+                    onChange={(on) => setUnchecked((u) => toggle(u, t.id, !on))}
                   />
-                  <label for={`eval-task-${t.id}`} title={t.instruction}>{`${t.id} (${t.level})`}</label>
                 </li>
               ))}
             </ul>
@@ -165,92 +169,61 @@ export function EvaluateView({ api }: { api: ApiTransport }) {
         ) : null}
         <fieldset class="row" id="eval-agent">
           <legend>Agent</legend>
-          <input
-            type="radio"
-            name="eval-agent"
-            id="eval-agent-plan"
-            checked={agentKind === 'plan'}
-            disabled={running}
-            onChange={() => setAgentKind('plan')}
-          />
-          <label for="eval-agent-plan">scripted plans</label>
-          <input
-            type="radio"
-            name="eval-agent"
-            id="eval-agent-planner"
-            checked={agentKind === 'planner'}
-            disabled={running}
-            onChange={() => setAgentKind('planner')}
-          />
-          <label for="eval-agent-planner">planner model</label>
+          {AGENT_KINDS.map(([kind, label]) => (
+            <Check
+              key={kind}
+              name="eval-agent"
+              id={`eval-agent-${kind}`}
+              label={label}
+              checked={agentKind === kind}
+              disabled={running}
+              onChange={() => setAgentKind(kind)}
+            />
+          ))}
         </fieldset>
         {agentKind === 'plan' ? (
-          <>
-            <label for="eval-plan">Plan file (YAML / JSON: task id → planner actions)</label>
-            <input
-              type="text"
-              id="eval-plan"
-              placeholder="/path/to/plans.yaml"
-              value={planFile}
-              disabled={running}
-              onInput={(e) => setPlanFile(e.currentTarget.value)}
-            />
-          </>
+          <TextInput
+            id="eval-plan"
+            label="Plan file (YAML / JSON: task id → planner actions)"
+            placeholder="/path/to/plans.yaml"
+            value={planFile}
+            disabled={running}
+            onInput={setPlanFile}
+          />
         ) : (
-          <>
-            <label for="eval-endpoint">Planner endpoint (OpenAI-compatible; empty: Settings)</label>
-            <input
-              type="url"
-              id="eval-endpoint"
-              placeholder="from Settings → Planner"
-              value={endpoint}
-              disabled={running}
-              onInput={(e) => setEndpoint(e.currentTarget.value)}
-            />
-            <label for="eval-model">Planner model</label>
-            <input
-              type="text"
-              id="eval-model"
-              placeholder="from Settings → Planner"
-              value={model}
-              disabled={running}
-              onInput={(e) => setModel(e.currentTarget.value)}
-            />
-          </>
+          <PlannerFields
+            prefix="eval"
+            endpoint={endpoint}
+            model={model}
+            setEndpoint={setEndpoint}
+            setModel={setModel}
+            disabled={running}
+          />
         )}
-        <label for="eval-grounder">Grounder</label>
-        <Select
-          id="eval-grounder"
-          options={GROUNDER_CHOICES}
-          value={grounder}
-          onChange={setGrounder}
-          disabled={running}
-        />
+        <GrounderSelect id="eval-grounder" value={grounder} onChange={setGrounder} disabled={running} />
         <fieldset class="row" id="eval-perturbations">
           <legend>Perturbations</legend>
           {(state?.perturbations ?? []).map((p) => (
-            <span key={p}>
-              <input
-                type="checkbox"
-                id={`eval-perturb-${p.replace(/\W+/g, '-')}`}
-                checked={perturb.has(p)}
-                disabled={running}
-                onChange={(e) => setPerturb((s) => toggle(s, p, e.currentTarget.checked))}
-              />
-              <label for={`eval-perturb-${p.replace(/\W+/g, '-')}`}>{p}</label>
-            </span>
+            <Check
+              key={p}
+              id={`eval-perturb-${p.replace(/\W+/g, '-')}`}
+              label={p}
+              checked={perturb.has(p)}
+              disabled={running}
+              onChange={(on) => setPerturb((s) => toggle(s, p, on))}
+            />
           ))}
         </fieldset>
         <p class="muted small">Without one, each task runs once as it is; with some, once per perturbation.</p>
-        <label for="eval-repeat">Attempts per task</label>
-        <input
+        <TextInput
           type="number"
           id="eval-repeat"
+          label="Attempts per task"
           min={1}
           max={100}
           value={repeat}
           disabled={running}
-          onInput={(e) => setRepeat(e.currentTarget.value)}
+          onInput={setRepeat}
         />
         <div class="row">
           <Button
