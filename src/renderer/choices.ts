@@ -15,6 +15,8 @@ import {
   REPLAY_MODES,
   type ReplayMode,
   TASK_LEVELS,
+  TRACKER_MODES,
+  type TrackerMode,
 } from '../core/vocabulary.js';
 import type { Option } from './components/Select.js';
 
@@ -43,6 +45,14 @@ export const PLANNER_PROFILE_CHOICES = choicesOf<PlannerProfile>(PLANNER_PROFILE
   'pc-agent': 'pc-agent (the released PC Agent planner)',
   'ui-tars': 'ui-tars (UI-TARS 1.5: plans and points)',
 });
+
+/** The tracker's task modes (SPEC §2.1). */
+export const TRACKER_MODE_LABELS: Readonly<Record<TrackerMode, string>> = {
+  given: 'Given task',
+  free: 'Free task',
+  'non-task': 'Non-task',
+};
+export const TRACKER_MODE_CHOICES = choicesOf(TRACKER_MODES, TRACKER_MODE_LABELS);
 
 export const REPLAY_MODE_CHOICES = choicesOf<ReplayMode>(REPLAY_MODES, {
   semantic: 'semantic (find each clicked element again)',
