@@ -42,7 +42,8 @@ function stepFromReplay(ctx: BackendContext, step: ReplayStep, record: ActionRec
   const grounded = step.outcome === 'found' || step.outcome === 'not-found';
   return {
     index,
-    thought: step.error ? `${step.outcome}: ${step.error}` : step.outcome,
+    // What became of the step is in `replay` (outcome, error, window), not said twice.
+    thought: '',
     action: step.action,
     grounding: grounded
       ? {

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { AgentRunDto, AgentStateDto, AgentStepDto, ApiTransport, GrounderName } from '../../api/contract.js';
 import { replayStepOk } from '../../core/replay-report.js';
 import { DEFAULT_GROUNDER } from '../choices.js';
-import { timingsLine } from '../format.js';
+import { ms, time, timingsLine } from '../format.js';
 import { Availability } from '../components/Availability.js';
 import { Badge } from '../components/Badge.js';
 import { Button } from '../components/Button.js';
@@ -10,7 +10,6 @@ import { FrameImage } from '../components/FrameImage.js';
 import { TextInput } from '../components/Input.js';
 import { GrounderSelect, PlannerFields } from '../components/PlannerFields.js';
 import { Panel } from '../components/Panel.js';
-import { time } from '../format.js';
 import { attempt } from '../status.js';
 
 const STATUS_TEXT: Record<AgentRunDto['status'], string> = {
@@ -198,10 +197,13 @@ function StepItem({ api, s }: { api: ApiTransport; s: AgentStepDto }) {
               s.replay.retried ? ' · retried' : '',
               s.replay.window ? ` · window: ${s.replay.window.title}` : '',
               s.replay.error ? ` · ${s.replay.error}` : '',
+              s.replay.settleMs !== undefined ? ` · settle ${ms(s.replay.settleMs)}` : '',
+              ` · took ${ms(s.replay.ms)}`,
             ].join('')}
           </p>
-        ) : null}
-        <p class="muted small">{timingsLine(s.timings)}</p>
+        ) : (
+          <p class="muted small">{timingsLine(s.timings)}</p>
+        )}
       </div>
     </li>
   );
