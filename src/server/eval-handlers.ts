@@ -208,7 +208,7 @@ export function evalHandlers(ctx: BackendContext, env: NodeJS.ProcessEnv = proce
     'eval.stop': () => {
       if (!stop || run?.status !== 'running') throw new Error('no eval is running');
       stop.abort(new Error('stopped from the app'));
-      update({ message: 'stopping after the current attempt' });
+      update({ message: 'stopping: the current attempt ends, then the report is written' });
       return state();
     },
   };
