@@ -132,7 +132,7 @@ export function EvaluateView({ api }: { api: ApiTransport }) {
         />
         <label for="eval-suite">Suite</label>
         <Select id="eval-suite" options={suiteOptions} value={suiteSpec} onChange={chooseSuite} disabled={running} />
-        {suiteSpec === OTHER_SUITE ? (
+        {state && suiteSpec === OTHER_SUITE ? (
           <div class="row">
             <TextInput
               id="eval-suite-path"
