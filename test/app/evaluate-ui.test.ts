@@ -35,7 +35,8 @@ describe('Evaluate screen', () => {
     try {
       const page = await openPage(browser, ui.url, 'evaluate');
       await expect
-        .poll(() => page.locator('#eval-suite option').first().textContent())
+        // The first call loads the eval modules: seconds on a loaded machine.
+        .poll(() => page.locator('#eval-suite option').first().textContent(), { timeout: 15_000 })
         .toMatch(/^impress-basic \(built in, \d+ tasks\)$/);
       expect(await page.locator('#eval-info').textContent()).toBe('an eval needs a display: DISPLAY is not set');
       const boxes = page.locator('#eval-tasks input[type="checkbox"]');
@@ -85,7 +86,7 @@ describe('Evaluate screen', () => {
 
     it('runs a task with scripted plans: progress, the attempt in the table, the report written', async () => {
       const page = await openPage(browser, ui.url, 'evaluate');
-      await page.locator('#eval-task-title-only').waitFor();
+      await page.locator('#eval-task-title-only').waitFor({ timeout: 15_000 });
       expect(await page.locator('#eval-info').textContent()).toMatch(/^Each attempt starts LibreOffice Impress/);
       // Only the first task.
       const boxes = page.locator('#eval-tasks input[type="checkbox"]');
