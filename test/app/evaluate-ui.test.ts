@@ -130,5 +130,31 @@ describe('Evaluate screen', () => {
       expect(page.errors).toEqual([]);
       await page.close();
     }, 300_000);
+
+    it('Stop ends the eval with the running attempt, skips the rest and still writes the report', async () => {
+      const page = await openPage(browser, ui.url, 'evaluate');
+      await page.locator('#eval-task-title-only').waitFor({ timeout: 15_000 });
+      // The first two tasks.
+      const boxes = page.locator('#eval-tasks input[type="checkbox"]');
+      const n = await boxes.count();
+      for (let i = 2; i < n; i++) await boxes.nth(i).uncheck();
+      await page.locator('#eval-plan').fill(PLANS);
+      await page.locator('#eval-grounder').selectOption('ocr');
+      await page.locator('#eval-start').click();
+      await expect.poll(() => page.locator('#eval-message').textContent()).toMatch(/^attempt 1 of 2: /);
+      await page.locator('#eval-stop').click();
+      await expect
+        .poll(() => page.locator('#eval-status .badge').textContent(), { timeout: 120_000, interval: 1000 })
+        .toBe('stopped');
+      // A stop while Impress starts ends the eval after that attempt; while the agent works, at once.
+      expect(await page.locator('#eval-message').textContent()).toMatch(
+        /^[01] \/ 1 attempts succeeded \(stopped early\)$/,
+      );
+      expect(await page.locator('#eval-attempts tbody tr').count()).toBe(1);
+      expect(fs.existsSync((await page.locator('#eval-report').textContent())!)).toBe(true);
+      expect(await page.locator('#eval-start').isDisabled()).toBe(false);
+      expect(page.errors).toEqual([]);
+      await page.close();
+    }, 200_000);
   });
 });
