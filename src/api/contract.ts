@@ -1,4 +1,6 @@
 import { PLANNER_PROFILES, type PlannerProfile } from '../core/planner-profiles.js';
+import type { RecordingFields, TaskFields } from '../core/records.js';
+import { REPLAY_STEP_OUTCOMES, type ReplayStop } from '../core/replay-report.js';
 import { z } from 'zod';
 import {
   EXPORT_FORMATS,
@@ -14,12 +16,6 @@ import {
   type AgentRunStatus,
   type GrounderName,
   type LiveStatus,
-  type RecordingKind,
-  type RecordingMode,
-  type RecordingStage,
-  type RecordingStatus,
-  type TaskLevel,
-  type TaskStatus,
   type TrackerMode,
 } from '../core/vocabulary.js';
 
@@ -33,41 +29,14 @@ import {
 // ---------------------------------------------------------------------------------------------
 // Data shapes the API returns (plain JSON; mirrors of the library's records).
 
-// The word lists are the core vocabulary's; re-exported so that the renderer imports one module.
-export type {
-  AgentRunStatus,
-  GrounderName,
-  RecordingKind,
-  RecordingMode,
-  RecordingStage,
-  RecordingStatus,
-  TaskLevel,
-  TaskStatus,
-  TrackerMode,
-} from '../core/vocabulary.js';
+// The word lists' types are the core vocabulary's; re-exported so that the renderer imports one module.
+export type * from '../core/vocabulary.js';
 
-export interface TaskDto {
-  id: number;
-  description: string;
-  level: TaskLevel | null;
-  category: string | null;
-  status: TaskStatus;
-}
+/** A task as the app shows it (the library's task without its list position and file flag). */
+export type TaskDto = TaskFields;
 
-export interface RecordingDto {
-  id: number;
-  kind: RecordingKind;
-  mode: RecordingMode;
-  stage: RecordingStage;
-  name: string;
-  taskId: number | null;
-  description: string | null;
-  level: TaskLevel | null;
-  status: RecordingStatus;
-  startedAt: number;
-  endedAt: number | null;
-  source: string;
-  parentId: number | null;
+/** A recording as the app shows it, with its number of actions. */
+export interface RecordingDto extends RecordingFields {
   actions: number;
 }
 
@@ -76,6 +45,63 @@ export interface FrameDto {
   width: number;
   height: number;
   role: 'screen' | 'marked';
+}
+
+/**
+ * A step's timings in ms, as agent runs store them (`extra.agent.timings`): settle (the wait for
+ * a still screen, when measured), screenshot, plan, ground, execute. Parsed with this schema when
+ * read back from the library: a row written by another version shows no timings, not wrong ones.
+ */
+export const stepTimingsSchema = z.object({
+  settleMs: z.number().nonnegative().optional(),
+  screenshotMs: z.number().nonnegative(),
+  planMs: z.number().nonnegative(),
+  groundMs: z.number().nonnegative(),
+  executeMs: z.number().nonnegative(),
+});
+export type StepTimingsDto = z.infer<typeof stepTimingsSchema>;
+
+/**
+ * One replayed step as the replay stores it (`extra.replay`, `ReplayStep` of
+ * `src/agents/replay/replay.ts`): what became of it, which grounder found the target and how
+ * sure it was, whether its effect was verified or it was retried, the settle time, and the error
+ * or the unexpected window that stopped the replay. Parsed with this schema when read back.
+ */
+export const replayStepSchema = z.object({
+  seq: z.number().int(),
+  action: z.string(),
+  outcome: z.enum(REPLAY_STEP_OUTCOMES),
+  description: z.string().optional(),
+  point: z.object({ x: z.number(), y: z.number() }).optional(),
+  score: z.number().optional(),
+  grounder: z.string().optional(),
+  verified: z.boolean().optional(),
+  retried: z.boolean().optional(),
+  settleMs: z.number().nonnegative().optional(),
+  window: z.object({ title: z.string(), buttons: z.array(z.string()).optional() }).optional(),
+  error: z.string().optional(),
+  candidates: z.array(z.object({ text: z.string(), score: z.number(), reason: z.string().optional() })).optional(),
+  ms: z.number().nonnegative(),
+});
+export type ReplayStepDto = z.infer<typeof replayStepSchema>;
+
+/** A replay recording read as a whole: how far it got, how much was verified, where it stopped and why. */
+export interface ReplaySummaryDto {
+  /** The recording that was replayed. */
+  sourceId: number | null;
+  mode: string | null;
+  grounder: string | null;
+  /** Steps stored, and the source's actions (null when the source is gone). */
+  steps: number;
+  total: number | null;
+  found: number;
+  verified: number;
+  retried: number;
+  /** Still running (its status is `recording` or `paused`). */
+  running: boolean;
+  /** Every step ran and was executed as recorded. */
+  completed: boolean;
+  stoppedAt: ReplayStop | null;
 }
 
 export interface StepDto {
@@ -91,11 +117,17 @@ export interface StepDto {
   thought: string | null;
   frame: FrameDto | null;
   markedFrame: FrameDto | null;
+  /** Agent runs: the step's timings. */
+  timings: StepTimingsDto | null;
+  /** Replays: what became of the step. */
+  replay: ReplayStepDto | null;
 }
 
 export interface TrajectoryDto {
   recording: RecordingDto;
   steps: StepDto[];
+  /** A replay recording (kind `agent`, mode `replay`): its report as a whole. */
+  replay: ReplaySummaryDto | null;
 }
 
 export interface CountersDto {
@@ -198,7 +230,9 @@ export interface AgentStepDto {
   notFound: string[];
   frame: FrameDto | null;
   markedFrame: FrameDto | null;
-  timings: { screenshotMs: number; planMs: number; groundMs: number; executeMs: number };
+  timings: StepTimingsDto;
+  /** A replay's step: what became of it (as the library viewer shows it). */
+  replay: ReplayStepDto | null;
 }
 
 export interface AgentRunDto {
@@ -229,6 +263,66 @@ export interface AgentStateDto {
   reason: string | null;
   /** The current or last run of this session. */
   run: AgentRunDto | null;
+}
+
+/** A task suite (`pcagent eval SUITE`): built in, or read from a folder or file. */
+export interface EvalSuiteDto {
+  name: string;
+  /** What to pass back to `eval.start`: the built-in name, or the suite file's path. */
+  spec: string;
+  description: string;
+  builtIn: boolean;
+  tasks: { id: string; level: string; instruction: string }[];
+}
+
+export type EvalOutcome = 'success' | 'fail' | 'error';
+
+/** One attempt of a task (× perturbation × repeat): its outcome, why, and the agent recording. */
+export interface EvalAttemptDto {
+  task: string;
+  perturbation: string;
+  level: string;
+  repeat: number;
+  outcome: EvalOutcome;
+  /** Why it failed ('' on success). */
+  reason: string;
+  steps: number;
+  recordingId: number | null;
+  ms: number;
+  checks: { pass: boolean; detail: string }[];
+}
+
+export type EvalRunStatus = 'running' | 'done' | 'failed' | 'stopped';
+
+/** The eval run of this session: progress while it runs, the per-task table, the report. */
+export interface EvalRunDto {
+  /** Grows with every change (a reply and an event can arrive in either order). */
+  revision: number;
+  status: EvalRunStatus;
+  suite: string;
+  agent: string;
+  /** Attempts in all, and the one running now (`task @ perturbation`), if any. */
+  total: number;
+  current: string | null;
+  attempts: EvalAttemptDto[];
+  successes: number;
+  /** One line: what it does now, the result, or why it failed. */
+  message: string;
+  /** The report folder, and report.html in it once written. */
+  reportDir: string;
+  reportHtml: string | null;
+  startedAt: number;
+  endedAt: number | null;
+}
+
+export interface EvalStateDto {
+  /** Whether an eval can run here (a display, LibreOffice), and why not. */
+  available: boolean;
+  reason: string | null;
+  suites: EvalSuiteDto[];
+  /** The perturbations the runner offers. */
+  perturbations: string[];
+  run: EvalRunDto | null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -332,6 +426,33 @@ export const inputSchemas = {
   'agent.pause': Empty,
   'agent.resume': Empty,
   'agent.stop': Empty,
+  'eval.state': Empty,
+  /** Reads and validates a suite folder or file (the form's "Load"). */
+  'eval.suite': z.object({ spec: Text(4096) }).strict(),
+  'eval.start': z
+    .object({
+      /** A built-in suite's name, or a suite folder or file. */
+      suite: Text(4096),
+      /** Task ids (default: every task). */
+      tasks: z.array(Text(200)).max(1000).optional(),
+      agent: z.discriminatedUnion('kind', [
+        /** Scripted plans: a YAML/JSON file mapping task id → planner actions. */
+        z.object({ kind: z.literal('plan'), file: Text(4096) }).strict(),
+        /** A planner model; empty fields: the settings (as for `pcagent eval --planner`). */
+        z
+          .object({
+            kind: z.literal('planner'),
+            endpoint: Url.optional(),
+            model: z.string().trim().max(256).optional(),
+          })
+          .strict(),
+      ]),
+      grounder: Grounder.optional(),
+      perturbations: z.array(Text(100)).max(20).optional(),
+      repeat: z.number().int('expected a whole number').min(1).max(100).optional(),
+    })
+    .strict(),
+  'eval.stop': Empty,
   'settings.get': Empty,
   'settings.set': z
     .object({
@@ -414,6 +535,10 @@ export interface ApiOutputs {
   'agent.pause': AgentStateDto;
   'agent.resume': AgentStateDto;
   'agent.stop': AgentStateDto;
+  'eval.state': EvalStateDto;
+  'eval.suite': EvalSuiteDto;
+  'eval.start': EvalStateDto;
+  'eval.stop': EvalStateDto;
   'settings.get': SettingsDto;
   'settings.set': SettingsDto;
   'settings.testConnection': ConnectionTestDto;
@@ -438,9 +563,11 @@ export interface ApiEvents {
   job: JobDto;
   /** The agent run changed: started, a step was done, paused, ended. */
   agent: AgentRunDto;
+  /** The eval run changed: an attempt started or ended, the report was written. */
+  eval: EvalRunDto;
 }
 export type ApiEventName = keyof ApiEvents;
-export const API_EVENTS: readonly ApiEventName[] = ['tracker', 'library', 'notice', 'job', 'agent'];
+export const API_EVENTS: readonly ApiEventName[] = ['tracker', 'library', 'notice', 'job', 'agent', 'eval'];
 
 // ---------------------------------------------------------------------------------------------
 // Validation.

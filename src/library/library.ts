@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Action, ElementInfo, Provenance, Rect } from '../core/actions.js';
+import type { RecordingFields, TaskFields } from '../core/records.js';
 import { formatCompactTimestamp } from '../core/wall-clock.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { LibraryError } from './errors.js';
@@ -50,13 +51,8 @@ export const LIVE_STATUSES: readonly RecordingStatus[] = VOCABULARY_LIVE_STATUSE
 export const RECORDING_STATUSES: readonly RecordingStatus[] = VOCABULARY_RECORDING_STATUSES;
 export type FrameRole = 'screen' | 'marked';
 
-export interface Task {
-  id: number;
-  description: string;
-  level: TaskLevel | null;
-  category: string | null;
+export interface Task extends TaskFields {
   fileInput: boolean;
-  status: TaskStatus;
   position: number;
   createdAt: number;
   updatedAt: number;
@@ -80,25 +76,11 @@ export interface ScreenInfo {
   originY?: number;
 }
 
-export interface Recording {
-  id: number;
-  kind: RecordingKind;
-  mode: RecordingMode;
-  stage: RecordingStage;
-  /** File stem used by the pc-tracker format, e.g. `free_task_20241126_161517`. */
-  name: string;
-  taskId: number | null;
-  description: string | null;
-  level: TaskLevel | null;
-  status: RecordingStatus;
+export interface Recording extends RecordingFields {
   platform: string;
   screen: ScreenInfo | null;
   /** Minutes east of UTC where the recording was made, for wall-clock timestamps. */
   utcOffsetMin: number;
-  startedAt: number;
-  endedAt: number | null;
-  source: string;
-  parentId: number | null;
   meta: Record<string, unknown>;
 }
 

@@ -12,7 +12,7 @@ import type { ApiEventName, ApiReply, ApiTransport } from '../api/contract.js';
 const { contextBridge, ipcRenderer } = electron;
 
 // The sandboxed preload cannot import runtime values: test/app/api-contract.test.ts keeps this equal to API_EVENTS.
-const EVENTS: readonly string[] = ['tracker', 'library', 'notice', 'job', 'agent'];
+const EVENTS: readonly string[] = ['tracker', 'library', 'notice', 'job', 'agent', 'eval'];
 
 function unwrap<T>(reply: ApiReply<T>): T {
   if (reply.ok) return reply.result;

@@ -3,6 +3,7 @@ import type { ApiTransport } from '../api/contract.js';
 import { notify, StatusLine } from './status.js';
 import { chooseTransport } from './transport.js';
 import { AgentView } from './views/agent.js';
+import { EvaluateView } from './views/evaluate.js';
 import { LibraryView } from './views/library.js';
 import { SettingsView } from './views/settings.js';
 import { TrackerView } from './views/tracker.js';
@@ -14,6 +15,7 @@ const VIEWS: Record<string, View> = {
   tracker: TrackerView,
   library: LibraryView,
   agent: AgentView,
+  evaluate: EvaluateView,
   settings: SettingsView,
 };
 

@@ -6,6 +6,7 @@ import { type ReplayStep, replayVerdict } from '../agents/replay/replay.js';
 import type { ActionRecord } from '../library/library.js';
 import { readPlannerPrompt, readSettings, runChoices } from '../library/settings.js';
 import { type BackendContext, frameDto, frameOrNull, type HandlersOf } from './context.js';
+import { replayStepOf } from './library-handlers.js';
 
 const noScreen = (env: NodeJS.ProcessEnv): string | null => displayProblem(env);
 
@@ -26,7 +27,9 @@ function stepFromRun(ctx: BackendContext, step: AgentStep): AgentStepDto {
     notFound: step.notFound.map((n) => n.target),
     frame: frameDto(frameOrNull(ctx.lib, step.record.frameId)),
     markedFrame: frameDto(frameOrNull(ctx.lib, step.record.markedFrameId)),
+    replay: null,
     timings: {
+      settleMs: Math.round(step.timings.settleMs),
       screenshotMs: Math.round(step.timings.screenshotMs),
       planMs: Math.round(step.timings.planMs),
       groundMs: Math.round(step.timings.groundMs),
@@ -39,7 +42,8 @@ function stepFromReplay(ctx: BackendContext, step: ReplayStep, record: ActionRec
   const grounded = step.outcome === 'found' || step.outcome === 'not-found';
   return {
     index,
-    thought: step.error ? `${step.outcome}: ${step.error}` : step.outcome,
+    // What became of the step is in `replay` (outcome, error, window), not said twice.
+    thought: '',
     action: step.action,
     grounding: grounded
       ? {
@@ -54,7 +58,14 @@ function stepFromReplay(ctx: BackendContext, step: ReplayStep, record: ActionRec
     notFound: step.outcome === 'not-found' && step.description ? [step.description] : [],
     frame: frameDto(frameOrNull(ctx.lib, record.frameId)),
     markedFrame: frameDto(frameOrNull(ctx.lib, record.markedFrameId)),
-    timings: { screenshotMs: 0, planMs: 0, groundMs: Math.round(step.ms), executeMs: 0 },
+    replay: replayStepOf({ replay: step }),
+    timings: {
+      ...(step.settleMs !== undefined ? { settleMs: Math.round(step.settleMs) } : {}),
+      screenshotMs: 0,
+      planMs: 0,
+      groundMs: Math.round(step.ms),
+      executeMs: 0,
+    },
   };
 }
 

@@ -5,6 +5,7 @@ import type { RecordingOutcome } from '../core/vocabulary.js';
 import type { Library } from '../library/library.js';
 import { agentHandlers } from './agent-handlers.js';
 import type { BackendContext, EventListener } from './context.js';
+import { evalHandlers } from './eval-handlers.js';
 import { libraryHandlers } from './library-handlers.js';
 import { pipelineHandlers } from './pipeline-handlers.js';
 import { settingsHandlers } from './settings-handlers.js';
@@ -89,6 +90,7 @@ export function createBackend(lib: Library, options: BackendOptions = {}): Backe
     ...tracker.handlers,
     ...pipelineHandlers(ctx),
     ...agentHandlers(ctx, options.env),
+    ...evalHandlers(ctx, options.env),
     ...settingsHandlers(ctx),
   };
   const t = tracker;

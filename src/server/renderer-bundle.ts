@@ -28,6 +28,12 @@ export function rendererDir(root = PROJECT_ROOT): string {
   return dir;
 }
 
+/**
+ * The page's one style sheet, concatenated from these: the app's own, then the trajectory
+ * viewer's (`tv-*` classes), the one source of the viewer's look for the app and the HTML export.
+ */
+const STYLE_SHEETS = ['src/renderer/styles.css', 'src/viewer/trajectory.css'];
+
 /** Bundles the renderer's TypeScript with esbuild (imported lazily: a packaged app does not need it). */
 async function bundleRenderer(root: string): Promise<RendererBundle & { inputs: string[] }> {
   const dir = rendererDir(root);
@@ -44,12 +50,15 @@ async function bundleRenderer(root: string): Promise<RendererBundle & { inputs: 
   });
   const js = result.outputFiles[0]?.text;
   if (js === undefined) throw new Error('bundling the renderer produced no output');
-  const pages = ['index.html', 'styles.css'].map((f) => path.relative(root, path.join(dir, f)));
+  const [page, ...sheets] = [path.join(dir, 'index.html'), ...STYLE_SHEETS.map((f) => path.join(root, f))];
   return {
-    html: fs.readFileSync(path.join(dir, 'index.html'), 'utf8'),
+    html: fs.readFileSync(page!, 'utf8'),
     js,
-    css: fs.readFileSync(path.join(dir, 'styles.css'), 'utf8'),
-    inputs: buildInputs(Object.keys(result.metafile.inputs), pages),
+    css: sheets.map((f) => fs.readFileSync(f, 'utf8')).join('\n'),
+    inputs: buildInputs(
+      Object.keys(result.metafile.inputs),
+      [page!, ...sheets].map((f) => path.relative(root, f)),
+    ),
   };
 }
 

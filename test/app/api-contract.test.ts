@@ -7,8 +7,12 @@ import {
   ApiValidationError,
   inputSchemas,
   isApiMethod,
+  replayStepSchema,
+  stepTimingsSchema,
   validate,
 } from '../../src/api/contract.js';
+import type { ReplayStep, StepOutcome } from '../../src/agents/replay/replay.js';
+import { REPLAY_STEP_OUTCOMES, type ReplayStepOutcome, replayStop } from '../../src/core/replay-report.js';
 
 function refusal(method: string, input: unknown): string {
   try {
@@ -116,5 +120,71 @@ describe('API contract validation', () => {
     const preload = fs.readFileSync(path.join(import.meta.dirname, '../../src/main/preload.cts'), 'utf8');
     const list = /const EVENTS: readonly string\[\] = \[([^\]]*)\]/.exec(preload)?.[1];
     expect(list?.split(',').map((e) => e.trim().replace(/'/g, ''))).toEqual([...API_EVENTS]);
+  });
+
+  it('stored replay reports and step timings are parsed, and a row of another shape is refused', () => {
+    // The contract's outcome list is the replay's (both ways, checked by the compiler).
+    const outcomes: readonly StepOutcome[] = REPLAY_STEP_OUTCOMES;
+    const back: ReplayStepOutcome = 'done' as StepOutcome;
+    expect(outcomes).toContain(back);
+    const step: ReplayStep = {
+      seq: 3,
+      action: "click element: the 'Bold' button",
+      outcome: 'found',
+      grounder: 'visual',
+      score: 0.8,
+      verified: true,
+      retried: true,
+      settleMs: 300,
+      window: { title: 'Keep current format', buttons: ['Use ODF Format!'] },
+      candidates: [{ text: 'Bold', score: 0.8, reason: 'image match', box: [1, 2, 3, 4] } as never],
+      ms: 900,
+    };
+    const parsed = replayStepSchema.parse(step);
+    expect(parsed.grounder).toBe('visual');
+    expect(parsed.candidates).toEqual([{ text: 'Bold', score: 0.8, reason: 'image match' }]);
+    expect(replayStepSchema.safeParse({ ...step, outcome: 'skipped' }).success).toBe(false);
+    expect(replayStepSchema.safeParse({ ...step, ms: 'slow' }).success).toBe(false);
+    // Timings keep the five parts the app shows and drop the rest.
+    expect(
+      stepTimingsSchema.parse({ settleMs: 1, screenshotMs: 2, grabMs: 1, planMs: 3, groundMs: 4, executeMs: 5 }),
+    ).toEqual({ settleMs: 1, screenshotMs: 2, planMs: 3, groundMs: 4, executeMs: 5 });
+    expect(stepTimingsSchema.safeParse({ planMs: 3 }).success).toBe(false);
+  });
+
+  it('where a replay stopped: its first step not executed as recorded, else after its last', () => {
+    const ok = { outcome: 'found', action: 'click' } as const;
+    expect(replayStop([ok, ok], 2)).toBeNull();
+    expect(replayStop([ok, { outcome: 'not-found', action: "click element: 'Save'" }], 5)).toEqual({
+      step: 2,
+      reason: "not found: click element: 'Save'",
+    });
+    expect(replayStop([ok, { outcome: 'no-effect', action: 'x', error: 'step 2 had no effect' }], 5)).toEqual({
+      step: 2,
+      reason: 'step 2 had no effect',
+    });
+    expect(replayStop([ok], 3, 'stopped by the user')).toEqual({ step: 2, reason: 'stopped by the user' });
+  });
+
+  it('eval inputs are checked field by field', () => {
+    expect(validate('eval.start', { suite: ' impress-basic ', agent: { kind: 'plan', file: 'plans.yaml' } })).toEqual({
+      suite: 'impress-basic',
+      agent: { kind: 'plan', file: 'plans.yaml' },
+    });
+    expect(refusal('eval.start', { suite: '', agent: { kind: 'plan', file: 'p.yaml' } })).toBe(
+      'eval.start: suite: cannot be empty',
+    );
+    expect(refusal('eval.start', { suite: 'x', agent: { kind: 'plan' } })).toMatch(/^eval\.start: agent\.file: /);
+    expect(refusal('eval.start', { suite: 'x', agent: { kind: 'replay' } })).toMatch(/^eval\.start: agent/);
+    expect(refusal('eval.start', { suite: 'x', agent: { kind: 'planner', endpoint: 'ftp://x' } })).toBe(
+      'eval.start: agent.endpoint: expected an http(s) URL',
+    );
+    expect(refusal('eval.start', { suite: 'x', agent: { kind: 'plan', file: 'p' }, repeat: 0 })).toMatch(
+      /^eval\.start: repeat: /,
+    );
+    expect(refusal('eval.start', { suite: 'x', agent: { kind: 'plan', file: 'p' }, grounder: 'magic' })).toMatch(
+      /^eval\.start: grounder: /,
+    );
+    expect(refusal('eval.suite', { spec: '  ' })).toBe('eval.suite: spec: cannot be empty');
   });
 });

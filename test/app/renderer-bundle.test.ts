@@ -19,13 +19,17 @@ describe('prebuilt renderer', () => {
     const inputs = JSON.parse(fs.readFileSync(path.join(out, 'inputs.json'), 'utf8')) as string[];
     expect(inputs).toContain('src/renderer/main.ts');
     expect(inputs).toContain('src/renderer/views/tracker.tsx');
+    // The trajectory viewer's style sheet is part of the page's: a change to it rebuilds.
+    expect(inputs).toContain('src/viewer/trajectory.css');
     expect(inputs.some((f) => f.includes('node_modules'))).toBe(false);
 
     const built = readPrebuiltRenderer(out);
     expect(built).not.toBeNull();
     const src = rendererDir();
     expect(built!.html).toBe(fs.readFileSync(path.join(src, 'index.html'), 'utf8'));
-    expect(built!.css).toBe(fs.readFileSync(path.join(src, 'styles.css'), 'utf8'));
+    // One style sheet: the app's, then the export viewer's (`tv-*`), the one source of the viewer's look.
+    const viewerCss = fs.readFileSync(path.join(PROJECT_ROOT, 'src', 'viewer', 'trajectory.css'), 'utf8');
+    expect(built!.css).toBe(`${fs.readFileSync(path.join(src, 'styles.css'), 'utf8')}\n${viewerCss}`);
     expect(built!.js).toContain('Start recording');
     expect(built!.js).not.toMatch(/^import /m); // one self-contained module
   });

@@ -87,8 +87,9 @@ describe('pcagent ui --web', () => {
     // Importing the same folder again changes nothing and says so.
     await page.locator('#import-dir').fill(FIXTURE_DIR);
     await page.locator('#import-run').click();
+    // The import reads the folder again (seconds on a loaded machine); the message then shows for 3 s.
     await expect
-      .poll(() => page.locator('#status').textContent())
+      .poll(() => page.locator('#status').textContent(), { timeout: 15_000 })
       .toBe('Imported 0 recordings, 1 already in the library; 0 new tasks.');
     await row.locator('button.open-recording').click();
     await expect.poll(() => page.locator('#step-position').textContent()).toBe('Step 1 of 8');
@@ -193,7 +194,7 @@ describe('pcagent ui --web', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${url}#tracker`);
     await page.locator('#live-panel button').first().waitFor();
-    for (const view of ['tracker', 'library', 'agent', 'settings']) {
+    for (const view of ['tracker', 'library', 'agent', 'evaluate', 'settings']) {
       // Reach the section's button with Tab alone, open it with Enter.
       await page.locator('body').focus();
       let reached = false;

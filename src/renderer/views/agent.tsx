@@ -1,11 +1,15 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { AgentRunDto, AgentStateDto, AgentStepDto, ApiTransport, GrounderName } from '../../api/contract.js';
+import { replayStepOk } from '../../core/replay-report.js';
+import { DEFAULT_GROUNDER } from '../choices.js';
+import { ms, time, timingsLine } from '../format.js';
+import { Availability } from '../components/Availability.js';
 import { Badge } from '../components/Badge.js';
 import { Button } from '../components/Button.js';
 import { FrameImage } from '../components/FrameImage.js';
+import { TextInput } from '../components/Input.js';
+import { GrounderSelect, PlannerFields } from '../components/PlannerFields.js';
 import { Panel } from '../components/Panel.js';
-import { Select } from '../components/Select.js';
-import { time } from '../format.js';
 import { attempt } from '../status.js';
 
 const STATUS_TEXT: Record<AgentRunDto['status'], string> = {
@@ -17,12 +21,6 @@ const STATUS_TEXT: Record<AgentRunDto['status'], string> = {
   stopped: 'stopped',
 };
 
-const GROUNDERS: { value: GrounderName; label: string }[] = [
-  { value: 'ocr', label: 'ocr — on-device text (PP-OCR)' },
-  { value: 'vlm', label: 'vlm — pointing model (Settings → Grounder)' },
-  { value: 'omniparser', label: 'omniparser — icon detector + OCR' },
-];
-
 /**
  * Agent console: a task for the desktop agent with its planner and grounder; while it runs, the
  * steps arrive live (marked frame, thought, action, grounding) with pause / resume / stop. The
@@ -32,7 +30,7 @@ export function AgentView({ api }: { api: ApiTransport }) {
   const [task, setTask] = useState('');
   const [endpoint, setEndpoint] = useState('');
   const [model, setModel] = useState('');
-  const [grounder, setGrounder] = useState<string>('ocr');
+  const [grounder, setGrounder] = useState<string>(DEFAULT_GROUNDER);
   const [maxSteps, setMaxSteps] = useState('50');
   const [state, setState] = useState<{ available: boolean; reason: string | null } | null>(null);
   const [run, setRun] = useState<AgentRunDto | null>(null);
@@ -77,13 +75,7 @@ export function AgentView({ api }: { api: ApiTransport }) {
   return (
     <div class="grid2 agent">
       <Panel id="agent" title="Agent console">
-        <p class="muted" id="agent-info">
-          {state
-            ? state.available
-              ? 'The agent acts on this computer’s screen with real input.'
-              : (state.reason ?? '')
-            : ''}
-        </p>
+        <Availability id="agent-info" state={state} ready="The agent acts on this computer’s screen with real input." />
         <label for="agent-task">Task</label>
         <textarea
           id="agent-task"
@@ -92,35 +84,24 @@ export function AgentView({ api }: { api: ApiTransport }) {
           disabled={live}
           onInput={(e) => setTask(e.currentTarget.value)}
         />
-        <label for="agent-endpoint">Planner endpoint (OpenAI-compatible; empty: Settings)</label>
-        <input
-          type="url"
-          id="agent-endpoint"
-          placeholder="from Settings → Planner"
-          value={endpoint}
+        <PlannerFields
+          prefix="agent"
+          endpoint={endpoint}
+          model={model}
+          setEndpoint={setEndpoint}
+          setModel={setModel}
           disabled={live}
-          onInput={(e) => setEndpoint(e.currentTarget.value)}
         />
-        <label for="agent-model">Planner model</label>
-        <input
-          type="text"
-          id="agent-model"
-          placeholder="from Settings → Planner"
-          value={model}
-          disabled={live}
-          onInput={(e) => setModel(e.currentTarget.value)}
-        />
-        <label for="agent-grounder">Grounder</label>
-        <Select id="agent-grounder" options={GROUNDERS} value={grounder} onChange={setGrounder} disabled={live} />
-        <label for="agent-max-steps">Steps at most</label>
-        <input
+        <GrounderSelect id="agent-grounder" value={grounder} onChange={setGrounder} disabled={live} />
+        <TextInput
           type="number"
           id="agent-max-steps"
+          label="Steps at most"
           min={1}
           max={1000}
           value={maxSteps}
           disabled={live}
-          onInput={(e) => setMaxSteps(e.currentTarget.value)}
+          onInput={setMaxSteps}
         />
         <div class="row">
           <Button variant="primary" id="agent-run" disabled={!state?.available || live} onClick={start}>
@@ -207,9 +188,22 @@ function StepItem({ api, s }: { api: ApiTransport; s: AgentStepDto }) {
         {s.thought ? <p class="step-thought">{s.thought}</p> : null}
         {grounding ? <p class="step-grounding muted">{grounding}</p> : null}
         {s.notFound.length ? <p class="muted">{`Not found first: ${s.notFound.join('; ')}`}</p> : null}
-        <p class="muted small">
-          {`screenshot ${s.timings.screenshotMs} ms · plan ${s.timings.planMs} ms · ground ${s.timings.groundMs} ms · execute ${s.timings.executeMs} ms`}
-        </p>
+        {s.replay ? (
+          <p class="step-replay">
+            <Badge tone={replayStepOk(s.replay.outcome) ? 'finished' : 'failed'}>{s.replay.outcome}</Badge>
+            {[
+              s.replay.grounder ? ` by ${s.replay.grounder}` : '',
+              s.replay.verified ? ' · verified' : '',
+              s.replay.retried ? ' · retried' : '',
+              s.replay.window ? ` · window: ${s.replay.window.title}` : '',
+              s.replay.error ? ` · ${s.replay.error}` : '',
+              s.replay.settleMs !== undefined ? ` · settle ${ms(s.replay.settleMs)}` : '',
+              ` · took ${ms(s.replay.ms)}`,
+            ].join('')}
+          </p>
+        ) : (
+          <p class="muted small">{timingsLine(s.timings)}</p>
+        )}
       </div>
     </li>
   );

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiInput, ApiTransport, JobDto, RecordingDto, TaskDto, TrajectoryDto } from '../../api/contract.js';
-import { RECORDING_STATUSES } from '../../core/vocabulary.js';
+import { EXPORT_FORMAT_CHOICES, KIND_FILTER_CHOICES, STATUS_FILTER_CHOICES } from '../choices.js';
 import { Badge } from '../components/Badge.js';
 import { Button } from '../components/Button.js';
 import { Select } from '../components/Select.js';
@@ -12,21 +12,6 @@ import { type Jobs, JobsPanel, useJobs } from './jobs.js';
 
 type ExportFormat = ApiInput<'pipeline.export'>['format'];
 
-const EXPORT_FORMATS: { value: ExportFormat; label: string }[] = [
-  { value: 'html', label: 'html (one viewer page per recording)' },
-  { value: 'pc-tracker', label: 'pc-tracker (interchange folder)' },
-  { value: 'sharegpt', label: 'sharegpt (LLaMA-Factory JSONL + images)' },
-  { value: 'parquet', label: 'parquet (Hugging Face dataset)' },
-];
-const KINDS = [
-  { value: '', label: 'all' },
-  { value: 'human', label: 'human' },
-  { value: 'agent', label: 'agent' },
-];
-const STATUSES = [
-  { value: '', label: 'any (not discarded)' },
-  ...RECORDING_STATUSES.map((s) => ({ value: s, label: s })),
-];
 const COLUMNS = ['Name', 'Mode', 'Stage', 'Status', 'Actions', 'Started', 'Description', 'Run'];
 
 /** kind and status filter on the server; task and dates here, over the listed recordings. */
@@ -290,11 +275,16 @@ function RecordingList(props: {
       <h2 id="library-title">Recordings</h2>
       <div class="row filters">
         <label for="filter-kind">Kind</label>
-        <Select id="filter-kind" options={KINDS} value={filters.kind} onChange={(kind) => props.setFilters({ kind })} />
+        <Select
+          id="filter-kind"
+          options={KIND_FILTER_CHOICES}
+          value={filters.kind}
+          onChange={(kind) => props.setFilters({ kind })}
+        />
         <label for="filter-status">Status</label>
         <Select
           id="filter-status"
-          options={STATUSES}
+          options={STATUS_FILTER_CHOICES}
           value={filters.status}
           onChange={(status) => props.setFilters({ status })}
         />
@@ -325,7 +315,7 @@ function RecordingList(props: {
         />
         <label for="complete-offline">Complete offline (local OCR: click descriptions only, no model)</label>
         <label for="export-format">Export as</label>
-        <Select id="export-format" options={EXPORT_FORMATS} value={exportFormat} onChange={setExportFormat} />
+        <Select id="export-format" options={EXPORT_FORMAT_CHOICES} value={exportFormat} onChange={setExportFormat} />
         <label for="export-out">to</label>
         <input
           type="text"

@@ -10,6 +10,7 @@ import type {
 } from '../../api/contract.js';
 import { formatBytes } from '../../core/bytes.js';
 import type { PlannerProfile } from '../../core/planner-profiles.js';
+import { DEFAULT_GROUNDER, GROUNDER_CHOICES, PLANNER_PROFILE_CHOICES } from '../choices.js';
 import { Badge } from '../components/Badge.js';
 import { Button } from '../components/Button.js';
 import { Field, invalidProps } from '../components/Field.js';
@@ -44,18 +45,6 @@ interface Form {
 
 /** Refusals by field id (`hotkey-stop` → "…"). */
 type Errors = Record<string, string>;
-
-const PROFILES: { value: PlannerProfile; label: string }[] = [
-  { value: 'generic', label: 'generic (GPT-4o-class models, default)' },
-  { value: 'pc-agent', label: 'pc-agent (the released PC Agent planner)' },
-  { value: 'ui-tars', label: 'ui-tars (UI-TARS 1.5: plans and points)' },
-];
-
-const GROUNDERS: { value: GrounderName; label: string }[] = [
-  { value: 'ocr', label: 'OCR (local, default)' },
-  { value: 'vlm', label: 'VLM (the model below)' },
-  { value: 'omniparser', label: 'OmniParser (local icons + OCR)' },
-];
 
 /** Non-empty lines of a textarea: one entry per line. */
 function lines(text: string): string[] {
@@ -237,7 +226,7 @@ export function SettingsView({ api }: { api: ApiTransport }) {
           <Field id="planner-profile" label="Input layout (profile)" error={errors['planner-profile']}>
             <Select
               id="planner-profile"
-              options={PROFILES}
+              options={PLANNER_PROFILE_CHOICES}
               value={f.profile}
               onChange={(profile) => edit({ profile })}
               {...invalidProps('planner-profile', errors['planner-profile'])}
@@ -263,7 +252,7 @@ export function SettingsView({ api }: { api: ApiTransport }) {
           <Field id="grounder-name" label="Default grounder" error={errors['grounder-name']}>
             <Select
               id="grounder-name"
-              options={GROUNDERS}
+              options={GROUNDER_CHOICES}
               value={f.grounder}
               onChange={(grounder) => edit({ grounder })}
               {...invalidProps('grounder-name', errors['grounder-name'])}
@@ -371,7 +360,7 @@ const EMPTY_SETTINGS: SettingsDto = {
   home: '',
   completion: EMPTY_ENDPOINT,
   planner: { ...EMPTY_ENDPOINT, profile: 'generic', prompt: null },
-  grounder: { name: 'ocr', vlm: EMPTY_ENDPOINT },
+  grounder: { name: DEFAULT_GROUNDER, vlm: EMPTY_ENDPOINT },
   privacy: { excludedApps: [], excludedTitles: [] },
   hotkeys: { stopRecording: '', abortAgent: '' },
 };

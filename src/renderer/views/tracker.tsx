@@ -1,18 +1,12 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { ApiTransport, RecordingDto, TrackerMode, TrackerStateDto } from '../../api/contract.js';
+import type { ApiTransport, RecordingDto, TaskLevel, TrackerMode, TrackerStateDto } from '../../api/contract.js';
+import { LEVEL_CHOICES, TRACKER_MODE_CHOICES, TRACKER_MODE_LABELS } from '../choices.js';
 import { Badge } from '../components/Badge.js';
 import { Button } from '../components/Button.js';
+import { Check } from '../components/Input.js';
 import { Select } from '../components/Select.js';
 import { time } from '../format.js';
 import { attempt, notify } from '../status.js';
-
-const MODE_LABELS: Record<TrackerMode, string> = {
-  given: 'Given task',
-  free: 'Free task',
-  'non-task': 'Non-task',
-};
-const MODES = Object.keys(MODE_LABELS) as TrackerMode[];
-const LEVELS = [{ value: '', label: '—' }, ...['easy', 'medium', 'hard'].map((l) => ({ value: l, label: l }))];
 
 type Apply = (s: TrackerStateDto | undefined) => void;
 
@@ -43,19 +37,16 @@ export function TrackerView({ api }: { api: ApiTransport }) {
       <div class="panel">
         <fieldset class="row" id="mode">
           <legend>Mode</legend>
-          {MODES.map((m) => (
-            <span key={m}>
-              <input
-                type="radio"
-                name="mode"
-                id={`mode-${m}`}
-                value={m}
-                checked={m === mode}
-                disabled={!!state?.live}
-                onChange={() => setMode(m)}
-              />
-              <label for={`mode-${m}`}>{MODE_LABELS[m]}</label>
-            </span>
+          {TRACKER_MODE_CHOICES.map(({ value: m, label }) => (
+            <Check
+              key={m}
+              name="mode"
+              id={`mode-${m}`}
+              label={label}
+              checked={m === mode}
+              disabled={!!state?.live}
+              onChange={() => setMode(m)}
+            />
           ))}
         </fieldset>
       </div>
@@ -90,7 +81,7 @@ function TaskPanel({ api, mode, s, apply }: PanelProps) {
   if (mode !== 'given') {
     return (
       <>
-        <h2 id="task-title">{MODE_LABELS[mode]}</h2>
+        <h2 id="task-title">{TRACKER_MODE_LABELS[mode]}</h2>
         <p class="muted">
           {mode === 'free'
             ? 'Do anything you like as one task; describe it after finishing.'
@@ -168,7 +159,7 @@ function LivePanel({ api, mode, s, apply }: PanelProps) {
             api.call('tracker.start', mode === 'given' && s.task ? { mode, taskId: s.task.id } : { mode }),
           )}
         >
-          {`Start recording (${MODE_LABELS[mode]})`}
+          {`Start recording (${TRACKER_MODE_LABELS[mode]})`}
         </Button>
         <span class="muted">Recording captures the whole screen, the keyboard and the mouse.</span>
       </div>
@@ -181,7 +172,7 @@ function LivePanel({ api, mode, s, apply }: PanelProps) {
         <Badge tone={isPaused ? 'paused' : 'recording'} id="live-status">
           {isPaused ? '❚❚ paused' : '● recording'}
         </Badge>
-        {` #${live.id} · ${MODE_LABELS[live.mode]}`}
+        {` #${live.id} · ${TRACKER_MODE_LABELS[live.mode]}`}
       </h2>
       <p>
         <strong id="live-actions">{live.actions}</strong>
@@ -266,7 +257,7 @@ function AfterPanel(props: {
       api.call('tracker.describe', {
         id: rec.id,
         description: draft.description,
-        ...(draft.level ? { level: draft.level as 'easy' | 'medium' | 'hard' } : {}),
+        ...(draft.level ? { level: draft.level as TaskLevel } : {}),
       }),
     );
     if (r) {
@@ -314,7 +305,7 @@ function AfterPanel(props: {
             onInput={(e) => keep({ description: e.currentTarget.value })}
           />
           <label for="after-level">Level</label>
-          <Select id="after-level" value={draft.level} onChange={(level) => keep({ level })} options={LEVELS} />
+          <Select id="after-level" value={draft.level} onChange={(level) => keep({ level })} options={LEVEL_CHOICES} />
         </div>
       )}
       <div class="row">
