@@ -8,6 +8,7 @@ import type { Box, Candidate, FrameInput, Grounder } from '../grounding/grounder
 import { thresholdOf } from '../grounding/cascade.js';
 import { frameLookup } from '../../library/frame-lookup.js';
 import { screenChange } from '../screen-change.js';
+import { replayStepOk, replayStop, type ReplayStepOutcome } from '../../core/replay-report.js';
 import { isSignificantWindow, type DesktopWindow, type WindowWatch } from '../../core/windows-diff.js';
 
 /**
@@ -64,8 +65,8 @@ export interface ReplayOptions {
   readonly onStep?: (step: ReplayStep, record: ActionRecord) => void;
 }
 
-export type StepOutcome =
-  'done' | 'found' | 'not-found' | 'no-description' | 'no-effect' | 'unexpected-window' | 'failed';
+/** What became of a step (core/replay-report.ts). */
+export type StepOutcome = ReplayStepOutcome;
 
 /** One replayed step as stored (`extra.replay` of the replay recording's action) and reported. */
 export interface ReplayStep {
@@ -116,8 +117,6 @@ export function replayVerdict(report: ReplayReport): string {
 
 const abortReason = (r: unknown): string => (r instanceof Error ? r.message : r ? String(r) : 'stopped');
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-/** Outcomes after which the replay goes on. */
-const GOOD: readonly StepOutcome[] = ['done', 'found'];
 /** A box around a recorded click with no usable element rectangle: the visual grounder's picture. */
 const POINT_BOX = { width: 96, height: 64 };
 /** Larger element rectangles (a document canvas, a whole panel) say little about the click. */
@@ -393,7 +392,7 @@ export async function replayRecording(o: ReplayOptions): Promise<ReplayReport> {
     });
     const record = lib.appendAction(replay.id, {
       time: Date.now(),
-      action: GOOD.includes(step.outcome) ? performed : a.action,
+      action: replayStepOk(step.outcome) ? performed : a.action,
       frameId: frame.id,
       description: step.description ? { text: step.description, source: 'agent' } : null,
       extra: {
@@ -404,7 +403,7 @@ export async function replayRecording(o: ReplayOptions): Promise<ReplayReport> {
       },
     });
     o.onStep?.(step, record);
-    if (!GOOD.includes(step.outcome)) {
+    if (!replayStepOk(step.outcome)) {
       // --keep-going passes over targets it cannot find; anything else ends the replay.
       const skippable = step.outcome === 'not-found' || step.outcome === 'no-description';
       stop ??= { outcome: step.outcome, reason: step.error ?? `${step.outcome.replace('-', ' ')}: ${step.action}` };
@@ -413,17 +412,7 @@ export async function replayRecording(o: ReplayOptions): Promise<ReplayReport> {
   }
   // One verdict for the stored status, the report and the exit code: a step that was skipped
   // (not grounded, --keep-going) means the task was not replayed, so the replay failed.
-  const missed = steps.findIndex((s) => !GOOD.includes(s.outcome));
-  let stoppedAt: ReplayReport['stoppedAt'] = null;
-  if (missed >= 0) {
-    const s = steps[missed]!;
-    stoppedAt = { step: missed + 1, reason: s.error ?? `${s.outcome.replace('-', ' ')}: ${s.action}` };
-  } else if (steps.length < actions.length) {
-    stoppedAt = {
-      step: steps.length + 1,
-      reason: o.signal?.aborted ? abortReason(o.signal.reason) : 'stopped',
-    };
-  }
+  const stoppedAt = replayStop(steps, actions.length, o.signal?.aborted ? abortReason(o.signal.reason) : 'stopped');
   const completed = stoppedAt === null;
   lib.updateRecording(replay.id, { status: completed ? 'finished' : 'failed', endedAt: Date.now() });
   return {
