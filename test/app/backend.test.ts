@@ -71,7 +71,7 @@ describe('the back end behind both transports', () => {
       home,
       completion: { endpoint: null, model: null, hasApiKey: false },
       planner: { endpoint: null, model: null, hasApiKey: false, profile: 'generic', prompt: null },
-      grounder: { name: 'ocr', vlm: { endpoint: null, model: null, hasApiKey: false } },
+      grounder: { name: 'auto', vlm: { endpoint: null, model: null, hasApiKey: false } },
       privacy: { excludedApps: [], excludedTitles: [] },
       hotkeys: { stopRecording: 'CommandOrControl+Shift+F12', abortAgent: 'CommandOrControl+Shift+F11' },
     });

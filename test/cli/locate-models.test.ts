@@ -52,7 +52,15 @@ describe('pcagent locate', () => {
       box: number[];
       candidates: unknown[];
     };
-    expect(out).toMatchObject({ found: true, grounder: 'ocr', provider: 'cpu', width: 1920, height: 1080 });
+    // auto on an image file: no live tree, no recorded picture; OCR answers.
+    expect(out).toMatchObject({
+      found: true,
+      grounder: 'auto',
+      stage: 'ocr',
+      provider: 'cpu',
+      width: 1920,
+      height: 1080,
+    });
     expect(inside(out)).toBe(true);
     expect(out.box).toHaveLength(4);
     expect(typeof out.score).toBe('number');
@@ -63,16 +71,17 @@ describe('pcagent locate', () => {
   it('prints one line; not found is an answer (exit 0)', async () => {
     const found = await pcagent(['locate', CROP, DESCRIPTION, '--device', 'cpu']);
     expect(found.status).toBe(0);
-    const line = /^found \((\d+), (\d+)\) box \[\d+, \d+, \d+, \d+\] score [\d.]+ \(ocr on cpu, \d+ ms\)\n$/.exec(
-      found.stdout,
-    );
+    const line =
+      /^found \((\d+), (\d+)\) box \[\d+, \d+, \d+, \d+\] score [\d.]+ \(auto → ocr on cpu, \d+ ms\)\n$/.exec(
+        found.stdout,
+      );
     expect(line, found.stdout).not.toBeNull();
     expect(inside({ x: Number(line?.[1]), y: Number(line?.[2]) })).toBe(true);
 
     const missing = await pcagent(['--json', 'locate', CROP, "the 'Zebra Quokka' button"]);
     expect(missing.status).toBe(0);
     const out = JSON.parse(missing.stdout) as { found: boolean; reason: string; grounder: string };
-    expect(out).toMatchObject({ found: false, grounder: 'ocr' });
+    expect(out).toMatchObject({ found: false, grounder: 'auto', stage: null });
     expect(out.reason).toMatch(/no text matching "Zebra Quokka"/);
   });
 

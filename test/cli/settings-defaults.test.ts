@@ -70,10 +70,10 @@ describe('pcagent run: flag > environment > settings.json', () => {
     expect(chosen.grounder).toBe('omniparser');
   });
 
-  it('nothing set anywhere: no planner, the ocr grounder', () => {
+  it('nothing set anywhere: no planner, the auto grounder', () => {
     const chosen = runChoices({}, NO_ENV, readSettings(tempDir('cli-empty')));
     expect(chosen.planner).toEqual({ endpoint: undefined, model: undefined, apiKey: undefined, profile: 'generic' });
-    expect(chosen.grounder).toBe('ocr');
+    expect(chosen.grounder).toBe('auto');
   });
 
   it('the command reads settings.json before asking for what is missing', () => {
@@ -99,7 +99,7 @@ describe('pcagent run: flag > environment > settings.json', () => {
     // Help text is wrapped to the terminal: compare it with spaces collapsed.
     const help = pcagent(['run', '--help']).stdout.replace(/\s+/g, ' ');
     expect(help).toContain('$PCAGENT_PLANNER_URL, else planner.endpoint in settings.json');
-    expect(help).toContain('default: grounder.name in settings.json, else ocr');
+    expect(help).toContain('default: grounder.name in settings.json, else auto');
   });
 });
 

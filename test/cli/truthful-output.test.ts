@@ -67,7 +67,7 @@ describe('commands that act on the screen', () => {
     expect(r.stdout).toMatch(/^stopped at step 1: the planner failed: .*127\.0\.0\.1:9.* \(nothing was recorded\)\n$/);
     // stderr holds only the set-up line: no second copy of the error, no blank line, no GPU noise.
     expect(r.stderr.split('\n').filter(Boolean)).toEqual([
-      expect.stringMatching(/^planner: m at http:\/\/127\.0\.0\.1:9\/v1; grounder: ocr on cpu;/),
+      expect.stringMatching(/^planner: m at http:\/\/127\.0\.0\.1:9\/v1; grounder: auto on cpu;/),
     ]);
     expect(r.stderr.startsWith('\n')).toBe(false);
     const kinds = (JSON.parse(pcagent(['--home', home, '--json', 'list']).stdout) as { kind: string }[]).map(
@@ -84,6 +84,6 @@ describe('quiet model loading', () => {
     const r = pcagent(['locate', image, 'PowerPoint', '--json'], { PCAGENT_DEVICE: '' });
     expect(r.status).toBe(0);
     expect(r.stderr).toBe('');
-    expect(JSON.parse(r.stdout)).toMatchObject({ grounder: 'ocr' });
+    expect(JSON.parse(r.stdout)).toMatchObject({ grounder: 'auto' });
   });
 });

@@ -19,7 +19,7 @@ describe('settings.json of a data directory', () => {
     expect(readSettings(home)).toEqual({
       completion: {},
       planner: { profile: 'generic' },
-      grounder: { name: 'ocr', vlm: {} },
+      grounder: { name: 'auto', vlm: {} },
       privacy: { excludedApps: [], excludedTitles: [] },
       hotkeys: { stopRecording: 'CommandOrControl+Shift+F12', abortAgent: 'CommandOrControl+Shift+F11' },
     });

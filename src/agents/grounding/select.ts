@@ -17,6 +17,11 @@ import { GROUNDER_NAMES, isOneOf, type GrounderName } from '../../core/vocabular
 export { GROUNDER_NAMES, type GrounderName } from '../../core/vocabulary.js';
 
 export interface SelectOptions {
+  /**
+   * Whether the frames will be the live screen (run, replay: default): `auto` then asks the
+   * accessibility tree first. False for image files (`locate IMAGE`).
+   */
+  readonly live?: boolean;
   /** Execution device for local models (default: `PCAGENT_DEVICE`, else auto). */
   readonly device?: Device;
   /** Data directory whose `models/` holds pulled models. */
@@ -54,7 +59,8 @@ async function selectCascade(options: SelectOptions, env: NodeJS.ProcessEnv): Pr
   const stages: CascadeStage[] = [];
   const fallbacks: ProviderFailure[] = [];
   // The live tree is optional: without an accessibility bus the cascade starts at OCR.
-  const a11y = await selectGrounder('a11y', options, env).catch(() => null);
+  // The live tree is read only for the screen as it is now (not for an image file).
+  const a11y = options.live === false ? null : await selectGrounder('a11y', options, env).catch(() => null);
   if (a11y) stages.push({ grounder: a11y.grounder, applies: (h) => h.live === true });
   const ocr = await selectGrounder('ocr', options, env);
   stages.push({ grounder: ocr.grounder });

@@ -123,6 +123,7 @@ export function registerLocateCommands(program: Command): void {
       };
       const t0 = performance.now();
       const selected = await selectGrounder(opts.grounder, {
+        live,
         device: opts.device,
         dataDir: resolveHome(globalOptions(cmd).home),
         vlm: {
