@@ -34,12 +34,22 @@ export const QUIET_PROFILE = `<?xml version="1.0" encoding="UTF-8"?>
 </oor:items>
 `;
 
-/** Writes the quiet seed into a profile folder that has none yet. */
-export function seedQuietProfile(profileDir: string): void {
+const escapeXml = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/**
+ * Writes the quiet seed into a profile folder that has none yet. `workDir` becomes the
+ * profile's "My Documents" folder, where the Save and Open dialogs of a new document start: a
+ * file name typed without a folder lands there (a replayed demonstration types the name only).
+ */
+export function seedQuietProfile(profileDir: string, workDir?: string): void {
   const seed = path.join(profileDir, 'user', 'registrymodifications.xcu');
   if (fs.existsSync(seed)) return;
   fs.mkdirSync(path.dirname(seed), { recursive: true });
-  fs.writeFileSync(seed, QUIET_PROFILE);
+  const work = workDir
+    ? `<item oor:path="/org.openoffice.Office.Paths/Paths/org.openoffice.Office.Paths:NamedPath['Work']"><prop oor:name="WritePath" oor:op="fuse"><value>${escapeXml(pathToFileURL(path.resolve(workDir)).href)}</value></prop></item>\n`
+    : '';
+  fs.writeFileSync(seed, QUIET_PROFILE.replace('</oor:items>', `${work}</oor:items>`));
 }
 
 /** Start-up dialogs that a profile the seed did not silence may still show. */
@@ -58,6 +68,8 @@ export interface ImpressApp {
 export interface StartImpressOptions {
   readonly profileDir: string;
   readonly file?: string | null;
+  /** Where the Save and Open dialogs of a new document start (the attempt's folder). */
+  readonly workDir?: string;
   readonly env?: NodeJS.ProcessEnv;
   /** Whole start-up limit; default 90 s. */
   readonly timeoutMs?: number;
@@ -153,7 +165,7 @@ export async function startImpress(o: StartImpressOptions): Promise<ImpressApp> 
   const env = { ...(o.env ?? process.env), SAL_USE_VCLPLUGIN: 'gtk3' };
   const started = Date.now();
   const deadline = started + (o.timeoutMs ?? 90_000);
-  seedQuietProfile(o.profileDir);
+  seedQuietProfile(o.profileDir, o.workDir);
   const log = o.logFile ? fs.openSync(o.logFile, 'a') : 'ignore';
   let launcher: ChildProcess;
   try {
