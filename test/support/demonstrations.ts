@@ -11,10 +11,11 @@
  *   `pcagent eval --replay` finds them. The Save dialog starts in that folder (the profile's
  *   work folder, as the eval runner sets it for an attempt), so the demonstrator types the file
  *   name only and the replay saves into the attempt's own folder.
+ *
+ * Failures are plain errors, not test assertions: the replay-robustness bench uses it too.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { expect } from 'vitest';
 import { OcrEngine } from '../../src/agents/ocr/engine.js';
 import { seedQuietProfile } from '../../src/eval/impress.js';
 import { instructionFor } from '../../src/eval/setup.js';
@@ -135,7 +136,8 @@ export async function recordDemonstration(
   } finally {
     rec.child.kill('SIGINT');
   }
-  expect(await rec.exited, rec.stderr()).toEqual({ code: 0, signal: null });
+  const exit = await rec.exited;
+  if (exit.code !== 0) throw new Error(`pcagent record exited with ${exit.code ?? exit.signal}: ${rec.stderr()}`);
   return rec.recordingId;
 }
 
@@ -171,7 +173,9 @@ export async function recordTwoSlideDeck(home: string, deck: string): Promise<nu
       await d.save(deck, deck);
     }),
   );
-  expect(await readSlideTexts(deck)).toEqual(TWO_SLIDE_DECK);
+  const saved = await readSlideTexts(deck);
+  if (JSON.stringify(saved) !== JSON.stringify(TWO_SLIDE_DECK))
+    throw new Error(`the demonstration saved ${JSON.stringify(saved)}, not the two-slide deck`);
   clearFolder(path.dirname(deck));
   refineAndComplete(home, id);
   return id;
