@@ -8,6 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { X11Client } from '../platform/x11/client.js';
 
 const run = promisify(execFile);
 
@@ -112,6 +113,45 @@ async function setZoom(env: NodeJS.ProcessEnv, windowId: string, percent: number
   await sleep(800);
 }
 
+async function internAtom(x: X11Client, name: string): Promise<number> {
+  const n = Buffer.byteLength(name, 'latin1');
+  const req = Buffer.alloc(8 + Math.ceil(n / 4) * 4);
+  req.writeUInt8(16, 0); // InternAtom
+  req.writeUInt16LE(req.length / 4, 2);
+  req.writeUInt16LE(n, 4);
+  req.write(name, 8, 'latin1');
+  const { header } = await x.request(req);
+  return header.readUInt32LE(8);
+}
+
+/**
+ * Takes a window out of the maximised state (EWMH _NET_WM_STATE, asked of the window manager by
+ * a client message to the root window): a maximised window ignores a new size or position.
+ * The xdotool of Debian 12 has no `windowstate`.
+ */
+async function unmaximise(env: NodeJS.ProcessEnv, windowId: string): Promise<void> {
+  const x = await X11Client.connect(env.DISPLAY);
+  try {
+    const [state, vert, horz] = await Promise.all(
+      ['_NET_WM_STATE', '_NET_WM_STATE_MAXIMIZED_VERT', '_NET_WM_STATE_MAXIMIZED_HORZ'].map((n) => internAtom(x, n)),
+    );
+    const req = Buffer.alloc(44);
+    req.writeUInt8(25, 0); // SendEvent
+    req.writeUInt16LE(11, 2);
+    req.writeUInt32LE(x.screen.root, 4);
+    req.writeUInt32LE((1 << 19) | (1 << 20), 8); // SubstructureNotify | SubstructureRedirect
+    req.writeUInt8(33, 12); // ClientMessage
+    req.writeUInt8(32, 13);
+    req.writeUInt32LE(Number(windowId), 16);
+    req.writeUInt32LE(state!, 20);
+    [0 /* remove */, vert!, horz!, 1 /* an application asks */, 0].forEach((v, i) => req.writeUInt32LE(v, 24 + 4 * i));
+    x.send(req);
+    await x.sync();
+  } finally {
+    x.close();
+  }
+}
+
 export async function applyPerturbation(
   p: Perturbation,
   target: { readonly env: NodeJS.ProcessEnv; readonly windowId: string },
@@ -126,6 +166,8 @@ export async function applyPerturbation(
       return;
     case 'window-restored':
       // A size and a position the maximised window never has: everything inside moves.
+      await unmaximise(env, windowId);
+      await sleep(500);
       await xdotool(env, 'windowsize', windowId, '75%', '80%');
       await xdotool(env, 'windowmove', windowId, '120', '60');
       await xdotool(env, 'windowactivate', '--sync', windowId);
