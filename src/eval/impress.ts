@@ -11,6 +11,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -34,22 +35,29 @@ export const QUIET_PROFILE = `<?xml version="1.0" encoding="UTF-8"?>
 </oor:items>
 `;
 
-const escapeXml = (s: string): string =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
-/**
- * Writes the quiet seed into a profile folder that has none yet. `workDir` becomes the
- * profile's "My Documents" folder, where the Save and Open dialogs of a new document start: a
- * file name typed without a folder lands there (a replayed demonstration types the name only).
- */
-export function seedQuietProfile(profileDir: string, workDir?: string): void {
+/** Writes the quiet seed into a profile folder that has none yet. */
+export function seedQuietProfile(profileDir: string): void {
   const seed = path.join(profileDir, 'user', 'registrymodifications.xcu');
   if (fs.existsSync(seed)) return;
   fs.mkdirSync(path.dirname(seed), { recursive: true });
-  const work = workDir
-    ? `<item oor:path="/org.openoffice.Office.Paths/Paths/org.openoffice.Office.Paths:NamedPath['Work']"><prop oor:name="WritePath" oor:op="fuse"><value>${escapeXml(pathToFileURL(path.resolve(workDir)).href)}</value></prop></item>\n`
-    : '';
-  fs.writeFileSync(seed, QUIET_PROFILE.replace('</oor:items>', `${work}</oor:items>`));
+  fs.writeFileSync(seed, QUIET_PROFILE);
+}
+
+/**
+ * The environment that makes `workDir` the folder where the Save and Open dialogs of a new
+ * document start: LibreOffice starts them in $HOME (its default "work" folder; with the GTK
+ * dialogs of 7.4 the profile's Work path setting is not used). The per-user cache, settings and
+ * data stay where they were, so fonts are not re-cached and nothing is written into `workDir`.
+ */
+export function workFolderEnv(env: NodeJS.ProcessEnv, workDir: string, profileDir: string): NodeJS.ProcessEnv {
+  const home = env.HOME ?? os.homedir();
+  return {
+    ...env,
+    HOME: path.resolve(workDir),
+    XDG_CACHE_HOME: env.XDG_CACHE_HOME ?? path.join(home, '.cache'),
+    XDG_CONFIG_HOME: env.XDG_CONFIG_HOME ?? path.join(home, '.config'),
+    XDG_DATA_HOME: env.XDG_DATA_HOME ?? path.join(profileDir, 'data'),
+  };
 }
 
 /** Start-up dialogs that a profile the seed did not silence may still show. */
@@ -162,10 +170,11 @@ export function removeLockFiles(dir: string): string[] {
  * grounder) and resolves once its main window is active and the screen has settled.
  */
 export async function startImpress(o: StartImpressOptions): Promise<ImpressApp> {
-  const env = { ...(o.env ?? process.env), SAL_USE_VCLPLUGIN: 'gtk3' };
+  const given = o.env ?? process.env;
+  const env = { ...(o.workDir ? workFolderEnv(given, o.workDir, o.profileDir) : given), SAL_USE_VCLPLUGIN: 'gtk3' };
   const started = Date.now();
   const deadline = started + (o.timeoutMs ?? 90_000);
-  seedQuietProfile(o.profileDir, o.workDir);
+  seedQuietProfile(o.profileDir);
   const log = o.logFile ? fs.openSync(o.logFile, 'a') : 'ignore';
   let launcher: ChildProcess;
   try {

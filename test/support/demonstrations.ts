@@ -8,16 +8,16 @@
  *   slide through the Slide menu, saved through the Save dialog under a full path).
  * - recordSuiteDemonstrations: a few impress-basic tasks, each recorded with the task's
  *   instruction as its task (`{dir}` = a demonstration folder), which is how
- *   `pcagent eval --replay` finds them. The Save dialog starts in that folder (the profile's
- *   work folder, as the eval runner sets it for an attempt), so the demonstrator types the file
- *   name only and the replay saves into the attempt's own folder.
+ *   `pcagent eval --replay` finds them. The Save dialog starts in that folder (LibreOffice's
+ *   work folder, set as the eval runner sets it for an attempt: impress.ts workFolderEnv), so
+ *   the demonstrator types the file name only and the replay saves into the attempt's folder.
  *
  * Failures are plain errors, not test assertions: the replay-robustness bench uses it too.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { OcrEngine } from '../../src/agents/ocr/engine.js';
-import { seedQuietProfile } from '../../src/eval/impress.js';
+import { workFolderEnv } from '../../src/eval/impress.js';
 import { instructionFor } from '../../src/eval/setup.js';
 import { loadSuite } from '../../src/eval/suite.js';
 import { pcagent } from './cli.js';
@@ -111,8 +111,11 @@ export async function withImpress<T>(
   let impress: Impress | undefined;
   try {
     const profileDir = tempDir('demo-profile');
-    seedQuietProfile(profileDir, options.workDir);
-    impress = await startImpress(session, { profileDir, file: options.file });
+    // The Save dialog of a new document starts in the work folder, as in an eval attempt.
+    const desktop = options.workDir
+      ? { ...session, env: workFolderEnv(session.env, options.workDir, profileDir) }
+      : session;
+    impress = await startImpress(desktop, { profileDir, file: options.file });
     return await fn(session, impress);
   } finally {
     await impress?.stop();
