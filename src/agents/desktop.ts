@@ -14,6 +14,8 @@ import type { ReplayMode, ReplayReport, ReplayStep } from './replay/replay.js';
 import { assertDisplay } from './display.js';
 import type { BackendPreference } from '../platform/capture/capture-types.js';
 import type { PlannerOptions } from './planner/planner.js';
+import type { FrameInput, Grounder } from './grounding/grounder.js';
+import type { OcrEngine } from './ocr/engine.js';
 
 /** What was set up for a run: printed by the CLI, shown by the app. */
 export interface DesktopInfo {
@@ -22,6 +24,8 @@ export interface DesktopInfo {
   /** What runs the grounder's models (`cpu`, `cuda`, …, or `remote`). */
   readonly provider: string;
   readonly capture: string;
+  /** How the loop sees the screen settle after an action: X11 DAMAGE or frame hashes. */
+  readonly settle: string;
   readonly input: string;
   readonly size: { readonly width: number; readonly height: number };
 }
@@ -36,7 +40,10 @@ export interface DesktopRunOptions {
   readonly device?: Device;
   readonly capture?: BackendPreference;
   readonly maxSteps?: number;
+  /** Quiet interval after each action (see runAgent's settleMs; default 300 ms). */
   readonly settleMs?: number;
+  /** Longest wait for the screen after an action (default 5 s; 15 s after opening or saving files). */
+  readonly settleCapMs?: number;
   readonly waitMs?: number;
   readonly control: RunControl;
   readonly confirm?: (action: Action, text: string) => Promise<boolean>;
@@ -50,13 +57,16 @@ export interface DesktopRunOptions {
 /** Runs the agent loop for a task on this screen (SPEC §2.5); the run is an agent recording. */
 export async function runOnDesktop(o: DesktopRunOptions): Promise<RunResult> {
   await assertDisplay('the agent');
-  const [{ Planner }, { selectGrounder }, { openScreenshotter }, { createExecutor }, { runAgent }] = await Promise.all([
-    import('./planner/planner.js'),
-    import('./grounding/select.js'),
-    import('./loop/screenshot.js'),
-    import('./executor/nut-executor.js'),
-    import('./loop/run-agent.js'),
-  ]);
+  const [{ Planner }, { selectGrounder }, { openScreenshotter }, { createExecutor }, { runAgent }, { openSettler }] =
+    await Promise.all([
+      import('./planner/planner.js'),
+      import('./grounding/select.js'),
+      import('./loop/screenshot.js'),
+      import('./executor/nut-executor.js'),
+      import('./loop/run-agent.js'),
+      import('../platform/capture/settle.js'),
+    ]);
+  const { openDesktopWindows } = await import('../platform/windows/open-desktop-windows.js');
   const custom = 'custom' in o.planner ? o.planner : null;
   const model = 'custom' in o.planner ? null : o.planner;
   const planner: AgentPlanner & { endpoint?: string } = custom ? custom.custom : new Planner(model!);
@@ -66,7 +76,12 @@ export async function runOnDesktop(o: DesktopRunOptions): Promise<RunResult> {
     dataDir: o.lib.home,
   });
   const screenshots = await openScreenshotter({ backend: o.capture ?? 'auto' });
+  // Without a window list (no EWMH window manager) the planner only sees dialogs in the picture.
+  const windows = await openDesktopWindows().catch(() => null);
+  await windows?.ready().catch(() => false);
+  let settler: Awaited<ReturnType<typeof openSettler>> | undefined;
   try {
+    settler = await openSettler({ backend: screenshots });
     const executor = await createExecutor({
       frameSize: { width: screenshots.region.width, height: screenshots.region.height },
     });
@@ -77,6 +92,7 @@ export async function runOnDesktop(o: DesktopRunOptions): Promise<RunResult> {
         grounder: grounder.name,
         provider,
         capture: screenshots.backend,
+        settle: settler.method,
         input: executor.name,
         size: { width: screen.logical.width, height: screen.logical.height },
       });
@@ -88,7 +104,10 @@ export async function runOnDesktop(o: DesktopRunOptions): Promise<RunResult> {
         screenshot: () => screenshots.take(),
         lib: o.lib,
         maxSteps: o.maxSteps,
+        settler,
         settleMs: o.settleMs,
+        settleCapMs: o.settleCapMs,
+        windows: windows ?? undefined,
         waitMs: o.waitMs,
         signal: o.control.signal,
         pause: o.control,
@@ -115,6 +134,8 @@ export async function runOnDesktop(o: DesktopRunOptions): Promise<RunResult> {
       await executor.close();
     }
   } finally {
+    settler?.close();
+    windows?.close();
     screenshots.close();
   }
 }
@@ -127,7 +148,10 @@ export interface DesktopReplayOptions {
   readonly grounderOptions?: Omit<SelectOptions, 'device' | 'dataDir'>;
   readonly device?: Device;
   readonly keepGoing?: boolean;
+  /** Quiet interval after each action (default 300 ms). */
   readonly settleMs?: number;
+  /** Longest wait for the screen after an action (default 5 s; 15 s after opening or saving files). */
+  readonly settleCapMs?: number;
   readonly control: RunControl;
   readonly onReady?: (info: DesktopInfo) => void;
   readonly onStart?: (replay: Recording) => void;
@@ -137,18 +161,35 @@ export interface DesktopReplayOptions {
 /** Replays a recording on this screen (semantic: clicks grounded again; or coordinates). */
 export async function replayOnDesktop(o: DesktopReplayOptions): Promise<ReplayReport> {
   await assertDisplay('replay');
-  const [{ replayRecording }, { openScreen }, { createExecutor }, { selectGrounder }] = await Promise.all([
+  const [
+    { replayRecording },
+    { openScreen },
+    { createExecutor },
+    { selectGrounder },
+    { openSettler },
+    { openDesktopWindows },
+    { settleCapMs },
+  ] = await Promise.all([
     import('./replay/replay.js'),
     import('./screen.js'),
     import('./executor/nut-executor.js'),
     import('./grounding/select.js'),
+    import('../platform/capture/settle.js'),
+    import('../platform/windows/open-desktop-windows.js'),
+    import('../core/settle-policy.js'),
   ]);
   const selected =
     o.mode === 'coordinates'
       ? null
       : await selectGrounder(o.grounder, { ...o.grounderOptions, device: o.device, dataDir: o.lib.home });
   const screen = await openScreen();
+  // Opened before the first step: a window list that cannot start (no EWMH window manager, no
+  // X) leaves replay without the unexpected-window rule, and says so in DesktopInfo.
+  const windows = await openDesktopWindows().catch(() => null);
+  await windows?.ready().catch(() => false);
+  let settler: Awaited<ReturnType<typeof openSettler>> | undefined;
   try {
+    settler = await openSettler({ backend: screen });
     const executor = await createExecutor({ frameSize: { width: screen.width, height: screen.height } });
     try {
       o.onReady?.({
@@ -156,10 +197,15 @@ export async function replayOnDesktop(o: DesktopReplayOptions): Promise<ReplayRe
         grounder: selected?.grounder.name ?? 'none (coordinates)',
         provider: selected?.provider ?? 'none',
         capture: screen.backend,
+        settle: settler.method,
         input: executor.name,
         size: { width: screen.width, height: screen.height },
       });
+      const done: Action[] = [];
+      const quietMs = o.settleMs;
+      const capMs = o.settleCapMs;
       return await replayRecording({
+        readText: textReader(selected?.grounder ?? null, { device: o.device, dataDir: o.lib.home }),
         lib: o.lib,
         recordingId: o.recordingId,
         executor,
@@ -167,7 +213,13 @@ export async function replayOnDesktop(o: DesktopReplayOptions): Promise<ReplayRe
         screenshot: () => screen.shot(),
         mode: o.mode,
         keepGoing: o.keepGoing,
-        settleMs: o.settleMs,
+        // After opening or saving a file the screen gets longer to settle (core/settle-policy.ts).
+        settle: async (action, signal) => {
+          const cap = settleCapMs(action, done, capMs);
+          done.push(action);
+          return settler!.settle({ quietMs, capMs: cap, signal });
+        },
+        windows: windows ?? undefined,
         signal: o.control.signal,
         pause: o.control,
         onStart: o.onStart,
@@ -177,6 +229,35 @@ export async function replayOnDesktop(o: DesktopReplayOptions): Promise<ReplayRe
       await executor.close();
     }
   } finally {
+    settler?.close();
+    windows?.close();
     screen.close();
   }
+}
+
+/**
+ * Reads the text of a frame (replay: is a new window's title on the recorded screen?), with the
+ * grounder's own OCR engine when it has one, else one loaded on first use.
+ */
+function textReader(
+  grounder: Grounder | null,
+  options: { device?: Device; dataDir: string },
+): (frame: FrameInput) => Promise<string> {
+  let engine: Promise<OcrEngine> | null = null;
+  // The OCR grounder, or the auto cascade's OCR stage (shapes, not classes: nothing loads early).
+  const own = (g: Grounder | null): OcrEngine | null => {
+    if (g && 'engine' in g && g.name === 'ocr') return g.engine as OcrEngine;
+    if (g && 'stages' in g) {
+      const stages = g.stages as readonly { grounder: Grounder }[];
+      return stages.map((s) => own(s.grounder)).find(Boolean) ?? null;
+    }
+    return null;
+  };
+  return async (frame) => {
+    engine ??= Promise.resolve(own(grounder)).then(
+      async (e) => e ?? (await import('./ocr/engine.js')).OcrEngine.create(options),
+    );
+    const { lines } = await (await engine).recognize(frame);
+    return lines.map((l) => l.text).join('\n');
+  };
 }

@@ -50,6 +50,8 @@ export type FrameFormat = (typeof FRAME_FORMATS)[number];
  */
 export const GROUNDER_NAMES = ['auto', 'a11y', 'ocr', 'visual', 'vlm', 'omniparser'] as const;
 export type GrounderName = (typeof GROUNDER_NAMES)[number];
+/** The grounder of run, replay, locate and eval unless one is chosen. */
+export const DEFAULT_GROUNDER: GrounderName = 'auto';
 
 /** The planner's prompt and answer conventions (`src/agents/planner/`). */
 // Planner profiles live with their sampling rules in ./planner-profiles.ts.

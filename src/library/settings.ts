@@ -4,7 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { hotkeyKeys } from '../core/accelerator.js';
 import { writeFileAtomic } from './atomic-file.js';
-import { GROUNDER_NAMES } from '../core/vocabulary.js';
+import { DEFAULT_GROUNDER, GROUNDER_NAMES } from '../core/vocabulary.js';
 
 /**
  * The settings of one data directory, `<data dir>/settings.json`: the one module that reads and
@@ -160,7 +160,7 @@ function withDefaults(file: SettingsFile): Settings {
       profile: file.planner?.profile ?? DEFAULT_PLANNER_PROFILE,
       ...(file.planner?.prompt?.trim() ? { prompt: file.planner.prompt.trim() } : {}),
     },
-    grounder: { name: file.grounder?.name ?? 'ocr', vlm: endpointSettings(file.grounder?.vlm) },
+    grounder: { name: file.grounder?.name ?? DEFAULT_GROUNDER, vlm: endpointSettings(file.grounder?.vlm) },
     privacy: {
       excludedApps: file.privacy?.excludedApps ?? [],
       excludedTitles: file.privacy?.excludedTitles ?? [],

@@ -61,7 +61,7 @@ describe.skipIf(process.platform !== 'linux')('replay on a desktop that does not
     expect(lines).toHaveLength(9); // 8 steps and the final line
     const last = lines.at(-1)!;
     expect(last).toMatch(
-      /^replay (\d+) of recording \d+ \(semantic\): 8 steps, 0 grounded, \d+ not found — stopped at step 1: /,
+      /^replay (\d+) of recording \d+ \(semantic\): \d+ steps, 0 grounded, \d+ not found, \d+ verified — stopped at step 1: /,
     );
     expect(last).not.toMatch(/completed/);
     expect(r.status).toBe(1);

@@ -21,6 +21,11 @@ export interface GroundingHints {
    * pixels. The visual grounder looks for this picture on today's screen.
    */
   readonly recorded?: { readonly frame: FrameInput; readonly box: Box };
+  /**
+   * The frame is the screen as it is now (run, replay, `locate --screen`): grounders that read the
+   * live desktop (the accessibility tree) may answer. False for an image file.
+   */
+  readonly live?: boolean;
   readonly signal?: AbortSignal;
 }
 

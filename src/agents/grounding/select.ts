@@ -7,8 +7,9 @@ import type { VlmGrounderOptions } from './vlm-grounder.js';
 import { GROUNDER_NAMES, isOneOf, type GrounderName } from '../../core/vocabulary.js';
 
 /**
- * Creates a grounder by name (SPEC §2.5): `ocr` (the embedded default), `vlm` (an
- * OpenAI-compatible pointing model) or `omniparser` (an ONNX icon detector plus OCR). Each
+ * Creates a grounder by name (SPEC §2.5): `auto` (the cascade, default), `a11y` (the live
+ * accessibility tree), `ocr` (the embedded text reader), `visual` (the recorded picture, replay
+ * only), `vlm` (an OpenAI-compatible pointing model) or `omniparser` (an ONNX icon detector plus OCR). Each
  * grounder's module, and the native packages it needs, is imported only when it is chosen.
  */
 
@@ -46,6 +47,27 @@ export interface SelectOptions {
   };
 }
 
+/** The `auto` grounder's stages, in order; each is created by its own case below. */
+async function selectCascade(options: SelectOptions, env: NodeJS.ProcessEnv): Promise<SelectedGrounder> {
+  const { CascadeGrounder } = await import('./cascade.js');
+  const stages: import('./cascade.js').CascadeStage[] = [];
+  const fallbacks: ProviderFailure[] = [];
+  // The live tree is optional: without an accessibility bus the cascade starts at OCR.
+  const a11y = await selectGrounder('a11y', options, env).catch(() => null);
+  if (a11y) stages.push({ grounder: a11y.grounder, applies: (h) => h.live === true });
+  const ocr = await selectGrounder('ocr', options, env);
+  stages.push({ grounder: ocr.grounder });
+  fallbacks.push(...ocr.fallbacks);
+  const visual = await selectGrounder('visual', options, env);
+  stages.push({ grounder: visual.grounder, applies: (h) => h.recorded !== undefined });
+  const vlm = options.vlm ?? {};
+  if ((vlm.endpoint ?? env.PCAGENT_VLM_ENDPOINT) && (vlm.model ?? env.PCAGENT_VLM_MODEL)) {
+    const remote = await selectGrounder('vlm', options, env);
+    stages.push({ grounder: remote.grounder });
+  }
+  return { grounder: new CascadeGrounder(stages), provider: ocr.provider, fallbacks };
+}
+
 export interface SelectedGrounder {
   readonly grounder: Grounder;
   /** What runs the models: an execution provider (`cpu`, `cuda`, …) or `remote`. */
@@ -65,6 +87,8 @@ export async function selectGrounder(
 ): Promise<SelectedGrounder> {
   const lookup = { dataDir: options.dataDir, manifest: options.manifest };
   switch (name) {
+    case 'auto':
+      return selectCascade(options, env);
     case 'ocr': {
       const { OcrGrounder } = await import('./ocr-grounder.js');
       const grounder = await OcrGrounder.create({ ...lookup, device: options.device });
@@ -120,6 +144,11 @@ export async function selectGrounder(
             };
       const grounder = new OmniParserGrounder({ detector, ocr });
       return { grounder, provider: detector.provider, fallbacks: detector.fallbacks };
+    }
+    case 'visual': {
+      // Template matching in plain TypeScript: no model, nothing to fall back from.
+      const { VisualGrounder } = await import('./visual-grounder.js');
+      return { grounder: new VisualGrounder(), provider: 'cpu', fallbacks: [] };
     }
     default:
       throw new Error(`unknown grounder "${name}" (expected ${GROUNDER_NAMES.join(', ')})`);

@@ -1,9 +1,15 @@
 /**
- * The agent loop (SPEC §2.5): settle, screenshot, plan, ground click targets, execute — at most
+ * The agent loop (SPEC §2.5): screenshot, plan, ground click targets, execute, settle — at most
  * `maxSteps` actions — storing every step in the library as an agent recording (kind 'agent',
  * mode 'run') that can be viewed and exported like a human one: the frame, a marked frame at the
  * grounded point, the thought, the action with its point and target, and in `extra.agent` the
- * plan, the grounding result with its candidates, the targets not found and the step's timings.
+ * plan, the grounding result with its candidates, the targets not found, the settle after the
+ * action (how long, whether the screen settled, whether it changed) and the step's timings.
+ *
+ * Settle: after each action the loop waits until the screen has been still for the quiet interval
+ * (`settleMs`), at most the cap (`settleCapMs`; longer after opening or saving files, see
+ * core/settle-policy.ts). Stuck: after the same action changed nothing on the screen three times
+ * in a row the planner is told so; planning it a fourth time ends the run as `stuck` (core/stuck.ts).
  *
  * When a click target is not found, the planner is told which targets were not found and asked
  * for a new plan on the same screenshot (at most `maxReplans` times a step). `wait` sleeps
@@ -17,6 +23,16 @@ import type { ActionRecord, Library, Recording, ScreenInfo } from '../../library
 import { FailSafeError, type Executor } from '../executor/executor.js';
 import type { Candidate, Grounder, GroundingResult } from '../grounding/grounder.js';
 import type { Plan, PlanRequest, PlannerStep } from '../planner/planner.js';
+import { SETTLE_CAP_MS, SETTLE_QUIET_MS, settleCapMs } from '../../core/settle-policy.js';
+import { type ActedStep, isStuck, needsStuckNotice, unchangedRepeats } from '../../core/stuck.js';
+import {
+  describeWindowLine,
+  type DesktopWindow,
+  isDialogWindow,
+  unexpectedWindows,
+  type WindowWatch,
+} from '../../core/windows-diff.js';
+import type { ScreenSettler, SettleResult } from '../../platform/capture/settle.js';
 import { markedFrame } from './marks.js';
 import type { Screenshot } from './screenshot.js';
 
@@ -33,12 +49,24 @@ export interface RunAgentOptions {
   readonly lib: Library;
   /** Actions at most (default 50). */
   readonly maxSteps?: number;
-  /** Pause before each screenshot so the screen settles after the last action (default 2000 ms). */
+  /** Waits for the screen after each action; without one the loop does not wait (every action then counts as a change). */
+  readonly settler?: ScreenSettler;
+  /**
+   * Quiet interval: after an action the screen must stay unchanged this long (default 300 ms;
+   * 0: no wait, and then no stuck detection either: an unchanged screen is not known).
+   */
   readonly settleMs?: number;
+  /** Longest wait for the screen after an action (default 5000 ms; 15 s after opening or saving files). */
+  readonly settleCapMs?: number;
   /** How long `wait` waits (default 3000 ms). */
   readonly waitMs?: number;
   /** New plans a step may ask for when click targets are not found (default 3). */
   readonly maxReplans?: number;
+  /**
+   * The desktop's windows: a dialog that opens during the run is described to the planner (its
+   * title, texts and buttons from the accessibility tree) instead of being clicked blindly.
+   */
+  readonly windows?: WindowWatch;
   /** Stops the run (RunControl.signal, SIGINT). */
   readonly signal?: AbortSignal;
   /** Checked before each step: while paused the run waits (a RunControl). */
@@ -56,6 +84,7 @@ export interface RunAgentOptions {
 }
 
 export interface StepTimings {
+  /** Waiting for the screen after the action (0 for finish / fail). */
   readonly settleMs: number;
   /** Grab + PNG encoding (the two parts below). */
   readonly screenshotMs: number;
@@ -101,7 +130,17 @@ export interface AgentStep {
   /** Targets not found in this step before the plan that was executed. */
   readonly notFound: readonly GroundingSummary[];
   readonly timings: StepTimings;
+  /** The wait for the screen after the action; null when nothing was executed (finish / fail). */
+  readonly settle: StepSettle | null;
   readonly record: ActionRecord;
+}
+
+/** The settle after a step's action, as stored: SettleResult plus the cap it had. */
+export interface StepSettle {
+  readonly ms: number;
+  readonly settled: boolean;
+  readonly changed: boolean;
+  readonly capMs: number;
 }
 
 export type RunStatus = 'finished' | 'failed';
@@ -220,6 +259,7 @@ export interface StepInput {
   readonly grounding: GroundingSummary | null;
   readonly notFound: readonly GroundingSummary[];
   readonly timings: MeasuredTimings;
+  readonly settle?: StepSettle | null;
   /** When the action began (for finish / fail: when it was decided). */
   readonly time: number;
 }
@@ -267,6 +307,7 @@ export class StepWriter {
           plan: { raw: plan.raw, requests: plan.requests, problems: plan.problems, usage: plan.usage },
           grounding,
           notFound,
+          settle: input.settle ?? null,
           timings,
         },
       },
@@ -280,6 +321,7 @@ export class StepWriter {
       grounding,
       notFound,
       timings,
+      settle: input.settle ?? null,
       record,
     };
     this.sink.step(step);
@@ -298,6 +340,10 @@ export interface PlanStepOptions {
   readonly grounder: Grounder;
   readonly maxReplans: number;
   readonly sink: StepSink;
+  /** The last action changed nothing this many times in a row: the planner is told (stuck detection). */
+  readonly noEffect?: number;
+  /** Facts for the planner about the screen (open dialogs). */
+  readonly notices?: readonly string[];
   readonly signal?: AbortSignal;
 }
 
@@ -321,7 +367,8 @@ export async function groundTarget(
   shot: Screenshot,
 ): Promise<{ result: GroundingResult; summary: GroundingSummary; ms: number }> {
   const start = performance.now();
-  const result = await grounder.locate(target, shot.rgb);
+  // The screenshot is the live screen: the accessibility tree may answer (auto's first stage).
+  const result = await grounder.locate(target, shot.rgb, { live: true });
   return { result, summary: summarise(grounder.name, target, result), ms: performance.now() - start };
 }
 
@@ -342,6 +389,8 @@ export async function planStep(o: PlanStepOptions): Promise<PlannedStep> {
         history: [...o.history],
         screenshot: { png: o.shot.png },
         notFound: notFound.map((n) => n.target),
+        ...(o.noEffect ? { noEffect: o.noEffect } : {}),
+        ...(o.notices?.length ? { notices: o.notices } : {}),
         signal: o.signal,
       });
     } catch (err) {
@@ -402,8 +451,36 @@ export async function executeStep(o: ExecuteStepOptions): Promise<{ executeMs: n
   return { executeMs: performance.now() - start, actedAt };
 }
 
-/** Settle: holds while paused (shown in the library), waits for the screen, checks the fail-safe. */
-async function settle(options: RunAgentOptions, recording: { current: Recording }, settleMs: number): Promise<number> {
+/** What settling is when the loop has no settler: no wait, and nothing known about the screen. */
+const NO_SETTLE: SettleResult = { ms: 0, settled: true, changed: true };
+
+export interface SettleStepOptions {
+  readonly settler?: ScreenSettler;
+  readonly quietMs: number;
+  readonly capMs: number;
+  readonly signal?: AbortSignal;
+}
+
+/** Settle: waits until the screen has been still for the quiet interval after an action, at most the cap. */
+export async function settleStep(o: SettleStepOptions): Promise<StepSettle> {
+  const result = o.settler
+    ? await o.settler.settle({ quietMs: o.quietMs, capMs: o.capMs, signal: o.signal })
+    : NO_SETTLE;
+  // Without a quiet interval nothing waited for the screen to answer: "no change" would be a
+  // guess, and stuck detection must not act on it.
+  const changed = result.changed || o.quietMs === 0;
+  return { ms: round(result.ms), settled: result.settled, changed, capMs: o.capMs };
+}
+
+/**
+ * Before a step: holds while paused (shown in the library) and lets the screen settle after the
+ * pause, then checks the fail-safe.
+ */
+async function beforeStep(
+  options: RunAgentOptions,
+  recording: { current: Recording },
+  settle: SettleStepOptions,
+): Promise<void> {
   const { lib, signal } = options;
   if (options.pause?.paused) {
     // A pause shows in the library, so the app can tell a paused run from a stuck one.
@@ -411,11 +488,9 @@ async function settle(options: RunAgentOptions, recording: { current: Recording 
     await options.pause.whenRunning();
     recording.current = lib.updateRecording(recording.current.id, { status: 'recording' });
     signal?.throwIfAborted();
+    await settleStep(settle);
   }
-  const start = performance.now();
-  await sleep(settleMs, signal);
   await options.executor.checkFailSafe();
-  return performance.now() - start;
 }
 
 /** How a run that threw ended: its own end, a stop, the fail-safe, or an error. */
@@ -429,10 +504,21 @@ function endOf(err: unknown, signal?: AbortSignal): { status: RunStatus; reason:
 export async function runAgent(options: RunAgentOptions): Promise<RunResult> {
   const { task, planner, grounder, executor, lib, signal } = options;
   const maxSteps = options.maxSteps ?? 50;
-  const settleMs = options.settleMs ?? 2000;
+  const settleMs = options.settleMs ?? SETTLE_QUIET_MS;
+  const settleCap = options.settleCapMs ?? SETTLE_CAP_MS;
+  const settler = options.settler;
   const waitMs = options.waitMs ?? 3000;
   const maxReplans = options.maxReplans ?? 3;
-  const baseMeta = { ...options.meta, grounder: grounder.name, maxSteps, settleMs, waitMs, maxReplans };
+  const baseMeta = {
+    ...options.meta,
+    grounder: grounder.name,
+    maxSteps,
+    settleMs,
+    settleCapMs: settleCap,
+    settle: settler?.method ?? 'none',
+    waitMs,
+    maxReplans,
+  };
   const recording = {
     current: lib.createRecording({
       kind: 'agent',
@@ -450,20 +536,39 @@ export async function runAgent(options: RunAgentOptions): Promise<RunResult> {
   };
   const writer = new StepWriter(lib, recording.current.id, options.screen?.scaleFactor ?? 1, sink);
   const history: PlannerStep[] = [];
+  const acted: ActedStep[] = [];
+  const settleOptions = { settler, quietMs: settleMs, signal };
+  const dialogs = await DialogWatch.start(options.windows);
 
   let end: { status: RunStatus; reason: string };
   try {
+    // The screen as the run found it may still be moving (a window closing, the app hiding).
+    await settleStep({ ...settleOptions, capMs: settleCap });
     for (let index = 1; ; index++) {
       if (index > maxSteps) throw new RunEnd('failed', `reached the limit of ${maxSteps} steps without finishing`);
       signal?.throwIfAborted();
-      const settleTook = await settle(options, recording, settleMs);
+      await beforeStep(options, recording, { ...settleOptions, capMs: settleCap });
       const shotStart = performance.now();
       const shot = await options.screenshot();
       const screenshotMs = performance.now() - shotStart;
 
-      const planned = await planStep({ index, task, history, shot, planner, grounder, maxReplans, sink, signal });
+      const noEffect = needsStuckNotice(acted) ? unchangedRepeats(acted) : 0;
+      const notices = await dialogs.notices();
+      const planned = await planStep({
+        index,
+        task,
+        history,
+        shot,
+        planner,
+        grounder,
+        maxReplans,
+        sink,
+        noEffect,
+        notices,
+        signal,
+      });
       const { plan, action, grounding, notFound, planMs, groundMs } = planned;
-      const timings = { settleMs: settleTook, screenshotMs, planMs, groundMs, executeMs: 0 };
+      const timings = { settleMs: 0, screenshotMs, planMs, groundMs, executeMs: 0 };
       if (planned.gaveUp) {
         const fail = giveUpPlan(plan, notFound);
         await writer.write({
@@ -485,7 +590,23 @@ export async function runAgent(options: RunAgentOptions): Promise<RunResult> {
           ? new RunEnd('finished', 'the planner finished the task')
           : new RunEnd('failed', `the planner gave up${plan.thought ? `: ${plan.thought}` : ''}`);
       }
+      if (isStuck(acted, action)) {
+        // Told that it changed nothing, the planner chose it again: repeating it would not help.
+        throw new RunEnd(
+          'failed',
+          `stuck: "${actionText(action)}" changed nothing on the screen ${unchangedRepeats(acted)} times in a row`,
+        );
+      }
+      const capMs = settleCapMs(
+        action,
+        acted.map((a) => a.action),
+        settleCap,
+      );
+      const markStart = performance.now();
+      await settler?.mark();
+      const markMs = performance.now() - markStart;
       const { executeMs, actedAt } = await executeStep({ action, executor, waitMs, confirm: options.confirm, signal });
+      const settle = await settleStep({ ...settleOptions, capMs });
       await writer.write({
         index,
         shot,
@@ -493,10 +614,12 @@ export async function runAgent(options: RunAgentOptions): Promise<RunResult> {
         action,
         grounding,
         notFound,
-        timings: { ...timings, executeMs },
+        settle,
+        timings: { ...timings, executeMs, settleMs: markMs + settle.ms },
         time: actedAt,
       });
       history.push({ thought: plan.thought, action });
+      acted.push({ action, changed: settle.changed });
     }
   } catch (err) {
     end = endOf(err, signal);
@@ -508,4 +631,32 @@ export async function runAgent(options: RunAgentOptions): Promise<RunResult> {
     meta: { ...recording.current.meta, agent: { ...baseMeta, outcome: status, reason, steps: writer.stored } },
   });
   return { recording: final, status, reason, steps: writer.stored };
+}
+
+/** Most dialogs described in one planner request (the newest are usually on top). */
+const MAX_DIALOG_NOTICES = 2;
+
+/**
+ * The dialogs that opened since the run began, in words for the planner: a dialog the planner
+ * did not expect (a format question, an error box) is read from the accessibility tree and
+ * described, so its next action answers it instead of clicking blindly.
+ */
+class DialogWatch {
+  private constructor(
+    private readonly windows: WindowWatch | undefined,
+    private readonly before: readonly DesktopWindow[],
+  ) {}
+
+  static async start(windows: WindowWatch | undefined): Promise<DialogWatch> {
+    return new DialogWatch(windows, (await windows?.list().catch(() => [])) ?? []);
+  }
+
+  async notices(): Promise<string[]> {
+    if (!this.windows) return [];
+    const now = await this.windows.list().catch(() => [] as DesktopWindow[]);
+    const open = unexpectedWindows(this.before, now).filter(isDialogWindow).slice(0, MAX_DIALOG_NOTICES);
+    return Promise.all(
+      open.map(async (w) => describeWindowLine(w, (await this.windows!.describe?.(w).catch(() => null)) ?? null)),
+    );
+  }
 }

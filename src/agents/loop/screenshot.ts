@@ -25,6 +25,8 @@ export interface Screenshotter {
   readonly backend: string;
   readonly region: CaptureRegion;
   take(): Promise<Screenshot>;
+  /** One raw grab, not encoded (what the screen settler hashes where DAMAGE is missing). */
+  grab(): Promise<CaptureFrame>;
   close(): void;
 }
 
@@ -78,6 +80,7 @@ export function screenshotterFor(backend: CaptureBackend, options: Screenshotter
         encodeMs: performance.now() - grabbed,
       };
     },
+    grab: () => backend.grab(),
     close: () => backend.close(),
   };
 }

@@ -41,3 +41,16 @@ export async function decodeRgb(input: FrameInput): Promise<RgbImage> {
   const { data, info } = await frameSharp(input).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height };
 }
+
+/** One grayscale channel, row-major: what the visual grounder's template matching reads. */
+export interface GrayFrame {
+  readonly data: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+}
+
+export async function decodeGray(input: FrameInput): Promise<GrayFrame> {
+  const { data, info } = await frameSharp(input).removeAlpha().greyscale().raw().toBuffer({ resolveWithObject: true });
+  if (info.channels !== 1) throw new Error(`grayscale decode gave ${info.channels} channels`);
+  return { data, width: info.width, height: info.height };
+}

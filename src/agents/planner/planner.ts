@@ -3,7 +3,8 @@
  * (vLLM, OpenAI, Ollama, LM Studio) chooses the next action from the task, the last 10 steps and
  * the current screenshot. The prompt is prompt.ts's (shared with the dataset exports); the answer
  * is `<thought>\n\nAction: <planner form>`. A malformed answer is sent back with what was wrong
- * (up to `maxReasks` times); a re-plan after unfound click targets names them in the prompt.
+ * (up to `maxReasks` times); a re-plan after unfound click targets names them in the prompt, and a
+ * request after the same action changed nothing several times in a row says so (noEffectNote).
  */
 import type { Action } from '../../core/actions.js';
 import { type ChatMessage, type ContentPart, ModelClient } from '../../models/client.js';
@@ -54,6 +55,10 @@ export interface PlanRequest {
   readonly screenSize?: Size;
   /** Click targets that were not found on this screen: asks for a new plan (a re-plan). */
   readonly notFound?: readonly string[];
+  /** The last action changed nothing on the screen this many times in a row: the request says so. */
+  readonly noEffect?: number;
+  /** What the planner should know about the screen beyond the picture (an open dialog, its buttons). */
+  readonly notices?: readonly string[];
   readonly signal?: AbortSignal;
 }
 
@@ -131,7 +136,13 @@ export class Planner {
       ];
     }
     if (profile === 'ui-tars') {
-      const text = uiTarsText(request.task, request.history.slice(-PLANNER_HISTORY_STEPS), this.options.instructions);
+      const text = uiTarsText(
+        request.task,
+        request.history.slice(-PLANNER_HISTORY_STEPS),
+        this.options.instructions,
+        request.noEffect,
+        request.notices,
+      );
       return [
         {
           role: 'user',
@@ -146,7 +157,13 @@ export class Planner {
     const content: ContentPart[] = [
       {
         type: 'text',
-        text: plannerUserPrompt({ task: request.task, history: request.history, notFound: request.notFound }),
+        text: plannerUserPrompt({
+          task: request.task,
+          history: request.history,
+          notFound: request.notFound,
+          noEffect: request.noEffect,
+          notices: request.notices,
+        }),
       },
       { type: 'image_url', image_url: { url: imageUrl(request.screenshot) } },
     ];

@@ -9,7 +9,7 @@
  * content part after the text, in ShareGPT files the `<image>` placeholder after the text);
  * assistant = `plannerTarget(…)`, i.e. `<thought>\n\nAction: <planner form>`.
  */
-import type { Action } from '../../core/actions.js';
+import { type Action, isClick } from '../../core/actions.js';
 import { formatAction, type GrammarError, tryParseAction } from '../../core/grammar.js';
 
 /** Earlier steps shown to the planner (reference: 10). */
@@ -35,11 +35,25 @@ export interface PlannerPromptInput {
   readonly firstStep?: number;
   /** Click targets that were not found on the screen in the previous attempt (a re-plan). */
   readonly notFound?: readonly string[];
+  /** The last action was done this many times in a row without changing the screen (stuck detection). */
+  readonly noEffect?: number;
+  /** Facts about the screen the picture may not make plain: an open dialog with its buttons. */
+  readonly notices?: readonly string[];
 }
 
 /** The text of an action as the planner writes it; a string is taken as already formatted. */
 export function plannerActionText(action: Action | string): string {
   return typeof action === 'string' ? action : formatAction(action, 'planner');
+}
+
+/**
+ * A history action as it was executed: a click by its coordinates (the recorded form: the
+ * pc-agent checkpoint saw it so, and a ui-tars click has no description to write), others in the
+ * planner form.
+ */
+export function executedActionText(action: Action | string): string {
+  if (typeof action !== 'string' && isClick(action) && action.at) return formatAction(action, 'recorded');
+  return plannerActionText(action);
 }
 
 const SYSTEM = [
@@ -73,6 +87,17 @@ export function plannerSystemPrompt(): string {
   return SYSTEM;
 }
 
+/**
+ * What the planner is told when its last action, repeated `times` times in a row, changed
+ * nothing on the screen (src/core/stuck.ts): every profile adds this note to its request.
+ */
+export function noEffectNote(times: number): string {
+  return (
+    `Your last action changed nothing on the screen, the same action ${times} times in a row. ` +
+    'Doing it again will not help: try something else.'
+  );
+}
+
 export function plannerUserPrompt(input: PlannerPromptInput): string {
   const dropped = Math.max(0, input.history.length - PLANNER_HISTORY_STEPS);
   const first = (input.firstStep ?? 1) + dropped;
@@ -95,6 +120,8 @@ export function plannerUserPrompt(input: PlannerPromptInput): string {
       `These click targets were not found on the screen:\n${notFound.map((t) => `- ${t}`).join('\n')}\nMake a new plan for this step that does not depend on finding them as described.`,
     );
   }
+  if (input.noEffect) parts.push(noEffectNote(input.noEffect));
+  for (const notice of input.notices ?? []) parts.push(notice);
   parts.push('The screenshot of the screen as it is now follows. What is the next action?');
   return parts.join('\n\n');
 }

@@ -4,7 +4,11 @@ import type { ReplayMode } from '../../core/vocabulary.js';
 import { resizeMapping, scaleAction, scalePoint, type Size } from '../../core/geometry.js';
 import type { ActionRecord, Library, Recording } from '../../library/library.js';
 import type { Executor } from '../executor/executor.js';
-import type { Candidate, Grounder } from '../grounding/grounder.js';
+import type { Box, Candidate, FrameInput, Grounder } from '../grounding/grounder.js';
+import { thresholdOf } from '../grounding/cascade.js';
+import { frameLookup } from '../../library/frame-lookup.js';
+import { screenChange } from '../screen-change.js';
+import { isSignificantWindow, type DesktopWindow, type WindowWatch } from '../../core/windows-diff.js';
 
 /**
  * Replay (SPEC §2.5, beyond the reference): re-runs a completed recording on today's screen.
@@ -21,6 +25,13 @@ export interface ScreenShot {
   readonly height: number;
 }
 
+/** What settling after an action found (the platform's settler, or a fixed pause). */
+export interface SettleResult {
+  readonly ms: number;
+  /** The screen was still for the quiet interval before the cap. */
+  readonly settled: boolean;
+}
+
 export interface ReplayOptions {
   readonly lib: Library;
   /** A refined and completed recording (a raw id is replaced by its newest refined version). */
@@ -31,8 +42,17 @@ export interface ReplayOptions {
   readonly mode?: ReplayMode;
   /** Go on after a click that cannot be grounded (default: stop there). */
   readonly keepGoing?: boolean;
-  /** Pause before each screenshot, so the screen has reacted to the previous action. */
+  /**
+   * Waits after each action until the screen is still (the platform's settler: quiet interval,
+   * capped by the action's kind). Without one, a fixed pause of `settleMs`.
+   */
+  readonly settle?: (action: Action, signal?: AbortSignal) => Promise<SettleResult>;
+  /** The fixed pause after each action when there is no settler (default 1500 ms). */
   readonly settleMs?: number;
+  /** The desktop's windows: a window the recording never saw stops the replay ("never type into a window the recording did not type into"). */
+  readonly windows?: WindowWatch;
+  /** The text on a frame (OCR), to tell whether a new window was on the recorded screen. */
+  readonly readText?: (frame: FrameInput) => Promise<string>;
   /** How long a recorded `wait` waits (SPEC: 3 s). */
   readonly waitMs?: number;
   readonly signal?: AbortSignal;
@@ -44,19 +64,8 @@ export interface ReplayOptions {
   readonly onStep?: (step: ReplayStep, record: ActionRecord) => void;
 }
 
-/**
- * What became of a step: `done` (executed, no target to ground), `found` (grounded and executed),
- * `not-found`, `no-description`, `no-effect` (executed twice, the screen did not change as it did
- * when recorded), `unexpected-window` (a window or dialog the recording never saw), `failed`.
- */
 export type StepOutcome =
-  | 'done'
-  | 'found'
-  | 'not-found'
-  | 'no-description'
-  | 'no-effect'
-  | 'unexpected-window'
-  | 'failed';
+  'done' | 'found' | 'not-found' | 'no-description' | 'no-effect' | 'unexpected-window' | 'failed';
 
 /** One replayed step as stored (`extra.replay` of the replay recording's action) and reported. */
 export interface ReplayStep {
@@ -89,9 +98,11 @@ export interface ReplayReport {
   readonly steps: readonly ReplayStep[];
   readonly found: number;
   readonly notFound: number;
+  /** Steps whose effect matched the recording's. */
+  readonly verified: number;
   /**
-   * Every step ran and was executed (each click grounded): the replay recording is `finished`.
-   * False exactly when the stored status is `failed` (SPEC §3: `completed` or `stopped at step N`).
+   * Every step ran, was executed and verified: the replay recording is `finished`. False exactly
+   * when the stored status is `failed` (SPEC §3: `completed` or `stopped at step N`).
    */
   readonly completed: boolean;
   /** Where and why it stopped (1-based step number), or null when completed. */
@@ -105,8 +116,12 @@ export function replayVerdict(report: ReplayReport): string {
 
 const abortReason = (r: unknown): string => (r instanceof Error ? r.message : r ? String(r) : 'stopped');
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-/** Pause before a non-click step (see the settle comment in replayRecording). */
-const KEY_PAUSE_MS = 250;
+/** Outcomes after which the replay goes on. */
+const GOOD: readonly StepOutcome[] = ['done', 'found'];
+/** A box around a recorded click with no usable element rectangle: the visual grounder's picture. */
+const POINT_BOX = { width: 96, height: 64 };
+/** Larger element rectangles (a document canvas, a whole panel) say little about the click. */
+const MAX_ELEMENT_BOX = { width: 400, height: 200 };
 
 /** The recording to replay: the newest refined version of a raw one, if there is one. */
 export function replaySource(lib: Library, id: number): Recording {
@@ -135,6 +150,44 @@ function describe(a: ActionRecord): string | null {
   return null;
 }
 
+/**
+ * The recorded picture of a click's target: the element's rectangle when it is a small one around
+ * the click, else a box around the click point, clipped to the frame.
+ */
+export function recordedBox(a: ActionRecord, frame: Size): Box | null {
+  if (!isClick(a.action) || !a.action.at) return null;
+  const { x, y } = a.action.at;
+  const r = a.element?.rect;
+  if (
+    r &&
+    x >= r.left &&
+    x < r.right &&
+    y >= r.top &&
+    y < r.bottom &&
+    r.right - r.left <= MAX_ELEMENT_BOX.width &&
+    r.bottom - r.top <= MAX_ELEMENT_BOX.height &&
+    r.right - r.left >= 4 &&
+    r.bottom - r.top >= 4
+  ) {
+    return [r.left, r.top, r.right, r.bottom];
+  }
+  const left = Math.max(0, Math.round(x - POINT_BOX.width / 2));
+  const top = Math.max(0, Math.round(y - POINT_BOX.height / 2));
+  return [left, top, Math.min(frame.width, left + POINT_BOX.width), Math.min(frame.height, top + POINT_BOX.height)];
+}
+
+/** Loose text form for "is this title on that screen": lower case, letters and digits only. */
+const loose = (t: string) =>
+  t
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+
+interface Stop {
+  readonly outcome: StepOutcome;
+  readonly reason: string;
+}
+
 export async function replayRecording(o: ReplayOptions): Promise<ReplayReport> {
   const { lib, executor } = o;
   const mode = o.mode ?? 'semantic';
@@ -142,8 +195,25 @@ export async function replayRecording(o: ReplayOptions): Promise<ReplayReport> {
   const actions = lib.listActions(source.id);
   if (actions.length === 0) throw new Error(`recording ${source.id} has no actions to replay`);
   if (mode === 'semantic' && !o.grounder) throw new Error('semantic replay needs a grounder');
+  const frameOf = frameLookup(lib, source.id);
+  const framePath = (a: ActionRecord | undefined): string | null => {
+    const f = a ? frameOf(a.frameId) : null;
+    return f ? lib.absolutePath(f.path) : null;
+  };
+  const recorded = recordedSize(lib, source, actions);
+  const settleAfter = async (action: Action): Promise<SettleResult> => {
+    if (o.settle) return o.settle(action, o.signal);
+    const t0 = performance.now();
+    await sleep(o.settleMs ?? 1_500);
+    return { ms: performance.now() - t0, settled: true };
+  };
+  // The screen may still be drawing what happened just before the replay was started.
+  await settleAfter({ kind: 'wait' });
   const first = await o.screenshot();
-  const mapping = resizeMapping(recordedSize(lib, source, actions), { width: first.width, height: first.height });
+  const mapping = resizeMapping(recorded, { width: first.width, height: first.height });
+  // Windows open before the first step are the stage the replay was started on.
+  const known = new Map<number, DesktopWindow>();
+  for (const w of (await o.windows?.list().catch(() => [])) ?? []) known.set(w.id, w);
   const replay = lib.createRecording({
     kind: 'agent',
     mode: 'replay',
@@ -163,92 +233,168 @@ export async function replayRecording(o: ReplayOptions): Promise<ReplayReport> {
 
   o.onStart?.(replay);
 
+  /** A window that appeared since the replay began and that the recorded screen of this step does not show. */
+  const unexpectedWindow = async (a: ActionRecord): Promise<{ title: string; buttons: readonly string[] } | null> => {
+    if (!o.windows) return null;
+    const now = await o.windows.list().catch(() => [] as DesktopWindow[]);
+    // Menus, tooltips and minimised windows come and go with any action: not "a window".
+    const fresh = now.filter((w) => !known.has(w.id) && isSignificantWindow(w));
+    if (fresh.length === 0) return null;
+    const recordedFrame = framePath(a);
+    const recordedText = recordedFrame && o.readText ? loose(await o.readText(recordedFrame)) : null;
+    for (const w of fresh) {
+      const about = await o.windows.describe?.(w).catch(() => null);
+      const title = w.title.trim() || about?.title.trim() || about?.text?.[0]?.trim() || '';
+      // Seen when recorded: the title (or, for an untitled box, its first line) is on the recorded screen.
+      const seen = recordedText !== null && title !== '' && recordedText.includes(loose(title));
+      if (!seen) return { title: title || `window ${w.id}`, buttons: about?.buttons ?? [] };
+      known.set(w.id, w);
+    }
+    return null;
+  };
+
+  /** Did the recorded step change the screen (its frame vs the next step's)? */
+  const recordedEffect = async (index: number): Promise<boolean> => {
+    const before = framePath(actions[index]);
+    const after = framePath(actions[index + 1]);
+    if (!before || !after || before === after) return false;
+    return (await screenChange(before, after)).changed;
+  };
+
   const steps: ReplayStep[] = [];
-  let shot: ScreenShot | null = first;
-  for (const a of actions) {
+  let shot: ScreenShot = first;
+  let stop: Stop | null = null;
+  for (const [index, a] of actions.entries()) {
     await o.pause?.whenRunning();
     if (o.signal?.aborted) break;
     const t0 = performance.now();
     const text = formatAction(a.action, isClick(a.action) && !a.action.at ? 'completed' : 'recorded');
-    let step: ReplayStep;
+    const description = describe(a) ?? undefined;
+    const frameShot = shot;
     let performed: Action = scaleAction(a.action, mapping);
-    let frameShot: ScreenShot | null = null;
+    let step: ReplayStep;
     try {
       if (a.action.kind === 'finish' || a.action.kind === 'fail') {
-        step = { seq: a.seq, action: text, outcome: 'done', ms: 0 };
+        step = { seq: a.seq, action: text, outcome: 'done', verified: true, ms: 0 };
       } else if (a.action.kind === 'wait') {
         await sleep(o.waitMs ?? 3_000);
-        step = { seq: a.seq, action: text, outcome: 'done', ms: performance.now() - t0 };
+        shot = await o.screenshot();
+        step = { seq: a.seq, action: text, outcome: 'done', verified: true, ms: performance.now() - t0 };
       } else {
-        // Clicks are grounded on a settled screen. Keys and typing keep roughly the recorded
-        // pace: a long pause between typing a file name and Enter lets a dialog's
-        // autocompletion pop up and take the Enter.
-        const settle = o.settleMs ?? 1_500;
-        await sleep(isClick(a.action) ? settle : Math.min(settle, KEY_PAUSE_MS));
-        frameShot = shot ?? (await o.screenshot());
-        shot = null;
-        const description = describe(a);
-        if (isClick(a.action) && mode === 'semantic') {
-          const prior = a.action.at ? scalePoint(a.action.at, mapping) : undefined;
-          if (!description) {
-            step = { seq: a.seq, action: text, outcome: 'no-description', ms: performance.now() - t0 };
-          } else {
-            const g = await o.grounder!.locate(description, frameShot.png, {
+        const window = await unexpectedWindow(a);
+        if (window) {
+          const buttons = window.buttons.length ? ` (buttons: ${window.buttons.join(', ')})` : '';
+          step = {
+            seq: a.seq,
+            action: text,
+            outcome: 'unexpected-window',
+            description,
+            window,
+            error: `unexpected window "${window.title}"${buttons}: the recording never saw it`,
+            ms: performance.now() - t0,
+          };
+        } else {
+          const semantic = isClick(a.action) && mode === 'semantic';
+          const ground = async (png: Buffer) => {
+            const prior = isClick(a.action) && a.action.at ? scalePoint(a.action.at, mapping) : undefined;
+            const recordedFrame = framePath(a);
+            const box = recordedFrame ? recordedBox(a, recorded) : null;
+            const g = await o.grounder!.locate(description!, png, {
               prior,
               elementName: a.element?.name || undefined,
+              elementRole: a.element?.role || undefined,
+              recorded: recordedFrame && box ? { frame: recordedFrame, box } : undefined,
+              live: true,
+              signal: o.signal,
             });
-            if (g.found) {
-              performed = { kind: a.action.kind, at: g.point, target: description };
-              await executor.perform(performed, { signal: o.signal });
-              step = {
-                seq: a.seq,
-                action: text,
-                outcome: 'found',
-                description,
-                point: g.point,
-                score: g.score,
-                candidates: g.candidates.slice(0, 5),
-                ms: performance.now() - t0,
-              };
-            } else {
+            const threshold = thresholdOf(o.grounder!);
+            if (!g.found || g.score >= threshold) return g;
+            // Grounded, but not surely enough to click: a wrong click is worse than a stop.
+            const reason = `best match scored ${g.score.toFixed(2)}, below the threshold ${threshold}`;
+            return { found: false as const, source: g.source, candidates: g.candidates, reason };
+          };
+          if (semantic && !description) {
+            step = { seq: a.seq, action: text, outcome: 'no-description', ms: performance.now() - t0 };
+          } else {
+            let grounded = semantic ? await ground(frameShot.png) : null;
+            if (grounded && !grounded.found) {
+              const reason = grounded.reason;
               step = {
                 seq: a.seq,
                 action: text,
                 outcome: 'not-found',
                 description,
-                candidates: g.candidates.slice(0, 5),
-                error: g.reason,
+                grounder: grounded.source,
+                candidates: grounded.candidates.slice(0, 5),
+                error: `target not found: ${description} (${reason})`,
+                ms: performance.now() - t0,
+              };
+            } else {
+              const act = async (): Promise<SettleResult> => {
+                if (grounded?.found)
+                  performed = { kind: a.action.kind, at: grounded.point, target: description } as Action;
+                await executor.perform(performed, { signal: o.signal });
+                return settleAfter(performed);
+              };
+              let settled = await act();
+              let settleMs = settled.ms;
+              shot = await o.screenshot();
+              const expectChange = await recordedEffect(index);
+              let changed = !expectChange || (await screenChange(frameShot.png, shot.png)).changed;
+              let retried = false;
+              if (!changed) {
+                // Slow to react: one more settle before deciding the step did nothing.
+                settled = await settleAfter({ kind: 'wait' });
+                settleMs += settled.ms;
+                shot = await o.screenshot();
+                changed = (await screenChange(frameShot.png, shot.png)).changed;
+              }
+              if (!changed && !o.signal?.aborted) {
+                // Ground again on today's screen (it may have moved) and try once more.
+                retried = true;
+                if (semantic) grounded = await ground(shot.png);
+                if (!semantic || grounded?.found) {
+                  settled = await act();
+                  settleMs += settled.ms;
+                  shot = await o.screenshot();
+                  changed = (await screenChange(frameShot.png, shot.png)).changed;
+                }
+              }
+              const g = grounded?.found ? grounded : null;
+              step = {
+                seq: a.seq,
+                action: text,
+                outcome: changed ? (g ? 'found' : 'done') : 'no-effect',
+                description,
+                ...(isClick(performed) && performed.at ? { point: performed.at } : {}),
+                ...(g ? { score: g.score, grounder: g.source, candidates: g.candidates.slice(0, 5) } : {}),
+                verified: changed,
+                retried,
+                settleMs: Math.round(settleMs),
+                ...(changed
+                  ? {}
+                  : { error: `had no effect: ${text} changed the screen when recorded, not now (tried twice)` }),
                 ms: performance.now() - t0,
               };
             }
           }
-        } else {
-          await executor.perform(performed, { signal: o.signal });
-          step = {
-            seq: a.seq,
-            action: text,
-            outcome: 'done',
-            ...(isClick(performed) && performed.at ? { point: performed.at } : {}),
-            ms: performance.now() - t0,
-          };
         }
       }
     } catch (err) {
       step = { seq: a.seq, action: text, outcome: 'failed', error: (err as Error).message, ms: performance.now() - t0 };
     }
     steps.push(step);
-    // The replay is itself a trajectory: each step with the screen it acted on.
-    const frame = frameShot
-      ? lib.saveFrame(replay.id, `${a.seq}.png`, frameShot.png, {
-          format: 'png',
-          width: frameShot.width,
-          height: frameShot.height,
-        })
-      : null;
+    // The replay is itself a trajectory: each step with the screen it acted on (for an
+    // unexpected window: the screen showing it).
+    const frame = lib.saveFrame(replay.id, `${a.seq}.png`, frameShot.png, {
+      format: 'png',
+      width: frameShot.width,
+      height: frameShot.height,
+    });
     const record = lib.appendAction(replay.id, {
       time: Date.now(),
-      action: step.outcome === 'found' || step.outcome === 'done' ? performed : a.action,
-      frameId: frame?.id ?? null,
+      action: GOOD.includes(step.outcome) ? performed : a.action,
+      frameId: frame.id,
       description: step.description ? { text: step.description, source: 'agent' } : null,
       extra: {
         replay: {
@@ -258,13 +404,16 @@ export async function replayRecording(o: ReplayOptions): Promise<ReplayReport> {
       },
     });
     o.onStep?.(step, record);
-    if (step.outcome === 'failed' || (step.outcome !== 'done' && step.outcome !== 'found' && !o.keepGoing)) {
-      break;
+    if (!GOOD.includes(step.outcome)) {
+      // --keep-going passes over targets it cannot find; anything else ends the replay.
+      const skippable = step.outcome === 'not-found' || step.outcome === 'no-description';
+      stop ??= { outcome: step.outcome, reason: step.error ?? `${step.outcome.replace('-', ' ')}: ${step.action}` };
+      if (!(skippable && o.keepGoing)) break;
     }
   }
   // One verdict for the stored status, the report and the exit code: a step that was skipped
   // (not grounded, --keep-going) means the task was not replayed, so the replay failed.
-  const missed = steps.findIndex((s) => s.outcome !== 'done' && s.outcome !== 'found');
+  const missed = steps.findIndex((s) => !GOOD.includes(s.outcome));
   let stoppedAt: ReplayReport['stoppedAt'] = null;
   if (missed >= 0) {
     const s = steps[missed]!;
@@ -284,6 +433,7 @@ export async function replayRecording(o: ReplayOptions): Promise<ReplayReport> {
     steps,
     found: steps.filter((s) => s.outcome === 'found').length,
     notFound: steps.filter((s) => s.outcome === 'not-found' || s.outcome === 'no-description').length,
+    verified: steps.filter((s) => s.verified).length,
     completed,
     stoppedAt,
   };

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { grounderOption } from '../grounder-option.js';
+import { DEFAULT_GROUNDER } from '../../core/vocabulary.js';
 import { globalOptions, output, UsageError, withLibrary } from '../context.js';
 
 /**
@@ -59,7 +60,7 @@ export function registerEvalCommands(program: Command): void {
     )
     .option('--planner <url>', 'planner: OpenAI-compatible base URL (default $PCAGENT_PLANNER_URL, else settings.json)')
     .option('--planner-model <name>', 'planner: model name (default $PCAGENT_PLANNER_MODEL, else settings.json)')
-    .addOption(grounderOption('grounder for click targets').option.default('ocr'))
+    .addOption(grounderOption('grounder for click targets').option.default(DEFAULT_GROUNDER))
     .option('--settle-ms <n>', 'pause before each screenshot', '1000')
     .addHelpText(
       'after',

@@ -18,7 +18,7 @@ import { globalOptions, output, UsageError, withLibrary } from '../context.js';
 
 /**
  * `pcagent run TEXT`: runs the desktop agent on this screen (SPEC §2.5, §3) — a planner behind
- * an OpenAI-compatible endpoint, a grounder (default: the embedded OCR one), real input. Prints
+ * an OpenAI-compatible endpoint, a grounder (default: auto, the a11y → OCR → VLM cascade), real input. Prints
  * `recording <id>` once the run is stored, then each step (thought, action, grounding, timings),
  * then one closing line: `finished: …` (exit 0), or `stopped at step N: <reason>` (exit 1: the
  * run failed or was stopped by SIGINT, SIGTERM or the pointer in a screen corner).
@@ -32,6 +32,7 @@ interface RunOptions {
   grounder?: GrounderName;
   maxSteps: string;
   settleMs: string;
+  settleMaxMs: string;
   waitMs: string;
   device?: Device;
   capture: 'auto' | CaptureBackendName;
@@ -57,7 +58,7 @@ async function askYesNo(question: string): Promise<boolean> {
 }
 
 export function registerRunCommands(program: Command): void {
-  const grounder = grounderOption('grounder for click targets (default: grounder.name in settings.json, else ocr)');
+  const grounder = grounderOption('grounder for click targets (default: grounder.name in settings.json, else auto)');
   program
     .command('run')
     .description('run the desktop agent on this screen for a task; prints "recording <id>" and each step')
@@ -80,7 +81,16 @@ export function registerRunCommands(program: Command): void {
       "a text file replacing the profile's instructions, e.g. the exact wording a checkpoint was trained with (default planner.prompt in settings.json)",
     )
     .option('--max-steps <n>', 'actions at most', '50')
-    .option('--settle-ms <n>', 'pause before each screenshot', '2000')
+    .option(
+      '--settle-ms <n>',
+      'after each action, wait until the screen has not changed for this long (0: no wait)',
+      '300',
+    )
+    .option(
+      '--settle-max-ms <n>',
+      'longest wait for the screen after an action (at least 15000 after opening or saving files)',
+      '5000',
+    )
     .option('--wait-ms <n>', 'how long the `wait` action waits', '3000')
     .addOption(
       new Option(
@@ -105,6 +115,7 @@ export function registerRunCommands(program: Command): void {
     .action(async (task: string, opts: RunOptions, cmd: Command) => {
       const maxSteps = count('--max-steps', opts.maxSteps, 1, 1000);
       const settleMs = count('--settle-ms', opts.settleMs, 0, 600_000);
+      const settleCapMs = count('--settle-max-ms', opts.settleMaxMs, 0, 600_000);
       const waitMs = count('--wait-ms', opts.waitMs, 0, 600_000);
       if (task.trim() === '') throw new UsageError('the task is empty');
       const json = globalOptions(cmd).json;
@@ -166,6 +177,7 @@ export function registerRunCommands(program: Command): void {
             capture: opts.capture,
             maxSteps,
             settleMs,
+            settleCapMs,
             waitMs,
             control,
             confirm: opts.confirm ? (_action, text) => askYesNo(`pcagent: perform "${text}"?`) : undefined,
@@ -193,7 +205,7 @@ export function registerRunCommands(program: Command): void {
               }
               const t = step.timings;
               say(
-                `  timings: screenshot ${Math.round(t.screenshotMs)} ms, plan ${Math.round(t.planMs)} ms, ground ${Math.round(t.groundMs)} ms, execute ${Math.round(t.executeMs)} ms`,
+                `  timings: screenshot ${Math.round(t.screenshotMs)} ms, plan ${Math.round(t.planMs)} ms, ground ${Math.round(t.groundMs)} ms, execute ${Math.round(t.executeMs)} ms, settle ${Math.round(t.settleMs)} ms${step.settle && !step.settle.settled ? ' (still changing)' : ''}`,
               );
             },
           });

@@ -114,6 +114,21 @@ export class AtspiBus {
     return reply?.body ?? [];
   }
 
+  /** The process behind an application's bus name (the D-Bus daemon knows it), or null. */
+  async processId(busName: string): Promise<number | null> {
+    const msg = new Message({
+      destination: 'org.freedesktop.DBus',
+      path: '/org/freedesktop/DBus',
+      interface: 'org.freedesktop.DBus',
+      member: 'GetConnectionUnixProcessID',
+      signature: 's',
+      body: [busName],
+    });
+    const reply = await this.bus.call(msg);
+    const pid = reply?.body[0];
+    return typeof pid === 'number' ? pid : null;
+  }
+
   async children(ref: AccessibleRef): Promise<AccessibleRef[]> {
     const [list] = await this.call(ref, ACCESSIBLE, 'GetChildren');
     return Array.isArray(list) ? list.map(toRef).filter((r): r is AccessibleRef => r !== null) : [];
@@ -166,4 +181,68 @@ function toRef(value: unknown): AccessibleRef | null {
   const [bus, path] = value as unknown[];
   if (typeof bus !== 'string' || typeof path !== 'string' || bus === '' || path === NULL_PATH) return null;
   return { bus, path };
+}
+
+/**
+ * One accessibility-bus connection made on first use and shared by its callers, dropped when it
+ * fails so that the next `get()` reconnects (e.g. after the session's accessibility bus
+ * restarted). `close()` does not wait for a connection still being made: it closes itself when
+ * it completes.
+ */
+export class AtspiConnection {
+  private connection: Promise<AtspiBus> | null = null;
+  private connected: AtspiBus | null = null;
+  private closed = false;
+
+  /** `sessionAddress`: the session bus whose at-spi-bus-launcher to ask; default DBUS_SESSION_BUS_ADDRESS. */
+  constructor(private readonly sessionAddress?: string) {}
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  get(): Promise<AtspiBus> {
+    if (this.closed) return Promise.reject(new Error('the accessibility connection is closed'));
+    if (this.connection) return this.connection;
+    const attempt: Promise<AtspiBus> = AtspiBus.connect(this.sessionAddress, () => {
+      if (this.connection === attempt) this.connection = null;
+    }).then((bus) => {
+      if (this.closed) bus.close();
+      else this.connected = bus;
+      return bus;
+    });
+    attempt.catch(() => {
+      if (this.connection === attempt) this.connection = null;
+    });
+    this.connection = attempt;
+    return attempt;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.connection = null;
+    this.connected?.close();
+    this.connected = null;
+  }
+}
+
+/**
+ * Runs `work` against a deadline: its result, or `fallback` once `deadlineMs` have passed
+ * (or when it fails). `work` gets a `cancelled()` to stop its walk once nobody waits for it.
+ */
+export function withDeadline<T>(
+  work: (cancelled: () => boolean) => Promise<T>,
+  deadlineMs: number,
+  fallback: T,
+): Promise<T> {
+  let timedOut = false;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<T>((resolve) => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      resolve(fallback);
+    }, deadlineMs);
+  });
+  const run = work(() => timedOut).catch(() => fallback);
+  return Promise.race([run, deadline]).finally(() => clearTimeout(timer));
 }

@@ -20,7 +20,7 @@
  * the same signature and resets the shift to zero.
  */
 import type { Rect } from '../../core/actions.js';
-import { AtspiBus, DESKTOP, State, type AccessibleRef, type Extents } from './atspi-bus.js';
+import { AtspiConnection, DESKTOP, withDeadline, State, type AccessibleRef, type Extents } from './atspi-bus.js';
 import { DEFAULT_DEADLINE_MS, type AccessibilityProvider, type ElementAtPoint } from './provider.js';
 
 /** The calls the walk needs; AtspiBus implements them, tests may fake them. */
@@ -221,61 +221,33 @@ export interface AtspiProvider extends AccessibilityProvider {
 }
 
 export function createAtspiProvider(options: AtspiProviderOptions = {}): AtspiProvider {
-  let connection: Promise<AtspiBus> | null = null;
-  let connected: AtspiBus | null = null;
-  let closed = false;
-
-  // One cached connection, dropped when it fails so that the next hit test reconnects
-  // (e.g. after the session's accessibility bus restarted).
-  const connect = (): Promise<AtspiBus> => {
-    if (connection) return connection;
-    const attempt: Promise<AtspiBus> = AtspiBus.connect(options.sessionBusAddress, () => {
-      if (connection === attempt) connection = null;
-    }).then((bus) => {
-      if (closed) bus.close();
-      else connected = bus;
-      return bus;
-    });
-    attempt.catch(() => {
-      if (connection === attempt) connection = null;
-    });
-    connection = attempt;
-    return attempt;
-  };
+  const connection = new AtspiConnection(options.sessionBusAddress);
 
   return {
     platform: 'linux',
 
     ready() {
-      if (closed) return Promise.resolve(false);
-      return connect().then(
+      if (connection.isClosed) return Promise.resolve(false);
+      return connection.get().then(
         () => true,
         () => false,
       );
     },
 
     elementAt(x, y, deadlineMs = DEFAULT_DEADLINE_MS) {
-      if (closed) return Promise.resolve(null);
-      let timedOut = false;
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<null>((resolve) => {
-        timer = setTimeout(() => {
-          timedOut = true;
-          resolve(null);
-        }, deadlineMs);
-      });
-      const work = connect()
-        .then((bus) => findElementAt(bus, Math.round(x), Math.round(y), () => timedOut || bus.isClosed))
-        .catch(() => null);
-      return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+      if (connection.isClosed) return Promise.resolve(null);
+      return withDeadline(
+        async (timedOut) => {
+          const bus = await connection.get();
+          return findElementAt(bus, Math.round(x), Math.round(y), () => timedOut() || bus.isClosed);
+        },
+        deadlineMs,
+        null,
+      );
     },
 
-    // Does not wait for a connection still being made: it closes itself when it completes.
     close() {
-      closed = true;
-      connection = null;
-      connected?.close();
-      connected = null;
+      connection.close();
       return Promise.resolve();
     },
   };

@@ -269,7 +269,8 @@ export function parseElementReply(line: string): ElementAtPoint | null {
   };
 }
 
-function toRect(value: unknown): Rect | null {
+/** A reply's {"left","top","right","bottom"} → a rectangle (rounded), or null when it is not one. */
+export function toRect(value: unknown): Rect | null {
   if (!isRecord(value)) return null;
   const { left, top, right, bottom } = value;
   const sides = [left, top, right, bottom];

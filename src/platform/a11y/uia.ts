@@ -13,9 +13,10 @@ import {
 
 export const UIA_HELPER = helperScript(new URL('../../../native/windows/uia-helper.ps1', import.meta.url));
 
+// Windows PowerShell 5.1 ships with every Windows 10/11 and with the .NET Framework UI
+// Automation client assemblies the helper loads.
+export const UIA_HELPER_ARGS = ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-File', UIA_HELPER];
+
 export function createUiaProvider(options: HelperProviderOptions = {}): HelperProvider {
-  // Windows PowerShell 5.1 ships with every Windows 10/11 and with the .NET Framework UI
-  // Automation client assemblies the helper loads.
-  const args = ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-File', UIA_HELPER];
-  return createHelperProvider('win32', 'powershell.exe', args, options);
+  return createHelperProvider('win32', 'powershell.exe', UIA_HELPER_ARGS, options);
 }

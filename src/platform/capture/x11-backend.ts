@@ -101,7 +101,8 @@ export async function openX11Backend(options: BackendOptions = {}): Promise<X11C
   }
 }
 
-function intersects(a: Rectangle, b: CaptureRegion): boolean {
+/** Whether a damaged area overlaps the captured region. */
+export function intersects(a: Rectangle, b: CaptureRegion): boolean {
   return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 }
 

@@ -4,9 +4,10 @@
  * errors, plus the requests the tracker needs: QueryExtension (is RECORD there before uiohook
  * starts, which would otherwise abort the process), GetImage (screen frames: the reply streams
  * straight into one preallocated buffer, asynchronously, so the event loop never blocks on a
- * grab), GetProperty/GetAtomName (Xft.dpi, monitor names), RandR GetMonitors, and DAMAGE
- * (QueryVersion, Create, Subtract, Destroy, DamageNotify events: what changed on screen, so
- * that an idle screen need not be grabbed at all). The XTEST keyboard (keyboard.ts) sends its
+ * grab), GetProperty/GetAtomName (Xft.dpi, monitor names), InternAtom/GetGeometry/
+ * TranslateCoordinates (the desktop's top-level windows, src/platform/windows/), RandR
+ * GetMonitors, and DAMAGE (QueryVersion, Create, Subtract, Destroy, DamageNotify events: what
+ * changed on screen, so that an idle screen need not be grabbed at all). The XTEST keyboard (keyboard.ts) sends its
  * own requests over it with `request`, `send` and `sync`.
  *
  * Wire format: X11 core protocol, client byte order LSB first ('l').
@@ -336,6 +337,72 @@ export class X11Client {
     req.writeUInt32LE(atom, 4);
     const { header, body } = await this.request(req);
     return body.toString('latin1', 0, header.readUInt16LE(8));
+  }
+
+  /**
+   * InternAtom: the atom for `name`; with `onlyIfExists`, 0 (None) when no client has made it,
+   * which reading a property never needs (an atom nobody made names no property).
+   */
+  async internAtom(name: string, onlyIfExists = false): Promise<number> {
+    const nameBytes = Buffer.from(name, 'latin1');
+    const req = Buffer.alloc(8 + pad4(nameBytes.length));
+    req.writeUInt8(16, 0);
+    req.writeUInt8(onlyIfExists ? 1 : 0, 1);
+    req.writeUInt16LE(req.length / 4, 2);
+    req.writeUInt16LE(nameBytes.length, 4);
+    nameBytes.copy(req, 8);
+    const { header } = await this.request(req);
+    return header.readUInt32LE(8);
+  }
+
+  /**
+   * GetGeometry: a drawable's size and, for a window, its position relative to its parent's
+   * origin (under a reparenting window manager the parent is the frame, not the root).
+   * Rejects (X11 error 9, BadDrawable) when the drawable no longer exists.
+   */
+  async getGeometry(drawable: number): Promise<Rectangle & { depth: number; root: number; borderWidth: number }> {
+    const req = Buffer.alloc(8);
+    req.writeUInt8(14, 0);
+    req.writeUInt16LE(2, 2);
+    req.writeUInt32LE(drawable, 4);
+    const { header } = await this.request(req);
+    return {
+      depth: header[1] ?? 0,
+      root: header.readUInt32LE(8),
+      x: header.readInt16LE(12),
+      y: header.readInt16LE(14),
+      width: header.readUInt16LE(16),
+      height: header.readUInt16LE(18),
+      borderWidth: header.readUInt16LE(20),
+    };
+  }
+
+  /**
+   * TranslateCoordinates: (x, y) in `source`'s frame expressed in `destination`'s, and the
+   * child of `destination` that contains the point (0 when none). With the root as the
+   * destination this gives a window's position on the screen. Rejects (X11 error 3, BadWindow)
+   * when either window no longer exists.
+   */
+  async translateCoordinates(
+    source: number,
+    destination: number,
+    x: number,
+    y: number,
+  ): Promise<{ x: number; y: number; child: number; sameScreen: boolean }> {
+    const req = Buffer.alloc(16);
+    req.writeUInt8(40, 0);
+    req.writeUInt16LE(4, 2);
+    req.writeUInt32LE(source, 4);
+    req.writeUInt32LE(destination, 8);
+    req.writeInt16LE(x, 12);
+    req.writeInt16LE(y, 14);
+    const { header } = await this.request(req);
+    return {
+      sameScreen: header[1] === 1,
+      child: header.readUInt32LE(8),
+      x: header.readInt16LE(12),
+      y: header.readInt16LE(14),
+    };
   }
 
   /** The X resource database's Xft.dpi (what toolkits scale by), or null when unset. */

@@ -1,6 +1,4 @@
-import { type Action, isClick } from '../../../core/actions.js';
-import { formatAction } from '../../../core/grammar.js';
-import { ACTION_LABEL, PLANNER_HISTORY_STEPS, plannerActionText, type PlannerStep } from '../prompt.js';
+import { ACTION_LABEL, executedActionText, noEffectNote, PLANNER_HISTORY_STEPS, type PlannerStep } from '../prompt.js';
 
 /**
  * The `pc-agent` profile: the input layout of the released PC Agent planner checkpoint, so that
@@ -8,7 +6,8 @@ import { ACTION_LABEL, PLANNER_HISTORY_STEPS, plannerActionText, type PlannerSte
  * screenshot first and then the text; the text is the instructions, `Your task is: …`, the last
  * 10 steps as `[i] <thought>\nAction: <action>` joined by blank lines (`None` when there are
  * none; clicks as the coordinates that were executed), a separator line and the closing
- * question; a re-plan adds a note naming the elements that were not found.
+ * question; a re-plan adds a note naming the elements that were not found, and a repeated action
+ * that changed nothing a note saying so.
  * The instruction text is ours unless the user supplies the checkpoint's own (`--planner-prompt`).
  */
 export const PC_AGENT_INSTRUCTIONS = [
@@ -25,16 +24,14 @@ export const PC_AGENT_INSTRUCTIONS = [
 
 export const PC_AGENT_SEPARATOR = '--------------------------------------------';
 
-/** A history action as the checkpoint saw it: an executed click by its coordinates. */
-function historyAction(action: Action | string): string {
-  if (typeof action !== 'string' && isClick(action) && action.at) return formatAction(action, 'recorded');
-  return plannerActionText(action);
-}
-
 export interface PcAgentInput {
   readonly task: string;
   readonly history: readonly PlannerStep[];
   readonly notFound?: readonly string[];
+  /** The last action changed nothing this many times in a row (a note like the re-plan's). */
+  readonly noEffect?: number;
+  /** Facts about the screen (an open dialog and its buttons), each a note. */
+  readonly notices?: readonly string[];
   /** Replaces PC_AGENT_INSTRUCTIONS (the text before `Your task is:`). */
   readonly instructions?: string;
 }
@@ -43,7 +40,7 @@ export function pcAgentText(input: PcAgentInput): string {
   const shown = input.history.slice(-PLANNER_HISTORY_STEPS);
   const history =
     shown
-      .map((s, i) => `[${i + 1}] ${s.thought?.trim() ?? ''}\n${ACTION_LABEL} ${historyAction(s.action)}`)
+      .map((s, i) => `[${i + 1}] ${s.thought?.trim() ?? ''}\n${ACTION_LABEL} ${executedActionText(s.action)}`)
       .join('\n\n') || 'None';
   let text = `${input.instructions ?? PC_AGENT_INSTRUCTIONS}Your task is: ${input.task}\n\n`;
   const notFound = (input.notFound ?? []).map((t) => t.trim()).filter(Boolean);
@@ -53,5 +50,7 @@ export function pcAgentText(input: PcAgentInput): string {
     "Given the screenshot. What's the next step that you will do to help with the task?";
   if (notFound.length)
     text += `\n\nNote: the element <${notFound.join('> and <')}> that you planned to click was not found on the screen; make a new plan.`;
+  if (input.noEffect) text += `\n\nNote: ${noEffectNote(input.noEffect)}`;
+  for (const notice of input.notices ?? []) text += `\n\nNote: ${notice}`;
   return text;
 }

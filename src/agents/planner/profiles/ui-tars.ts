@@ -1,7 +1,7 @@
 import { actionParser } from '@ui-tars/action-parser';
 import type { Action, Point } from '../../../core/actions.js';
 import type { Size } from '../../../core/geometry.js';
-import { plannerActionText, type PlannerStep } from '../prompt.js';
+import { executedActionText, noEffectNote, type PlannerStep } from '../prompt.js';
 
 /**
  * The `ui-tars` profile: an end-to-end UI-TARS (1.5) model plans *and* points, so no grounder is
@@ -36,10 +36,21 @@ export const UI_TARS_INSTRUCTIONS = [
   '',
 ].join('\n');
 
-/** The text of a ui-tars request: instructions, the task, and the earlier steps as the model writes them. */
-export function uiTarsText(task: string, history: readonly PlannerStep[], instructions?: string): string {
-  const steps = history.map((s) => `Thought: ${s.thought?.trim() ?? ''}\nAction: ${plannerActionText(s.action)}`);
-  return `${instructions ?? UI_TARS_INSTRUCTIONS}${task}${steps.length ? `\n\n## History\n${steps.join('\n\n')}` : ''}`;
+/**
+ * The text of a ui-tars request: instructions, the task, and the earlier steps (their clicks by
+ * the executed coordinates: a ui-tars click has no description); when the last action changed nothing `noEffect` times in a row, a note saying so.
+ */
+export function uiTarsText(
+  task: string,
+  history: readonly PlannerStep[],
+  instructions?: string,
+  noEffect?: number,
+  notices: readonly string[] = [],
+): string {
+  const steps = history.map((s) => `Thought: ${s.thought?.trim() ?? ''}\nAction: ${executedActionText(s.action)}`);
+  const notes = [...(noEffect ? [noEffectNote(noEffect)] : []), ...notices];
+  const note = notes.length ? `\n\n## Note\n${notes.join('\n')}` : '';
+  return `${instructions ?? UI_TARS_INSTRUCTIONS}${task}${steps.length ? `\n\n## History\n${steps.join('\n\n')}` : ''}${note}`;
 }
 
 /** Wheel notches a UI-TARS scroll moves. */
