@@ -172,7 +172,8 @@ describe('a dialog the recording never saw', () => {
       lib.close();
     }
     expect(enterStep, o.output).toBeGreaterThan(0);
-    expect(o.report!.stoppedAt?.step, o.output).toBe(enterStep);
+    // Met right after that Enter: seen once it has settled, or before the next step.
+    expect([enterStep, enterStep + 1], o.output).toContain(o.report!.stoppedAt?.step);
     // Named: GTK's question reads "A file named “deck.odp” already exists. Do you want to replace it?"
     expect(o.report!.stoppedAt?.reason, o.output).toMatch(/already exists|replace/i);
     expect(await readSlideTexts(deck)).toEqual(existing);
