@@ -147,6 +147,42 @@ async function waitUntil(what: string, deadline: number, probe: () => Promise<bo
   }
 }
 
+/** Names, sizes and times of a folder's files: changes while something writes there. */
+function folderState(dir: string): string {
+  try {
+    return fs
+      .readdirSync(dir)
+      .sort()
+      .map((n) => {
+        const st = fs.statSync(path.join(dir, n), { throwIfNoEntry: false });
+        return `${n}:${st?.size}:${st?.mtimeMs}`;
+      })
+      .join('|');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Waits until LibreOffice has finished writing into `dir`: no `lu*.tmp` file (it writes a save
+ * there and renames it into place) and nothing changed for half a second; at most `timeoutMs`.
+ * An agent's last action may be the Enter that confirms a Save dialog, and the file is written
+ * after the agent has returned: closing the application then would lose it.
+ */
+export async function waitForWrites(dir: string, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  let last = folderState(dir);
+  let stillSince = Date.now();
+  while (Date.now() < end) {
+    await sleep(250);
+    const now = folderState(dir);
+    if (now !== last) {
+      last = now;
+      stillSince = Date.now();
+    } else if (Date.now() - stillSince >= 500 && !/(^|\|)lu\w+\.tmp:/.test(now)) return;
+  }
+}
+
 /** Removes LibreOffice's `.~lock.<name>#` files in a folder (left when an instance is killed). */
 export function removeLockFiles(dir: string): string[] {
   const removed: string[] = [];

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Library } from '../library/library.js';
 import { runChecks, type CheckResult } from './checks.js';
-import { removeLockFiles, startImpress } from './impress.js';
+import { removeLockFiles, startImpress, waitForWrites } from './impress.js';
 import { startOwnedDesktop, type OwnedDesktop } from './desktop.js';
 import { applyPerturbation, NO_PERTURBATION, perturbationProblem, type Perturbation } from './perturb.js';
 import { prepareTask, type PreparedTask } from './setup.js';
@@ -214,6 +214,7 @@ async function attempt(
       meta: { ...rec.meta, eval: { run: runId, task: task.id, repeat, perturbation: perturbation.name } },
     });
   }
+  await waitForWrites(dir);
   await app.stop();
   removeLockFiles(dir);
   const checks = await runChecks(task.checks, dir);

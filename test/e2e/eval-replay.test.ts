@@ -36,7 +36,19 @@ interface ReportJson {
 describe('pcagent eval --replay', () => {
   it('refuses a screen size on a display it does not own, in one line', () => {
     const r = pcagent(
-      ['--home', home, 'eval', 'impress-basic', '--replay', '--display', 'current', '--perturb', 'resolution=1280x800'],
+      [
+        '--home',
+        home,
+        'eval',
+        'impress-basic',
+        '--replay',
+        '--display',
+        'current',
+        '--perturb',
+        'resolution=1280x800',
+        '--report',
+        path.join(home, 'unused'),
+      ],
       { DISPLAY: ':0' },
     );
     expect(r.status).not.toBe(0);
