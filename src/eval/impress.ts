@@ -11,6 +11,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -42,6 +43,23 @@ export function seedQuietProfile(profileDir: string): void {
   fs.writeFileSync(seed, QUIET_PROFILE);
 }
 
+/**
+ * The environment that makes `workDir` the folder where the Save and Open dialogs of a new
+ * document start: LibreOffice starts them in $HOME (its default "work" folder; with the GTK
+ * dialogs of 7.4 the profile's Work path setting is not used). The per-user cache, settings and
+ * data stay where they were, so fonts are not re-cached and nothing is written into `workDir`.
+ */
+export function workFolderEnv(env: NodeJS.ProcessEnv, workDir: string, profileDir: string): NodeJS.ProcessEnv {
+  const home = env.HOME ?? os.homedir();
+  return {
+    ...env,
+    HOME: path.resolve(workDir),
+    XDG_CACHE_HOME: env.XDG_CACHE_HOME ?? path.join(home, '.cache'),
+    XDG_CONFIG_HOME: env.XDG_CONFIG_HOME ?? path.join(home, '.config'),
+    XDG_DATA_HOME: env.XDG_DATA_HOME ?? path.join(profileDir, 'data'),
+  };
+}
+
 /** Start-up dialogs that a profile the seed did not silence may still show. */
 const STARTUP_DIALOGS = ['^Select a Template$', '^Tip of the Day'];
 const MAIN_WINDOW = ' - LibreOffice Impress$';
@@ -58,6 +76,8 @@ export interface ImpressApp {
 export interface StartImpressOptions {
   readonly profileDir: string;
   readonly file?: string | null;
+  /** Where the Save and Open dialogs of a new document start (the attempt's folder). */
+  readonly workDir?: string;
   readonly env?: NodeJS.ProcessEnv;
   /** Whole start-up limit; default 90 s. */
   readonly timeoutMs?: number;
@@ -127,6 +147,42 @@ async function waitUntil(what: string, deadline: number, probe: () => Promise<bo
   }
 }
 
+/** Names, sizes and times of a folder's files: changes while something writes there. */
+function folderState(dir: string): string {
+  try {
+    return fs
+      .readdirSync(dir)
+      .sort()
+      .map((n) => {
+        const st = fs.statSync(path.join(dir, n), { throwIfNoEntry: false });
+        return `${n}:${st?.size}:${st?.mtimeMs}`;
+      })
+      .join('|');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Waits until LibreOffice has finished writing into `dir`: no `lu*.tmp` file (it writes a save
+ * there and renames it into place) and nothing changed for half a second; at most `timeoutMs`.
+ * An agent's last action may be the Enter that confirms a Save dialog, and the file is written
+ * after the agent has returned: closing the application then would lose it.
+ */
+export async function waitForWrites(dir: string, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  let last = folderState(dir);
+  let stillSince = Date.now();
+  while (Date.now() < end) {
+    await sleep(250);
+    const now = folderState(dir);
+    if (now !== last) {
+      last = now;
+      stillSince = Date.now();
+    } else if (Date.now() - stillSince >= 500 && !/(^|\|)lu\w+\.tmp:/.test(now)) return;
+  }
+}
+
 /** Removes LibreOffice's `.~lock.<name>#` files in a folder (left when an instance is killed). */
 export function removeLockFiles(dir: string): string[] {
   const removed: string[] = [];
@@ -150,7 +206,8 @@ export function removeLockFiles(dir: string): string[] {
  * grounder) and resolves once its main window is active and the screen has settled.
  */
 export async function startImpress(o: StartImpressOptions): Promise<ImpressApp> {
-  const env = { ...(o.env ?? process.env), SAL_USE_VCLPLUGIN: 'gtk3' };
+  const given = o.env ?? process.env;
+  const env = { ...(o.workDir ? workFolderEnv(given, o.workDir, o.profileDir) : given), SAL_USE_VCLPLUGIN: 'gtk3' };
   const started = Date.now();
   const deadline = started + (o.timeoutMs ?? 90_000);
   seedQuietProfile(o.profileDir);

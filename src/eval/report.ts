@@ -18,6 +18,26 @@ export const REPORT_HTML = 'report.html';
 const pct = (n: number, d: number): string => (d === 0 ? '–' : `${Math.round((100 * n) / d)} %`);
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
+/**
+ * The agent beside its baseline per perturbation, as text lines (the CLI's summary, the bench):
+ * `perturbation  replay (semantic)  replay (coordinates)`; empty without a baseline.
+ */
+export function comparisonLines(run: EvalRun): string[] {
+  const sum = summarise(run);
+  if (!sum.byAgent || !run.baseline) return [];
+  const names = [run.agent, run.baseline];
+  const rows = Object.keys(sum.byAgent[run.agent] ?? {}).map((p) => [
+    p,
+    ...names.map((n) => {
+      const t = sum.byAgent![n]?.[p];
+      return t ? `${pct(t.successes, t.total)} (${t.successes}/${t.total})` : '–';
+    }),
+  ]);
+  const table = [['perturbation', ...names], ...rows];
+  const widths = names.map((_, i) => Math.max(...table.map((r) => r[i]!.length))).concat([0]);
+  return table.map((r) => r.map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i]! + 2) : c)).join(''));
+}
+
 /** Writes the trajectories, report.json and report.html; returns the two report paths. */
 export async function writeReport(lib: Library, run: EvalRun, dir: string): Promise<{ json: string; html: string }> {
   // Trajectory pages: one HTML export of the attempts' agent recordings.
@@ -52,6 +72,24 @@ export async function writeReport(lib: Library, run: EvalRun, dir: string): Prom
         `<tr><td>${escapeHtml(p)}</td><td>${t.successes} / ${t.total}</td><td>${pct(t.successes, t.total)}</td></tr>`,
     )
     .join('');
+  // Robustness: the agent beside its baseline, per perturbation (e.g. semantic vs coordinates).
+  const agentsCompared = sum.byAgent ? [run.agent, ...(run.baseline ? [run.baseline] : [])] : [];
+  const compareTable = sum.byAgent
+    ? `<h2>${escapeHtml(agentsCompared.join(' vs '))}</h2>
+<table class="compare"><thead><tr><th>perturbation</th>${agentsCompared.map((n) => `<th>${escapeHtml(n)}</th>`).join('')}</tr></thead><tbody>${Object.keys(
+        sum.byAgent[run.agent] ?? {},
+      )
+        .map(
+          (p) =>
+            `<tr><td>${escapeHtml(p)}</td>${agentsCompared
+              .map((n) => {
+                const t = sum.byAgent![n]?.[p];
+                return `<td>${t ? `${pct(t.successes, t.total)} (${t.successes} / ${t.total})` : '–'}</td>`;
+              })
+              .join('')}</tr>`,
+        )
+        .join('')}</tbody></table>`
+    : '';
   const rows = run.attempts
     .map((a) => {
       const page = a.agent?.recordingId != null ? pages.get(a.agent.recordingId) : undefined;
@@ -60,7 +98,8 @@ export async function writeReport(lib: Library, run: EvalRun, dir: string): Prom
         .map((c) => `<li class="${c.pass ? 'pass' : 'fail'}">${c.pass ? '✓' : '✗'} ${escapeHtml(c.detail)}</li>`)
         .join('');
       return (
-        `<tr class="${a.outcome}"><td>${escapeHtml(a.task)}${a.repeat > 1 ? ` #${a.repeat}` : ''}</td><td>${escapeHtml(a.perturbation)}</td><td>${escapeHtml(a.level)}</td>` +
+        `<tr class="${a.outcome}"><td>${escapeHtml(a.task)}${a.repeat > 1 ? ` #${a.repeat}` : ''}</td><td>${escapeHtml(a.perturbation)}</td>` +
+        `${run.baseline ? `<td>${escapeHtml(a.by)}</td>` : ''}<td>${escapeHtml(a.level)}</td>` +
         `<td class="outcome">${a.outcome}</td><td>${escapeHtml(a.reason)}<details><summary>checks</summary><ul>${checks}</ul></details></td>` +
         `<td>${a.agent?.steps ?? '–'}</td><td>${seconds(a.ms)}</td><td>${tokens || '–'}</td>` +
         `<td>${page ? `<a href="${escapeHtml(page)}">trajectory</a>` : '–'}</td></tr>`
@@ -78,14 +117,15 @@ h1{font-size:1.3rem;margin:0 0 4px}p.meta{color:#5b6472;margin:0 0 16px}
 table{border-collapse:collapse;background:#fff;margin-bottom:20px}th,td{padding:6px 10px;border-bottom:1px solid #e1e4e8;text-align:left;vertical-align:top}
 th{color:#5b6472;font-weight:600}.success .outcome{color:#1a7f37;font-weight:600}.fail .outcome{color:#cf222e;font-weight:600}
 .error .outcome{color:#9a6700;font-weight:600}li.pass{color:#1a7f37}li.fail{color:#cf222e}ul{margin:4px 0;padding-left:18px}
-.big{font-size:2rem;font-weight:700}
+.big{font-size:2rem;font-weight:700}h2{font-size:1.05rem;margin:0 0 6px}
 </style></head><body>
 <h1>Eval ${escapeHtml(run.suite)}</h1>
-<p class="meta">${escapeHtml(run.agent)} · run ${escapeHtml(run.id)} · ${escapeHtml(run.startedAt)} · ${seconds(run.ms)}</p>
+<p class="meta">${escapeHtml(run.agent)}${run.baseline ? ` (baseline: ${escapeHtml(run.baseline)})` : ''} · run ${escapeHtml(run.id)} · ${escapeHtml(run.startedAt)} · ${seconds(run.ms)}</p>
 <p><span class="big">${sum.successes} / ${sum.total}</span> tasks succeeded (${pct(sum.successes, sum.total)})</p>
+${compareTable}
 <table><thead><tr><th>level</th><th>successes</th><th>rate</th></tr></thead><tbody>${levelRows}</tbody></table>
 <table><thead><tr><th>perturbation</th><th>successes</th><th>rate</th></tr></thead><tbody>${perturbRows}</tbody></table>
-<table><thead><tr><th>task</th><th>perturbation</th><th>level</th><th>outcome</th><th>reason</th><th>steps</th><th>time</th><th>tokens</th><th></th></tr></thead>
+<table><thead><tr><th>task</th><th>perturbation</th>${run.baseline ? '<th>agent</th>' : ''}<th>level</th><th>outcome</th><th>reason</th><th>steps</th><th>time</th><th>tokens</th><th></th></tr></thead>
 <tbody>
 ${rows}
 </tbody></table>

@@ -10,48 +10,22 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OcrEngine } from '../../src/agents/ocr/engine.js';
 import { Library } from '../../src/library/library.js';
 import { pcagent } from '../support/cli.js';
+import { clearFolder, demoOcr, recordTwoSlideDeck, TWO_SLIDE_DECK, withImpress } from '../support/demonstrations.js';
 import { tempDir } from '../support/fixture.js';
-import { startRecorder } from '../support/recorder-process.js';
-import { findOnScreen } from '../support/screen-text.js';
-import {
-  type Impress,
-  readSlideTexts,
-  screenshot,
-  startDisplay,
-  startImpress,
-  waitFor,
-  waitForStillScreen,
-  type XSession,
-  xdo,
-} from '../support/xsession.js';
+import { readSlideTexts, screenshot, waitFor } from '../support/xsession.js';
 
 const OUT = path.join(import.meta.dirname, '..', '..', 'test-output');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const home = tempDir('replay-e2e');
 const deckDir = tempDir('replay-deck');
 const deck = path.join(deckDir, 'deck.odp');
-let ocr: OcrEngine;
 let recordingId: number;
 
-/**
- * Empties the deck's folder: the deck and LibreOffice's lock file (`.~lock.deck.odp#`), left
- * behind because Impress is stopped with the deck open. A stale lock makes the next save ask
- * "Document in Use" instead of writing the file.
- */
-function clearDeckDir(): void {
-  for (const name of fs.readdirSync(deckDir)) fs.rmSync(path.join(deckDir, name), { recursive: true, force: true });
-}
-
-beforeAll(async () => {
+beforeAll(() => {
   fs.mkdirSync(OUT, { recursive: true });
-  ocr = await OcrEngine.create({ device: 'cpu' });
 });
-
-/** Where the OCR engine reads `text` on the screen now (the test's eyes, like a person's). */
-const find = (session: XSession, text: string) => findOnScreen(ocr, session, text);
 
 interface ReplayJson {
   replay: number;
@@ -65,22 +39,10 @@ async function screenText(replayId: number, seq: number): Promise<string> {
   const lib = Library.open(home, { readonly: true });
   try {
     const action = lib.listActions(replayId)[seq - 1]!;
-    const { lines } = await ocr.recognize(lib.absolutePath(lib.getFrame(action.frameId!).path));
+    const { lines } = await (await demoOcr()).recognize(lib.absolutePath(lib.getFrame(action.frameId!).path));
     return lines.map((l) => l.text).join('\n');
   } finally {
     lib.close();
-  }
-}
-
-async function withImpress<T>(width: number, height: number, fn: (s: XSession, i: Impress) => Promise<T>): Promise<T> {
-  const session = await startDisplay({ width, height });
-  let impress: Impress | undefined;
-  try {
-    impress = await startImpress(session, { profileDir: tempDir('replay-profile') });
-    return await fn(session, impress);
-  } finally {
-    await impress?.stop();
-    await session.stop();
   }
 }
 
@@ -88,49 +50,13 @@ describe('replay across resolutions (Impress, Xvfb)', () => {
   afterAll(() => fs.rmSync(deckDir, { recursive: true, force: true }));
 
   it('records a two-slide deck at 1920×1080, then refines and completes it offline', async () => {
-    await withImpress(1920, 1080, async (session) => {
-      const rec = await startRecorder(session.env, home, ['--mode', 'free', '--task', 'Make a two-slide deck']);
-      const x = (...args: string[]) => xdo(session, ...args);
-      const click = async (p: { x: number; y: number }) => {
-        await x('mousemove', String(p.x), String(p.y), 'click', '1');
-        await sleep(700);
-      };
-      await click(await find(session, 'Click to add Title'));
-      await x('type', '--delay', '40', 'Quarterly Review');
-      await click(await find(session, 'Click to add Text'));
-      await x('type', '--delay', '40', 'Prepared by PC Agent');
-      await click(await find(session, 'Slide'));
-      await click(await find(session, 'New Slide'));
-      await waitForStillScreen(session);
-      await click(await find(session, 'Click to add Title'));
-      await x('type', '--delay', '40', 'Next Steps');
-      await x('key', 'ctrl+s');
-      await waitFor(
-        'the Save dialog',
-        async () => (await x('search', '--onlyvisible', '--name', 'Save').catch(() => '')) || null,
-      );
-      await sleep(800);
-      await x('type', '--delay', '30', deck);
-      await x('key', 'Return');
-      await waitFor('the deck file', async () => fs.existsSync(deck), 20_000);
-      await sleep(800);
-      rec.child.kill('SIGINT');
-      expect(await rec.exited).toEqual({ code: 0, signal: null });
-      recordingId = rec.recordingId;
-    });
-    expect(await readSlideTexts(deck)).toEqual([['Quarterly Review', 'Prepared by PC Agent'], ['Next Steps']]);
-    clearDeckDir();
-
-    const refine = pcagent(['--home', home, '--json', 'refine', String(recordingId)]);
-    expect(refine.status, refine.stderr).toBe(0);
-    const complete = pcagent(['--home', home, 'complete', String(recordingId), '--offline'], { PCAGENT_DEVICE: 'cpu' });
-    expect(complete.status, complete.stderr).toBe(0);
+    recordingId = await recordTwoSlideDeck(home, deck);
     const shown = JSON.parse(pcagent(['--home', home, '--json', 'list']).stdout) as { id: number; stage: string }[];
     expect(shown.map((r) => r.stage)).toEqual(['raw', 'refined']);
   }, 300_000);
 
   it('semantic replay at 1600×900 grounds every click, rebuilds both slides and saves the deck', async () => {
-    const report = await withImpress(1600, 900, async (session) => {
+    const report = await withImpress({ width: 1600, height: 900 }, async (session) => {
       const r = pcagent(['--home', home, '--json', 'replay', String(recordingId), '--settle-ms', '1200'], {
         ...session.env,
         PCAGENT_DEVICE: 'cpu',
@@ -150,12 +76,12 @@ describe('replay across resolutions (Impress, Xvfb)', () => {
     expect(before).toContain('Slide 2 of 2');
     expect(before).toMatch(/deck\.odp/);
     expect(await screenText(report.replay, 9)).toContain('Next Steps');
-    expect(await readSlideTexts(deck)).toEqual([['Quarterly Review', 'Prepared by PC Agent'], ['Next Steps']]);
-    clearDeckDir();
+    expect(await readSlideTexts(deck)).toEqual(TWO_SLIDE_DECK);
+    clearFolder(deckDir);
   }, 300_000);
 
   it('naive coordinate replay on the same setup does not rebuild the deck', async () => {
-    const report = await withImpress(1600, 900, async (session) => {
+    const report = await withImpress({ width: 1600, height: 900 }, async (session) => {
       const r = pcagent(
         ['--home', home, '--json', 'replay', String(recordingId), '--coordinates', '--settle-ms', '800'],
         session.env,
