@@ -182,9 +182,12 @@ const loose = (t: string) =>
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();
 
-interface Stop {
-  readonly outcome: StepOutcome;
-  readonly reason: string;
+/** A window on today's screen, as the replay report names it. */
+interface SeenWindow {
+  readonly title: string;
+  /** Its first words besides the title (a question, an error message). */
+  readonly text?: string;
+  readonly buttons: readonly string[];
 }
 
 export async function replayRecording(o: ReplayOptions): Promise<ReplayReport> {
@@ -233,12 +236,13 @@ export async function replayRecording(o: ReplayOptions): Promise<ReplayReport> {
   o.onStart?.(replay);
 
   /** A window that appeared since the replay began and that the recorded screen of this step does not show. */
-  const unexpectedWindow = async (a: ActionRecord): Promise<{ title: string; buttons: readonly string[] } | null> => {
+  const unexpectedWindow = async (a: ActionRecord | undefined): Promise<SeenWindow | null> => {
     if (!o.windows) return null;
     const now = await o.windows.list().catch(() => [] as DesktopWindow[]);
     // Menus, tooltips and minimised windows come and go with any action: not "a window".
     const fresh = now.filter((w) => !known.has(w.id) && isSignificantWindow(w));
     if (fresh.length === 0) return null;
+    // No recorded screen to compare with (after the last step): every new window is unexpected.
     const recordedFrame = framePath(a);
     const recordedText = recordedFrame && o.readText ? loose(await o.readText(recordedFrame)) : null;
     for (const w of fresh) {
@@ -246,7 +250,10 @@ export async function replayRecording(o: ReplayOptions): Promise<ReplayReport> {
       const title = w.title.trim() || about?.title.trim() || about?.text?.[0]?.trim() || '';
       // Seen when recorded: the title (or, for an untitled box, its first line) is on the recorded screen.
       const seen = recordedText !== null && title !== '' && recordedText.includes(loose(title));
-      if (!seen) return { title: title || `window ${w.id}`, buttons: about?.buttons ?? [] };
+      if (!seen) {
+        const words = about?.text?.find((t) => t.trim() && t.trim() !== title)?.trim();
+        return { title: title || `window ${w.id}`, text: words, buttons: about?.buttons ?? [] };
+      }
       known.set(w.id, w);
     }
     return null;
@@ -262,13 +269,24 @@ export async function replayRecording(o: ReplayOptions): Promise<ReplayReport> {
 
   const steps: ReplayStep[] = [];
   let shot: ScreenShot = first;
-  let stop: Stop | null = null;
   for (const [index, a] of actions.entries()) {
     await o.pause?.whenRunning();
     if (o.signal?.aborted) break;
     const t0 = performance.now();
     const text = formatAction(a.action, isClick(a.action) && !a.action.at ? 'completed' : 'recorded');
     const description = describe(a) ?? undefined;
+    /** A step stopped by a window the recording never saw: named by its title and first words. */
+    const windowStep = (window: SeenWindow, when: string) => {
+      const said = window.text ? `: "${window.text}"` : '';
+      const buttons = window.buttons.length ? ` (buttons: ${window.buttons.join(', ')})` : '';
+      return {
+        seq: a.seq,
+        action: text,
+        outcome: 'unexpected-window' as const,
+        window: { title: window.title, buttons: window.buttons },
+        error: `unexpected window "${window.title}"${said}${buttons}${when}: the recording never saw it`,
+      };
+    };
     const frameShot = shot;
     let performed: Action = scaleAction(a.action, mapping);
     let step: ReplayStep;
@@ -282,16 +300,7 @@ export async function replayRecording(o: ReplayOptions): Promise<ReplayReport> {
       } else {
         const window = await unexpectedWindow(a);
         if (window) {
-          const buttons = window.buttons.length ? ` (buttons: ${window.buttons.join(', ')})` : '';
-          step = {
-            seq: a.seq,
-            action: text,
-            outcome: 'unexpected-window',
-            description,
-            window,
-            error: `unexpected window "${window.title}"${buttons}: the recording never saw it`,
-            ms: performance.now() - t0,
-          };
+          step = { ...windowStep(window, ''), description, ms: performance.now() - t0 };
         } else {
           const semantic = isClick(a.action) && mode === 'semantic';
           const ground = async (png: Buffer) => {
@@ -360,21 +369,36 @@ export async function replayRecording(o: ReplayOptions): Promise<ReplayReport> {
                 }
               }
               const g = grounded?.found ? grounded : null;
-              step = {
-                seq: a.seq,
-                action: text,
-                outcome: changed ? (g ? 'found' : 'done') : 'no-effect',
-                description,
-                ...(isClick(performed) && performed.at ? { point: performed.at } : {}),
-                ...(g ? { score: g.score, grounder: g.source, candidates: g.candidates.slice(0, 5) } : {}),
-                verified: changed,
-                retried,
-                settleMs: Math.round(settleMs),
-                ...(changed
-                  ? {}
-                  : { error: `had no effect: ${text} changed the screen when recorded, not now (tried twice)` }),
-                ms: performance.now() - t0,
-              };
+              // After the recording's last action nothing shows what should be on the screen
+              // next but its final frame: a window opened by this step (an overwrite question
+              // after the Enter that saves) is checked now, or never.
+              const next = actions[index + 1];
+              const last = !next || next.action.kind === 'finish' || next.action.kind === 'fail';
+              const after = changed && last ? await unexpectedWindow(next) : null;
+              if (after) {
+                step = {
+                  ...windowStep(after, ' after this step'),
+                  description,
+                  ...(isClick(performed) && performed.at ? { point: performed.at } : {}),
+                  settleMs: Math.round(settleMs),
+                  ms: performance.now() - t0,
+                };
+              } else
+                step = {
+                  seq: a.seq,
+                  action: text,
+                  outcome: changed ? (g ? 'found' : 'done') : 'no-effect',
+                  description,
+                  ...(isClick(performed) && performed.at ? { point: performed.at } : {}),
+                  ...(g ? { score: g.score, grounder: g.source, candidates: g.candidates.slice(0, 5) } : {}),
+                  verified: changed,
+                  retried,
+                  settleMs: Math.round(settleMs),
+                  ...(changed
+                    ? {}
+                    : { error: `had no effect: ${text} changed the screen when recorded, not now (tried twice)` }),
+                  ms: performance.now() - t0,
+                };
             }
           }
         }
@@ -406,7 +430,6 @@ export async function replayRecording(o: ReplayOptions): Promise<ReplayReport> {
     if (!replayStepOk(step.outcome)) {
       // --keep-going passes over targets it cannot find; anything else ends the replay.
       const skippable = step.outcome === 'not-found' || step.outcome === 'no-description';
-      stop ??= { outcome: step.outcome, reason: step.error ?? `${step.outcome.replace('-', ' ')}: ${step.action}` };
       if (!(skippable && o.keepGoing)) break;
     }
   }
