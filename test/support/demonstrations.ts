@@ -222,18 +222,6 @@ export const IMPRESS_BASIC_DEMOS: Readonly<
       await d.save('plan.odp', file);
     },
   },
-  'bold-title': {
-    file: 'bold.odp',
-    async act(d, file) {
-      await d.click('Click to add Title');
-      await d.type('Launch Day');
-      await d.key('shift+Home');
-      await d.click('Format');
-      await d.click('Text');
-      await d.click('Bold');
-      await d.save('bold.odp', file);
-    },
-  },
 };
 
 /**
