@@ -44,7 +44,7 @@ async function onDesktop(
       planner,
       grounder: o.grounder,
       maxSteps: ctx.task.maxSteps,
-      settleMs: o.settleMs ?? 1000,
+      settleMs: o.settleMs,
       waitMs: o.waitMs ?? 2000,
       control,
       onStep: (step) => {

@@ -61,7 +61,7 @@ export function registerEvalCommands(program: Command): void {
     .option('--planner <url>', 'planner: OpenAI-compatible base URL (default $PCAGENT_PLANNER_URL, else settings.json)')
     .option('--planner-model <name>', 'planner: model name (default $PCAGENT_PLANNER_MODEL, else settings.json)')
     .addOption(grounderOption('grounder for click targets').option.default(DEFAULT_GROUNDER))
-    .option('--settle-ms <n>', 'pause before each screenshot', '1000')
+    .option('--settle-ms <n>', 'after each action, wait until the screen has not changed for this long', '300')
     .addHelpText(
       'after',
       '\nEach attempt gets a fresh folder and a fresh LibreOffice Impress profile on the current display;\n' +
