@@ -196,6 +196,8 @@ async function attempt(
   );
   const onStop = () => limit.abort(o.signal?.reason ?? new Error('the eval was stopped'));
   o.signal?.addEventListener('abort', onStop, { once: true });
+  // A stop that came while Impress was starting fired before the listener existed.
+  if (o.signal?.aborted) onStop();
   let agent: AgentResult | null = null;
   let crash: string | null = null;
   const agentStart = Date.now();
