@@ -61,22 +61,25 @@ const leases = new FinalizationRegistry<{ readonly worker: Worker; readonly slot
 });
 
 /**
- * A full collection of this thread's heap (a few ms for a recorder's), at most once per
- * GC_INTERVAL_MS. Uses `gc` when node runs with --expose-gc, else exposes it (the way
- * jest-leak-detector does: the flag applies to contexts created after it is set).
+ * Finds the frames nobody holds any more with a full collection of this thread's heap (a few
+ * ms on a recorder's heap, more on a busy machine; a scavenge frees none of them, the
+ * buffers arrive in old space). Asked for only once the pool has room for a few frames
+ * beyond `history` and they are all taken, so a session at one changed frame a second
+ * collects every few seconds; at most once per GC_INTERVAL_MS.
  */
+const POOL_SOFT = 8;
 const GC_INTERVAL_MS = 1_000;
-/** Below this many buffers the pool just grows: the frames in `history` alone hold that many. */
-const MIN_POOL = 4;
 let gc: (() => void) | null | undefined;
-let lastGc = 0;
+let lastGc = -Infinity;
 function collectGarbage(): void {
   const now = performance.now();
   if (now - lastGc < GC_INTERVAL_MS) return;
   lastGc = now;
   if (gc === undefined) {
+    // `gc` when node runs with --expose-gc, else exposed the way jest-leak-detector does
+    // (the flag applies to contexts created after it is set).
     try {
-      if (typeof globalThis.gc === 'function') gc = globalThis.gc;
+      if (typeof globalThis.gc === 'function') gc = globalThis.gc as () => void;
       else {
         v8.setFlagsFromString('--expose-gc');
         gc = vm.runInNewContext('gc') as () => void;
@@ -187,6 +190,18 @@ export class FrameCapture {
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
+  private collecting = false;
+
+  /** One collection after the current message: several frames running short ask once. */
+  private collectSoon(): void {
+    if (this.collecting) return;
+    this.collecting = true;
+    setImmediate(() => {
+      this.collecting = false;
+      collectGarbage();
+    });
+  }
+
   private onFrame(worker: Worker, m: FrameMessage): void {
     const previous = this.latest();
     if (m.data) leases.register(m.data.buffer, { worker, slot: m.data.slot });
@@ -194,7 +209,7 @@ export class FrameCapture {
     this.buffers = m.buffers;
     // Out of free buffers: the next changed grab would allocate another 8 MB unless the
     // frames nobody holds any more are found now.
-    if (m.free <= 1 && m.buffers >= MIN_POOL) setImmediate(collectGarbage);
+    if (m.free <= 1 && m.buffers >= POOL_SOFT) this.collectSoon();
     if (!data) return; // cannot happen: the first frame always carries its pixels
     const { type: _type, data: _data, buffers: _buffers, ...rest } = m;
     const frame: CapturedFrame = { ...rest, id: ++this.lastId, data };
