@@ -14,7 +14,7 @@
  * 2. Agent loop: `pcagent run` over SOAK_STEPS (default 200) steps on a bare Xvfb, with a local
  *    planner that answers at once (FakeModelServer: the only fake, a real HTTP server speaking
  *    the OpenAI API) and presses a harmless key each step. Reported: RSS growth per step
- *    (slope after the first 20 steps; goal ≈ 0) and Node warnings printed (goal 0: the
+ *    (slope after the first 20 steps, and over the second half alone; goal ≈ 0) and Node warnings printed (goal 0: the
  *    abort-listener leak printed MaxListenersExceededWarning around step 10).
  *
  * Run: SOAK_MINUTES=15 npm run bench -- soak   (SOAK_PART=recorder|agent for one part)
@@ -207,15 +207,25 @@ async function agentSoak(): Promise<void> {
     }
     const code = await exited;
     const warm = samples.filter(([step]) => step >= 20 && step <= STEPS);
+    // The second half alone tells a leak (the same slope) from the heap still growing to its
+    // working size (a slope that falls towards 0): over 600 steps RSS rose 8 MB, nearly all
+    // of it before step 200.
+    const late = warm.filter(([step]) => step >= STEPS / 2);
     const warnings = (err.match(/Warning/g) ?? []).length;
     report('soak-agent', {
       steps: Math.min(n, STEPS),
       exit_code: code ?? -1,
       rss_at_step_20_mb: round(warm[0]?.[1] ?? NaN),
+      rss_at_half_mb: round(late[0]?.[1] ?? NaN),
       rss_last_mb: round(warm.at(-1)?.[1] ?? NaN),
       rss_growth_kb_per_step: round(slope(warm) * 1024),
+      rss_growth_kb_per_step_second_half: round(slope(late) * 1024),
       node_warnings: warnings,
     });
+    fs.writeFileSync(
+      path.join(import.meta.dirname, 'results', 'soak-agent-rss.json'),
+      JSON.stringify(samples.map(([step, mb]) => ({ step, rss_mb: round(mb) }))),
+    );
     if (warnings) process.stderr.write(`agent stderr:\n${err}\n`);
   } finally {
     await server.close();
