@@ -141,7 +141,6 @@ class FramePool {
   private buffers: Buffer[] = [];
   /** Holders per buffer: this thread (the grab, then `previous`) and the main thread's lease. */
   private holders: number[] = [];
-  private bytes = 0;
 
   get size(): number {
     return this.buffers.length;
@@ -153,14 +152,9 @@ class FramePool {
 
   /** A free buffer of `bytes`, held once (by the grab that fills it). */
   acquire(bytes: number): Buffer {
-    if (bytes !== this.bytes) {
-      // Another frame size (not within one backend): buffers out on lease stay with their
-      // holders, the pool starts over.
-      this.buffers = [];
-      this.holders = [];
-      this.bytes = bytes;
-    }
-    let slot = this.holders.indexOf(0);
+    // Slots are never renumbered (releases name them); a frame size change (a new screen
+    // resolution under nut-js) leaves the old size's buffers unused.
+    let slot = this.buffers.findIndex((b, i) => this.holders[i] === 0 && b.length === bytes);
     if (slot < 0) {
       slot = this.buffers.push(Buffer.from(new SharedArrayBuffer(bytes))) - 1;
       this.holders.push(0);
