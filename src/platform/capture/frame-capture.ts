@@ -62,8 +62,8 @@ const leases = new FinalizationRegistry<{ readonly worker: Worker; readonly slot
 
 /**
  * Finds the frames nobody holds any more with a full collection of this thread's heap (a few
- * ms on a recorder's heap, more on a busy machine; a scavenge frees none of them, the
- * buffers arrive in old space). Asked for only once the pool has room for a few frames
+ * ms on a recorder's heap, more on a busy machine; measured, scavenges alone released no
+ * buffer: the frames outlive them). Asked for only once the pool has room for a few frames
  * beyond `history` and they are all taken, so a session at one changed frame a second
  * collects every few seconds; at most once per GC_INTERVAL_MS.
  */
