@@ -94,6 +94,8 @@ export interface RecorderOptions<F extends LiveFrame> {
 }
 
 const MASK = '••••';
+/** Recent actions whose rows the aggregator may still update or remove (by its ids). */
+const ROWS_KEPT = 1_000;
 /**
  * How long an element lookup may take. The SPEC's reference used ~150 ms; AT-SPI on a busy
  * 2-core machine took 200–500 ms (and ~2 s for the first walk), so we allow more — the row
@@ -326,6 +328,13 @@ export class Recorder<F extends LiveFrame> {
           op.id,
           this.enqueue(() => this.commitAdd(op.action, op.time, frame, element)),
         );
+        // The aggregator only changes its open actions (typing, a click that may become a
+        // double click, a modifier press): far older ones are forgotten, so that a long
+        // session's memory does not grow with every action (ids increase; a Map keeps order).
+        for (const id of this.rowIds.keys()) {
+          if (id >= op.id - ROWS_KEPT) break;
+          this.rowIds.delete(id);
+        }
       } else {
         const row = this.rowIds.get(op.id);
         if (!row) continue;

@@ -430,6 +430,36 @@ describe('FrameCapture', () => {
     }
   });
 
+  it('reuses a few frame buffers over many changes; a frame still held keeps its pixels', async () => {
+    const capture = new FrameCapture({ display: session.display, fps: 20 });
+    try {
+      await capture.start();
+      await exec(session, 'xsetroot', ['-solid', '#010203']);
+      let held: CapturedFrame;
+      do held = await capture.nextFrame();
+      while (rgbAt(held, 320, 240)[2] !== 0x03);
+      // Many changed frames, each dropped once seen: their buffers go back to the pool, so
+      // the pool stays at a few buffers instead of one per change (8 MB each at 1080p).
+      const changes = 40;
+      for (let i = 10; i < 10 + changes; i++) {
+        await exec(session, 'xsetroot', ['-solid', `#00${i}00`]);
+        let next: CapturedFrame;
+        do next = await capture.nextFrame();
+        while (rgbAt(next, 320, 240)[1] !== Number.parseInt(String(i), 16));
+        expect(next.hash).toBe(createHash('sha1').update(next.data).digest('hex'));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(capture.bufferCount).toBeGreaterThan(1);
+      expect(capture.bufferCount).toBeLessThanOrEqual(16);
+      // The frame kept all along was never refilled.
+      expect(rgbAt(held, 320, 240)).toEqual([0x01, 0x02, 0x03]);
+      expect(createHash('sha1').update(held.data).digest('hex')).toBe(held.hash);
+    } finally {
+      await capture.stop();
+      await showOnRoot(join(tmp, 'quadrants.png'));
+    }
+  });
+
   it('polls at the set rate where the X server lacks DAMAGE', async () => {
     const x = await bareXvfb(['-extension', 'DAMAGE', '-screen', '0', '64x48x24']);
     const capture = new FrameCapture({ display: x.display, fps: 20 });

@@ -53,14 +53,25 @@ export function toRgb(frame: Pick<CaptureFrame, 'data' | 'width' | 'height' | 'f
   return out;
 }
 
+// Every screenshot is a new buffer: libvips' operation cache (on by default, up to 50 MB)
+// never hits and only holds on to memory over a long run.
+sharp.cache(false);
+
 export async function encodePng(rgb: Screenshot['rgb'], level = 4): Promise<Buffer> {
   return sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } })
     .png({ compressionLevel: level })
     .toBuffer();
 }
 
-/** Screenshots from a capture backend already open (e.g. the one `chooseBackend` proved). */
-export function screenshotterFor(backend: CaptureBackend, options: ScreenshotterOptions = {}): Screenshotter {
+/**
+ * Screenshots from a capture backend already open (e.g. the one `chooseBackend` proved).
+ * `recycle` takes back each grab's pixels once they are packed into RGB (see openScreenshotter).
+ */
+export function screenshotterFor(
+  backend: CaptureBackend,
+  options: ScreenshotterOptions = {},
+  recycle: (pixels: Buffer) => void = () => {},
+): Screenshotter {
   return {
     backend: backend.name,
     region: backend.region,
@@ -68,6 +79,7 @@ export function screenshotterFor(backend: CaptureBackend, options: Screenshotter
       const start = performance.now();
       const frame = await backend.grab();
       const rgb = { data: toRgb(frame), width: frame.width, height: frame.height, channels: 3 as const };
+      recycle(frame.data);
       const grabbed = performance.now();
       const png = await encodePng(rgb, options.pngLevel);
       return {
@@ -88,9 +100,19 @@ export function screenshotterFor(backend: CaptureBackend, options: Screenshotter
 /** Opens the preferred capture backend ('auto': the first that works) for agent screenshots. */
 export async function openScreenshotter(options: ScreenshotterOptions = {}): Promise<Screenshotter> {
   const { chooseBackend } = await import('../../platform/capture/backend.js');
+  // One grab buffer for the run (X11 grabs land in it), handed out again only once the last
+  // grab was packed into RGB: a fresh 4–8 MB buffer a step made glibc serve them from its heap,
+  // which fragmented (RSS +30–50 KB a step over 400 steps, bench/soak.bench.ts).
+  let spare: Buffer | null = null;
+  const allocate = (bytes: number): Buffer => {
+    const buffer = spare?.length === bytes ? spare : Buffer.allocUnsafeSlow(bytes);
+    spare = null;
+    return buffer;
+  };
   const { backend } = await chooseBackend(options.backend ?? 'auto', {
     display: options.display,
     region: options.region,
+    allocate,
   });
-  return screenshotterFor(backend, options);
+  return screenshotterFor(backend, options, (pixels) => (spare = pixels));
 }

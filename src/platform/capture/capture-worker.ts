@@ -57,8 +57,21 @@ export interface FrameMessage extends Omit<RawFrame, 'data'> {
   readonly type: 'frame';
   readonly hash: string;
   readonly changed: boolean;
-  /** The pixels when they changed; an unchanged frame reuses the previous frame's. */
-  readonly data: { readonly buffer: SharedArrayBuffer; readonly offset: number; readonly length: number } | null;
+  /**
+   * The pixels when they changed; an unchanged frame reuses the previous frame's. `slot` is
+   * the pool buffer they lie in: the receiver sends `{ type: 'release', slot }` once nothing
+   * reads them any more, and only then are they overwritten.
+   */
+  readonly data: {
+    readonly buffer: SharedArrayBuffer;
+    readonly offset: number;
+    readonly length: number;
+    readonly slot: number;
+  } | null;
+  /** Pixel buffers the worker holds (in use and free): flat once the session is warm. */
+  readonly buffers: number;
+  /** How many of them are free for the next grabs. */
+  readonly free: number;
 }
 
 export type CaptureWorkerMessage =
@@ -86,8 +99,12 @@ let wake: (() => void) | null = null;
 /** A grab was asked for now ('grab'): the next one starts without waiting for rate or damage. */
 let grabAsked = false;
 export type CaptureControlMessage =
-  { readonly type: 'stop' } | { readonly type: 'rate'; readonly fps: number } | { readonly type: 'grab' };
+  | { readonly type: 'stop' }
+  | { readonly type: 'rate'; readonly fps: number }
+  | { readonly type: 'grab' }
+  | { readonly type: 'release'; readonly slot: number };
 port.on('message', (m: CaptureControlMessage) => {
+  if (m.type === 'release') return pool.release(m.slot);
   if (m.type === 'stop') stopping = true;
   else if (m.type === 'grab') grabAsked = true;
   else interval = 1000 / m.fps;
@@ -114,15 +131,62 @@ async function pauseUntil(until: () => number, unless: () => boolean = () => fal
 const post = (m: CaptureWorkerMessage): void => port.postMessage(m);
 
 /**
- * The buffer of the last unchanged grab: it never left this thread, so the next grab can
- * reuse it. A new SharedArrayBuffer is zero-filled and page-faulted in — more CPU than the
- * grab itself — so an idle screen allocates nothing.
+ * The frame buffers: a pool of SharedArrayBuffers reused for the whole session. A buffer
+ * posted with a changed frame is leased to the main thread until it sends it back ('release',
+ * when the last reference to the frame's pixels is gone); an unchanged grab's buffer never
+ * left this thread and is free again at once. A new buffer is allocated only when every
+ * buffer is leased, so after warm-up a session allocates no pixel memory at all: one 8 MB
+ * calloc per changed frame (freed whenever three isolates happened to collect it) made glibc
+ * raise its mmap threshold and serve frames from per-thread arenas, which fragmented into
+ * hundreds of MB of RSS over a long session. A fresh buffer is also zero-filled and
+ * page-faulted in, which costs more CPU than the grab.
  */
-let spare: Buffer | null = null;
+class FramePool {
+  private buffers: Buffer[] = [];
+  /** Holders per buffer: this thread (the grab, then `previous`) and the main thread's lease. */
+  private holders: number[] = [];
+
+  get size(): number {
+    return this.buffers.length;
+  }
+
+  get free(): number {
+    return this.holders.filter((h) => h === 0).length;
+  }
+
+  /** A free buffer of `bytes`, held once (by the grab that fills it). */
+  acquire(bytes: number): Buffer {
+    // Slots are never renumbered (releases name them); a frame size change (a new screen
+    // resolution under nut-js) leaves the old size's buffers unused.
+    let slot = this.buffers.findIndex((b, i) => this.holders[i] === 0 && b.length === bytes);
+    if (slot < 0) {
+      slot = this.buffers.push(Buffer.from(new SharedArrayBuffer(bytes))) - 1;
+      this.holders.push(0);
+    }
+    this.holders[slot] = 1;
+    return this.buffers[slot]!;
+  }
+
+  /** The slot of a pool buffer (or a view of one), -1 for any other. */
+  slotOf(data: Buffer): number {
+    return this.buffers.findIndex((b) => b.buffer === data.buffer);
+  }
+
+  hold(slot: number): void {
+    if (slot >= 0 && slot < this.holders.length) this.holders[slot]!++;
+  }
+
+  release(slot: number): void {
+    if (slot >= 0 && slot < this.holders.length && this.holders[slot]! > 0) this.holders[slot]!--;
+  }
+}
+
+const pool = new FramePool();
+/** The buffer handed to the grab in progress: given back to the pool if the grab fails. */
+let grabbing: Buffer | null = null;
 function shared(bytes: number): Buffer {
-  const reuse = spare?.length === bytes ? spare : null;
-  spare = null;
-  return reuse ?? Buffer.from(new SharedArrayBuffer(bytes));
+  grabbing = pool.acquire(bytes);
+  return grabbing;
 }
 
 async function run(): Promise<void> {
@@ -163,13 +227,20 @@ async function run(): Promise<void> {
     try {
       const { data: raw, ...frame } = probe ?? (await backend.grab());
       probe = null;
-      const data = raw.buffer instanceof SharedArrayBuffer ? raw : copyToShared(raw);
+      const data = pool.slotOf(raw) >= 0 ? raw : copyToShared(raw);
+      const slot = pool.slotOf(data);
+      grabbing = null;
       // memcmp (~0.3 ms for 1080p) decides; the hash (sha1, a few ms) is paid only on change.
       const same: { hash: string } | null = previous?.data.equals(data) ? previous : null;
       const changed = same === null;
       const hash: string = same ? same.hash : createHash('sha1').update(data).digest('hex');
-      if (changed) previous = { data, hash };
-      else spare = data;
+      if (changed) {
+        // This thread's hold moves from the old `previous` to this frame; the main thread
+        // gets a lease of its own below.
+        if (previous) pool.release(pool.slotOf(previous.data));
+        previous = { data, hash };
+        pool.hold(slot);
+      } else pool.release(slot);
       if (changes && changed && !prompted && changes.notifications === notified) {
         // Unreported drawing (see ScreenChanges): poll from now on.
         changes.stop();
@@ -183,12 +254,21 @@ async function run(): Promise<void> {
         hash,
         changed,
         data: changed
-          ? { buffer: data.buffer as SharedArrayBuffer, offset: data.byteOffset, length: data.length }
+          ? {
+              buffer: data.buffer as SharedArrayBuffer,
+              offset: data.byteOffset,
+              length: data.length,
+              slot,
+            }
           : null,
+        buffers: pool.size,
+        free: pool.free,
       });
       failed = false;
     } catch (err) {
       failed = true;
+      if (grabbing) pool.release(pool.slotOf(grabbing));
+      grabbing = null;
       post({ type: 'grab-error', message: (err as Error).message });
     }
     // Never more than `fps` grabs a second…

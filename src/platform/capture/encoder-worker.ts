@@ -6,8 +6,16 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parentPort, threadId } from 'node:worker_threads';
+import sharp from 'sharp';
 import type { EncodeJob, EncodeReply, EncodedImage } from './encoder.js';
 import { frameImage } from './pixels.js';
+
+// Only the recorder runs this worker, and it encodes one frame at a time from a Buffer: no
+// libvips operation is ever repeated (its cache only holds on to pixels), and one libvips
+// thread keeps the encoder within a core and its allocations within one malloc arena
+// instead of one per core (bench/soak.bench.ts).
+sharp.cache(false);
+sharp.concurrency(1);
 
 const port = parentPort!;
 /** Reused between jobs: a fresh 8 MB buffer a frame costs thousands of page faults. */

@@ -5,6 +5,8 @@
  * Grabbing runs in a worker thread (capture-worker.ts); this side only swaps references.
  */
 import { once } from 'node:events';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import type { Worker } from 'node:worker_threads';
 import type { BackendPreference, RawFrame } from './capture-types.js';
 import type {
@@ -39,8 +41,59 @@ export interface FrameCaptureOptions {
   readonly history?: number;
 }
 
+/**
+ * Gives a frame buffer back to the capture worker's pool (see FramePool in capture-worker.ts)
+ * once the last reference to its pixels is gone. The registered object is the
+ * SharedArrayBuffer itself, which every view of the pixels (a frame's `data`, an encode job's
+ * `buffer`, a subarray) keeps alive, so a buffer is never refilled while anything here can
+ * still read it. Only a garbage collection of this thread can tell, and V8 does not count
+ * shared memory towards a thread's heap: a recorder's main thread allocates so little that
+ * it went minutes without one, while every frame pinned 8 MB. So a collection is asked for
+ * (collectGarbage) when the pool runs out of free buffers.
+ */
+const leases = new FinalizationRegistry<{ readonly worker: Worker; readonly slot: number }>(({ worker, slot }) => {
+  const release: CaptureControlMessage = { type: 'release', slot };
+  try {
+    worker.postMessage(release);
+  } catch {
+    // The worker is gone, and its pool with it.
+  }
+});
+
+/**
+ * Finds the frames nobody holds any more with a full collection of this thread's heap (a few
+ * ms on a recorder's heap, more on a busy machine; measured, scavenges alone released no
+ * buffer: the frames outlive them). Asked for only once the pool has room for a few frames
+ * beyond `history` and they are all taken, so a session at one changed frame a second
+ * collects every few seconds; at most once per GC_INTERVAL_MS.
+ */
+const POOL_SOFT = 8;
+const GC_INTERVAL_MS = 1_000;
+let gc: (() => void) | null | undefined;
+let lastGc = -Infinity;
+function collectGarbage(): void {
+  const now = performance.now();
+  if (now - lastGc < GC_INTERVAL_MS) return;
+  lastGc = now;
+  if (gc === undefined) {
+    // `gc` when node runs with --expose-gc, else exposed the way jest-leak-detector does
+    // (the flag applies to contexts created after it is set).
+    try {
+      if (typeof globalThis.gc === 'function') gc = globalThis.gc as () => void;
+      else {
+        v8.setFlagsFromString('--expose-gc');
+        gc = vm.runInNewContext('gc') as () => void;
+      }
+    } catch {
+      gc = null;
+    }
+  }
+  gc?.();
+}
+
 export class FrameCapture {
   private worker: Worker | null = null;
+  private buffers = 0;
   private frames: CapturedFrame[] = [];
   private lastId = 0;
   private waiters: Array<{ resolve(frame: CapturedFrame): void; reject(err: Error): void }> = [];
@@ -75,7 +128,7 @@ export class FrameCapture {
         if (m.type === 'ready') {
           this.infoValue = m.info;
           resolve(m.info);
-        } else if (m.type === 'frame') this.onFrame(m);
+        } else if (m.type === 'frame') this.onFrame(worker, m);
         else if (m.type === 'grab-error') this.lastError = m.message;
         else reject(new Error(`screen capture failed to start: ${m.message}`));
       });
@@ -111,6 +164,11 @@ export class FrameCapture {
     const timer = setTimeout(() => void worker.terminate(), 2000);
     await exited;
     clearTimeout(timer);
+  }
+
+  /** Pixel buffers the capture worker has allocated so far (each one frame): flat once warm. */
+  get bufferCount(): number {
+    return this.buffers;
   }
 
   latest(): CapturedFrame | null {
@@ -149,11 +207,28 @@ export class FrameCapture {
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
-  private onFrame(m: FrameMessage): void {
+  private collecting = false;
+
+  /** One collection after the current message: several frames running short ask once. */
+  private collectSoon(): void {
+    if (this.collecting) return;
+    this.collecting = true;
+    setImmediate(() => {
+      this.collecting = false;
+      collectGarbage();
+    });
+  }
+
+  private onFrame(worker: Worker, m: FrameMessage): void {
     const previous = this.latest();
+    if (m.data) leases.register(m.data.buffer, { worker, slot: m.data.slot });
     const data = m.data ? Buffer.from(m.data.buffer, m.data.offset, m.data.length) : previous?.data;
+    this.buffers = m.buffers;
+    // Out of free buffers: the next changed grab would allocate another 8 MB unless the
+    // frames nobody holds any more are found now.
+    if (m.free <= 1 && m.buffers >= POOL_SOFT) this.collectSoon();
     if (!data) return; // cannot happen: the first frame always carries its pixels
-    const { type: _type, data: _data, ...rest } = m;
+    const { type: _type, data: _data, buffers: _buffers, ...rest } = m;
     const frame: CapturedFrame = { ...rest, id: ++this.lastId, data };
     this.frames.push(frame);
     if (this.frames.length > (this.options.history ?? 3)) this.frames.shift();
