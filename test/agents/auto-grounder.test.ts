@@ -6,7 +6,7 @@
  */
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CascadeGrounder} from '../../src/agents/grounding/cascade.js';
+import type { CascadeGrounder } from '../../src/agents/grounding/cascade.js';
 import { type CascadeResult } from '../../src/agents/grounding/cascade.js';
 import { selectGrounder } from '../../src/agents/grounding/select.js';
 import path from 'node:path';
