@@ -6,8 +6,8 @@
  * alternates clicks on the slide's two placeholders with Escape, so every other step grounds.
  *
  * Reported: medians over the steps of screenshot (grab, PNG encode), plan, ground (click steps),
- * execute, store (frame files + marked frame) and the step total without the settle pause; the
- * OCR provider; steps per run. Run: npm run bench -- agent-step (needs a build: npm run build).
+ * execute, settle (until the screen is still: X11 DAMAGE, 300 ms quiet), store (frame files +
+ * marked frame) and the step total; the grounder's provider; steps per run. Run: npm run bench -- agent-step (needs a build: npm run build).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -58,8 +58,6 @@ try {
         server.url,
         '--planner-model',
         'bench',
-        '--settle-ms',
-        '700',
         '--device',
         'cpu',
       ],
@@ -88,10 +86,10 @@ try {
     lib.close();
     const m = (key: keyof Timings, of = steps) => Math.round(median(of.map((s) => s.t[key])) * 10) / 10;
     const total = (s: (typeof steps)[number]) =>
-      s.t.screenshotMs + s.t.planMs + s.t.groundMs + s.t.executeMs + s.t.storeMs;
+      s.t.screenshotMs + s.t.planMs + s.t.groundMs + s.t.executeMs + s.t.settleMs + s.t.storeMs;
     report('agent-step', {
       screen: '1600x900 Xvfb, LibreOffice Impress',
-      ocrProvider: /grounder: ocr on (\S+);/.exec(err)?.[1] ?? 'unknown',
+      ocrProvider: /grounder: \S+ on (\S+);/.exec(err)?.[1] ?? 'unknown',
       steps: steps.length,
       clickSteps: clicks.length,
       targetsNotFound: notFound,
@@ -108,7 +106,11 @@ try {
       storeMs: m('storeMs'),
       stepMsClick: Math.round(median(clicks.map(total))),
       stepMsKey: Math.round(median(steps.filter((s) => s.kind === 'key').map(total))),
-      settleMs: m('settleMs'),
+      settleMsClick: m('settleMs', clicks),
+      settleMsKey: m(
+        'settleMs',
+        steps.filter((s) => s.kind === 'key'),
+      ),
       loadAvg1m: Math.round(os.loadavg()[0]! * 100) / 100,
     });
   } finally {
