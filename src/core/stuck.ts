@@ -34,10 +34,14 @@ export function sameAction(a: Action, b: Action): boolean {
 
 const normalise = (text: string): string => text.trim().replace(/\s+/g, ' ').toLowerCase();
 
-/** How many of the latest steps in a row did the last step's action and changed nothing. */
+/**
+ * How many of the latest steps in a row did the last step's action and changed nothing. `wait`
+ * never counts: waiting for something that has not come yet is not being stuck (a run's step
+ * limit bounds it).
+ */
 export function unchangedRepeats(history: readonly ActedStep[]): number {
   const last = history.at(-1);
-  if (!last) return 0;
+  if (!last || last.action.kind === 'wait') return 0;
   let n = 0;
   for (let i = history.length - 1; i >= 0; i--) {
     const step = history[i]!;

@@ -74,7 +74,7 @@ describe('the Settings screen (pcagent ui --web)', () => {
     );
     expect(unlabelled).toEqual([]);
     // Defaults of a data directory without settings.json.
-    expect(await page.locator('#grounder-name').inputValue()).toBe('ocr');
+    expect(await page.locator('#grounder-name').inputValue()).toBe('auto');
     expect(await page.locator('#hotkey-stop').inputValue()).toBe('CommandOrControl+Shift+F12');
     expect(await page.locator('#hotkey-abort').inputValue()).toBe('CommandOrControl+Shift+F11');
     expect(fs.existsSync(settingsFile())).toBe(false);

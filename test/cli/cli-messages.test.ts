@@ -116,7 +116,7 @@ describe('--grounder omniparser', () => {
         expect(help).toContain('"omniparser"');
         continue;
       }
-      expect(help).toMatch(/choices: "ocr", "vlm"/);
+      expect(help).toMatch(/choices: "auto",\s+"a11y",\s+"ocr",\s+"visual",\s+"vlm"/);
       expect(help).not.toContain('"omniparser"');
       expect(help).toContain(OMNIPARSER_SETUP);
       const r = pcagent([cmd, ...(cmd === 'run' ? ['a task'] : ['1']), '--grounder', 'omniparser']);

@@ -28,7 +28,7 @@ describe('a quiet command line', () => {
     const home = tempDir('quiet');
     // A fresh temporary folder: no WebGPU probe remembered from an earlier run.
     const r = pcagent(['--home', home, 'locate', image, 'File'], { PCAGENT_DEVICE: '', TMPDIR: home });
-    expect(r.stdout).toMatch(/ocr on \w+/);
+    expect(r.stdout).toMatch(/auto on \w+/);
     expect(r.stderr).not.toMatch(/vulkan|webgpu|warning/i);
     expect(r.stderr.trim()).toBe('');
   }, 120_000);

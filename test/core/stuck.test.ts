@@ -52,3 +52,13 @@ describe('stuck detection', () => {
     expect(needsStuckNotice([step(done()), step(done(), true), step(done())])).toBe(false);
   });
 });
+
+describe('waiting', () => {
+  it('repeated waits on a still screen are not being stuck', () => {
+    const wait = { kind: 'wait' } as const;
+    const history = Array.from({ length: 5 }, () => ({ action: wait, changed: false }));
+    expect(unchangedRepeats(history)).toBe(0);
+    expect(needsStuckNotice(history)).toBe(false);
+    expect(isStuck(history, wait)).toBe(false);
+  });
+});

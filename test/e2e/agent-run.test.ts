@@ -87,14 +87,14 @@ describe('pcagent run on Impress (Xvfb, OCR grounder, XTEST executor, scripted p
       session.env,
     );
     await screenshot(session, path.join(OUT, 'agent-run-end.png'));
-    expect(result.stderr).toMatch(/grounder: ocr on cpu; capture: x11 1600x900; input: nut-js 1600x900/);
+    expect(result.stderr).toMatch(/grounder: auto on cpu; capture: x11 1600x900; input: nut-js 1600x900/);
     expect(result.code, result.stderr).toBe(0);
     const id = Number(/^recording (\d+)$/m.exec(result.stdout)?.[1]);
     expect(result.stdout).toMatch(/^finished: the planner finished the task \(8 steps, recording \d+\)$/m);
     expect(result.stdout).toMatch(
       /^step 1: click element: the 'Click to add Title' placeholder\n {2}thought: The slide has an empty title placeholder/m,
     );
-    expect(result.stdout).toMatch(/^ {2}grounding: ocr "Click to add Title" at \(\d+, \d+\), score/m);
+    expect(result.stdout).toMatch(/^ {2}grounding: auto → (ocr|a11y) "Click to add Title" at \(\d+, \d+\), score/m);
     expect(result.stdout).toMatch(/^ {2}not found: 'Nonexistent Button' \(.+\); asking for a new plan \(1\/3\)$/m);
 
     // Every request: the planner prompt and one screenshot of the whole screen.
@@ -162,7 +162,7 @@ describe('pcagent run on Impress (Xvfb, OCR grounder, XTEST executor, scripted p
         grounding: { grounder: string; found: boolean; candidates: unknown[] };
         timings: Record<string, number>;
       };
-      expect(extra.grounding).toMatchObject({ grounder: 'ocr', found: true });
+      expect(extra.grounding).toMatchObject({ grounder: expect.stringMatching(/^auto → (ocr|a11y)$/), found: true });
       expect(Object.keys(extra.timings)).toEqual([
         'settleMs',
         'screenshotMs',
@@ -186,7 +186,7 @@ describe('pcagent run on Impress (Xvfb, OCR grounder, XTEST executor, scripted p
         path.join(OUT, 'agent-run-save-dialog.png'),
       );
       expect(lib.getRecording(id).meta).toMatchObject({
-        agent: { planner: { model: 'fake-planner' }, grounder: 'ocr', outcome: 'finished', steps: 8 },
+        agent: { planner: { model: 'fake-planner' }, grounder: 'auto', outcome: 'finished', steps: 8 },
       });
     } finally {
       lib.close();

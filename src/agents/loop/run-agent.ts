@@ -202,8 +202,10 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-function summarise(grounder: string, target: string, result: GroundingResult): GroundingSummary {
+function summarise(name: string, target: string, result: GroundingResult): GroundingSummary {
   const candidates = result.candidates.slice(0, CANDIDATES_KEPT);
+  // The auto cascade answers through one of its stages: name it (`auto → a11y`).
+  const grounder = result.found && result.source !== name ? `${name} → ${result.source}` : name;
   return result.found
     ? { grounder, target, found: true, point: result.point, box: result.box, score: result.score, candidates }
     : { grounder, target, found: false, reason: result.reason, candidates };
