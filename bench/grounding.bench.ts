@@ -207,7 +207,8 @@ try {
       if (!fs.existsSync(frame)) await screenshot(session, frame);
       for (const { name, grounder } of grounders) {
         const start = performance.now();
-        const r: GroundingResult = await grounder.locate(target.description, frame);
+        // The frame is the screen as it is now: auto may ask the live tree first.
+        const r: GroundingResult = await grounder.locate(target.description, frame, { live: true });
         const ms = performance.now() - start;
         const stats = results.get(name)!;
         stats.ms.push(ms);

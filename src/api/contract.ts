@@ -446,6 +446,8 @@ export const inputSchemas = {
             model: z.string().trim().max(256).optional(),
           })
           .strict(),
+        /** Replays of the library's demonstrations of each task (`pcagent eval --replay`). */
+        z.object({ kind: z.literal('replay'), mode: z.enum(REPLAY_MODES) }).strict(),
       ]),
       grounder: Grounder.optional(),
       perturbations: z.array(Text(100)).max(20).optional(),

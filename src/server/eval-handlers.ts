@@ -119,7 +119,10 @@ export function evalHandlers(ctx: BackendContext, env: NodeJS.ProcessEnv = proce
       );
       const desktop = { lib: ctx.lib, grounder: chosen.grounder };
       let agent;
-      if (input.agent.kind === 'plan') {
+      if (input.agent.kind === 'replay') {
+        // As `pcagent eval --replay`: each attempt replays the newest demonstration of its task.
+        agent = agents.replayAgent({ lib: ctx.lib, mode: input.agent.mode, grounder: input.grounder });
+      } else if (input.agent.kind === 'plan') {
         const { loadScriptedPlans } = await import('../eval/scripted-plan.js');
         agent = agents.scriptedAgent(loadScriptedPlans(input.agent.file), input.agent.file, desktop);
       } else {

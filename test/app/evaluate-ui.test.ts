@@ -131,6 +131,42 @@ describe('Evaluate screen', () => {
       await page.close();
     }, 300_000);
 
+    it("replays the library's demonstrations: a task without one fails with that reason", async () => {
+      const page = await openPage(browser, ui.url, 'evaluate');
+      await page.locator('#eval-task-title-only').waitFor({ timeout: 15_000 });
+      const boxes = page.locator('#eval-tasks input[type="checkbox"]');
+      const n = await boxes.count();
+      for (let i = 0; i < n; i++) {
+        const box = boxes.nth(i);
+        if ((await box.getAttribute('id')) !== 'eval-task-title-only') await box.uncheck();
+      }
+      await page.locator('#eval-agent-replay').check();
+      expect(await page.locator('#eval-coordinates').isChecked()).toBe(false);
+      // The page may still show the previous eval's report: wait for this one's.
+      const before = await page
+        .locator('#eval-report')
+        .textContent({ timeout: 1000 })
+        .catch(() => null);
+      await page.locator('#eval-start').click();
+      await expect
+        .poll(
+          async () =>
+            (await page.locator('#eval-status .badge').textContent()) !== 'running' &&
+            (await page
+              .locator('#eval-report')
+              .textContent({ timeout: 1000 })
+              .catch(() => null)) !== before,
+          { timeout: 240_000, interval: 1000 },
+        )
+        .toBe(true);
+      expect(await page.locator('#eval-message').textContent()).toBe('0 / 1 attempts succeeded');
+      const row = page.locator('#eval-attempts tbody tr[data-task="title-only"]');
+      expect(await row.getAttribute('data-outcome')).not.toBe('success');
+      expect(await row.textContent()).toMatch(/no finished recording in the library has the task "title-only"/);
+      expect(page.errors).toEqual([]);
+      await page.close();
+    }, 300_000);
+
     it('Stop ends the eval with the running attempt, skips the rest and still writes the report', async () => {
       const page = await openPage(browser, ui.url, 'evaluate');
       await page.locator('#eval-task-title-only').waitFor({ timeout: 15_000 });

@@ -26,6 +26,7 @@ type AgentKind = ApiInput<'eval.start'>['agent']['kind'];
 const AGENT_KINDS: [AgentKind, string][] = [
   ['plan', 'scripted plans'],
   ['planner', 'planner model'],
+  ['replay', "replay the library's demonstrations"],
 ];
 
 /**
@@ -43,6 +44,7 @@ export function EvaluateView({ api }: { api: ApiTransport }) {
   const [loaded, setLoaded] = useState<EvalSuiteDto | null>(null);
   const [unchecked, setUnchecked] = useState<ReadonlySet<string>>(new Set());
   const [agentKind, setAgentKind] = useState<AgentKind>('plan');
+  const [coordinates, setCoordinates] = useState(false);
   const [planFile, setPlanFile] = useState('');
   const [endpoint, setEndpoint] = useState('');
   const [model, setModel] = useState('');
@@ -99,7 +101,9 @@ export function EvaluateView({ api }: { api: ApiTransport }) {
         agent:
           agentKind === 'plan'
             ? { kind: 'plan', file: planFile }
-            : { kind: 'planner', endpoint: endpoint.trim(), model: model.trim() },
+            : agentKind === 'replay'
+              ? { kind: 'replay', mode: coordinates ? 'coordinates' : 'semantic' }
+              : { kind: 'planner', endpoint: endpoint.trim(), model: model.trim() },
         grounder: grounder as GrounderName,
         ...(perturb.size ? { perturbations: [...perturb] } : {}),
         ...(Number.isInteger(n) && n > 0 ? { repeat: n } : {}),
@@ -189,6 +193,14 @@ export function EvaluateView({ api }: { api: ApiTransport }) {
             value={planFile}
             disabled={running}
             onInput={setPlanFile}
+          />
+        ) : agentKind === 'replay' ? (
+          <Check
+            id="eval-coordinates"
+            label="naive baseline: recorded points scaled to the screen, nothing grounded"
+            checked={coordinates}
+            disabled={running}
+            onChange={setCoordinates}
           />
         ) : (
           <PlannerFields
