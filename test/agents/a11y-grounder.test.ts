@@ -125,10 +125,7 @@ describe('a11y grounding on an element list', () => {
 
   it('takes the role word of the description and an open popup into account', () => {
     expect(found(ground('the Slide menu')).box).toEqual([243, 19, 291, 44]);
-    const withMenu = [
-      ...IMPRESS,
-      el('menu item', 'Slide', [300, 200, 500, 225], { inPopup: true, windowTitle: '' }),
-    ];
+    const withMenu = [...IMPRESS, el('menu item', 'Slide', [300, 200, 500, 225], { inPopup: true, windowTitle: '' })];
     const r = found(groundInElements("'Slide'", withMenu, SCREEN, SCREEN));
     expect(r.box).toEqual([300, 200, 500, 225]);
   });
