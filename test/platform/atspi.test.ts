@@ -9,7 +9,7 @@ import {
   type AccessibleTree,
   type AtspiProvider,
 } from '../../src/platform/a11y/atspi.js';
-import { State, type AccessibleRef, type Extents } from '../../src/platform/a11y/atspi-bus.js';
+import { State, viaNodeSocket, type AccessibleRef, type Extents } from '../../src/platform/a11y/atspi-bus.js';
 import { nullProvider, type ElementAtPoint } from '../../src/platform/a11y/provider.js';
 import { startDisplay, startImpress, type Impress, type XSession } from '../support/xsession.js';
 
@@ -262,6 +262,16 @@ describe('AT-SPI provider on a real desktop (1920×1080)', () => {
         `AT-SPI hit test over ${times.length} calls: mean ${mean.toFixed(1)} ms, median ${times[times.length >> 1]!.toFixed(1)} ms, max ${times[times.length - 1]!.toFixed(1)} ms`,
       );
     });
+  });
+});
+
+describe('accessibility bus address', () => {
+  it("opens Unix sockets with Node's net socket, keeping other parts of the address", () => {
+    expect(viaNodeSocket('unix:path=/run/user/1/at-spi/bus_0,guid=abc')).toBe(
+      'unix:socket=/run/user/1/at-spi/bus_0,guid=abc',
+    );
+    expect(viaNodeSocket('unix:abstract=/tmp/dbus-x,guid=1')).toBe('unix:socket=\0/tmp/dbus-x,guid=1');
+    expect(viaNodeSocket('tcp:host=localhost,port=1')).toBe('tcp:host=localhost,port=1');
   });
 });
 

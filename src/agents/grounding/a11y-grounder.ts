@@ -260,7 +260,12 @@ export function groundInElements(
     reason: i === 0 ? winReason(m, query) : loseReason(m, winner!, query),
   }));
   if (elements.length === 0) {
-    return { found: false, source: A11Y_SOURCE, candidates, reason: 'no accessibility elements (no tree here)' };
+    return {
+      found: false,
+      source: A11Y_SOURCE,
+      candidates,
+      reason: 'no accessibility elements (no tree here, or it did not answer in time)',
+    };
   }
   if (!winner) {
     const what = query.text || hints.elementName || description;

@@ -89,6 +89,28 @@ async function accessibilityBusAddress(sessionAddress: string | undefined, timeo
   }
 }
 
+/**
+ * The same Unix socket address in the form dbus-next opens with Node's own `net` socket
+ * (`socket=`) rather than the native `usocket` module it uses for `path=` and `abstract=`:
+ * usocket writes every message with a blocking system call of its own, which was the largest
+ * cost of this process in a walk of a window's thousand calls (the grounding bench), while
+ * `net` batches writes. AT-SPI passes no file descriptors, the one thing usocket is for.
+ */
+export function viaNodeSocket(address: string): string {
+  return address
+    .split(';')
+    .map((one) => {
+      const match = /^unix:(.*)$/.exec(one);
+      if (!match) return one;
+      const params = match[1]!.split(',');
+      const rewritten = params.map((p) =>
+        p.startsWith('path=') ? `socket=${p.slice(5)}` : p.startsWith('abstract=') ? `socket=\0${p.slice(9)}` : p,
+      );
+      return `unix:${rewritten.join(',')}`;
+    })
+    .join(';');
+}
+
 export class AtspiBus {
   private closed = false;
 
@@ -104,7 +126,7 @@ export class AtspiBus {
     timeoutMs = 3000,
   ): Promise<AtspiBus> {
     const address = await accessibilityBusAddress(sessionAddress, timeoutMs);
-    const bus = sessionBus({ busAddress: address });
+    const bus = sessionBus({ busAddress: viaNodeSocket(address) });
     const client = new AtspiBus(bus);
     bus.on('error', (err: unknown) => {
       client.closed = true;
