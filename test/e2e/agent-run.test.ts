@@ -38,10 +38,14 @@ beforeAll(async () => {
   server = await FakeModelServer.start();
 }, 180_000);
 
+/** Folders a run saved into: Impress is stopped with the deck open, so they hold its lock file. */
+const outDirs: string[] = [];
+
 afterAll(async () => {
   await server?.close();
   await impress?.stop();
   await session?.stop();
+  for (const dir of outDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 const runCli = pcagentAsync;
@@ -49,7 +53,9 @@ const runCli = pcagentAsync;
 describe('pcagent run on Impress (Xvfb, OCR grounder, XTEST executor, scripted planner)', () => {
   it('fills and saves the title slide, re-plans around a missing target, and stores the run', async () => {
     const home = tempDir('agent-run-home');
-    const saved = path.join(tempDir('agent-run-out'), 'quarterly.odp');
+    const out = tempDir('agent-run-out');
+    outDirs.push(out);
+    const saved = path.join(out, 'quarterly.odp');
     const plan = [
       "The slide has an empty title placeholder, so I click it to type the title.\n\nAction: click element: the 'Click to add Title' placeholder",
       'The title placeholder is in edit mode.\n\nAction: type text: Quarterly Review',
