@@ -6,6 +6,7 @@ import type { ActionRecord, Library, Recording } from '../../library/library.js'
 import type { Executor } from '../executor/executor.js';
 import type { Box, Candidate, FrameInput, Grounder } from '../grounding/grounder.js';
 import { thresholdOf } from '../grounding/cascade.js';
+import type { SettleResult as ScreenSettle } from '../../platform/capture/settle.js';
 import { frameLookup } from '../../library/frame-lookup.js';
 import { screenChange } from '../screen-change.js';
 import { replayStepOk, replayStop, type ReplayStepOutcome } from '../../core/replay-report.js';
@@ -26,12 +27,8 @@ export interface ScreenShot {
   readonly height: number;
 }
 
-/** What settling after an action found (the platform's settler, or a fixed pause). */
-export interface SettleResult {
-  readonly ms: number;
-  /** The screen was still for the quiet interval before the cap. */
-  readonly settled: boolean;
-}
+/** What settling after an action found: the platform settler's answer (a fixed pause: no `changed` to tell). */
+export type SettleResult = Pick<ScreenSettle, 'ms' | 'settled'>;
 
 export interface ReplayOptions {
   readonly lib: Library;
