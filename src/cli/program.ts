@@ -18,6 +18,12 @@ export const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
 
+/**
+ * Commands that allocate and free multi-MB pixel buffers for minutes or hours: they pin the C
+ * allocator's mmap threshold first (platform/allocator.ts), so their memory stays flat.
+ */
+const PIXEL_HEAVY = new Set(['record', 'run', 'replay', 'eval', 'refine', 'export', 'ui']);
+
 /** The `pcagent` command tree (SPEC §3). Each command module registers its own sub-commands. */
 export function buildProgram(): Command {
   const program = new Command('pcagent')
@@ -41,6 +47,11 @@ export function buildProgram(): Command {
   registerModelCommands(program);
   registerEvalCommands(program);
   registerUiCommands(program);
+  program.hook('preAction', async (_root, action) => {
+    if (!PIXEL_HEAVY.has(action.name())) return;
+    const { tuneAllocator } = await import('../platform/allocator.js');
+    tuneAllocator();
+  });
   // Commander's own errors (unknown command, missing argument) become our one-line form too.
   const outputError = (text: string, write: (s: string) => void) =>
     write(`pcagent: ${text.replace(/^error: /, '').trimEnd()} (see --help)\n`);
