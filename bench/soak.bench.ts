@@ -14,8 +14,10 @@
  * 2. Agent loop: `pcagent run` over SOAK_STEPS (default 200) steps on a bare Xvfb, with a local
  *    planner that answers at once (FakeModelServer: the only fake, a real HTTP server speaking
  *    the OpenAI API) and presses a harmless key each step. Reported: RSS growth per step
- *    (slope after the first 20 steps, and over the second half alone; goal ≈ 0) and Node warnings printed (goal 0: the
- *    abort-listener leak printed MaxListenersExceededWarning around step 10).
+ *    (slope after the first 20 steps, and over the second half alone; goal ≈ 0), the same for the
+ *    lowest RSS of each 20 steps (what stays after collections), and Node warnings printed (goal 0: the
+ *    abort-listener leak printed MaxListenersExceededWarning around step 10). The same run with
+ *    glibc's allocator left untuned (PCAGENT_ALLOCATOR=system) is the baseline, `baseline_*`.
  *
  * Run: SOAK_MINUTES=15 npm run bench -- soak   (SOAK_PART=recorder|agent for one part)
  */
@@ -49,6 +51,16 @@ function rssMB(pid: number): number {
 }
 
 /** Least-squares slope of y over x. */
+/** The lowest sample of each window of `size` steps, at the window's middle step. */
+function windowMinima(points: readonly (readonly [number, number])[], size: number): [number, number][] {
+  const windows = new Map<number, number>();
+  for (const [step, mb] of points) {
+    const w = Math.floor(step / size);
+    windows.set(w, Math.min(windows.get(w) ?? Infinity, mb));
+  }
+  return [...windows].map(([w, mb]) => [w * size + size / 2, mb]);
+}
+
 function slope(points: readonly (readonly [number, number])[]): number {
   const n = points.length;
   if (n < 2) return NaN;
@@ -178,7 +190,11 @@ async function recorderSoak(): Promise<void> {
   }
 }
 
-async function agentSoak(): Promise<void> {
+/**
+ * One `pcagent run` of STEPS steps; `allocator` 'system' leaves glibc's allocator untuned (the
+ * baseline: PCAGENT_ALLOCATOR=system, see src/platform/allocator.ts).
+ */
+async function agentSoakRun(allocator: 'tuned' | 'system'): Promise<Record<string, number | string>> {
   const session = await startDisplay({ width: 1280, height: 800 });
   // The only fake: a real HTTP server speaking the OpenAI API, answering at once.
   const server = await FakeModelServer.start({ latencyMs: 0 });
@@ -189,7 +205,8 @@ async function agentSoak(): Promise<void> {
     const args = [BIN, '--home', home, '--json', 'run', 'Soak the agent loop'];
     args.push('--planner', server.url, '--planner-model', 'soak', '--settle-ms', '0');
     args.push('--max-steps', String(STEPS + 5), '--device', 'cpu');
-    const child = spawn(process.execPath, args, { env: session.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = { ...session.env, ...(allocator === 'system' ? { PCAGENT_ALLOCATOR: 'system' } : {}) };
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const samples: [number, number][] = [];
@@ -208,30 +225,52 @@ async function agentSoak(): Promise<void> {
     const code = await exited;
     const warm = samples.filter(([step]) => step >= 20 && step <= STEPS);
     // The second half alone tells a leak (the same slope) from the heap still growing to its
-    // working size (a slope that falls towards 0): over 600 steps RSS rose 8 MB, nearly all
-    // of it before step 200.
+    // working size (a slope that falls towards 0).
     const late = warm.filter(([step]) => step >= STEPS / 2);
+    // RSS swings by tens of MB between collections (pixel buffers wait for the garbage
+    // collector); the lowest RSS of each window of 20 steps is what the process keeps.
+    const floors = windowMinima(warm, 20);
     const warnings = (err.match(/Warning/g) ?? []).length;
-    report('soak-agent', {
+    fs.writeFileSync(
+      path.join(import.meta.dirname, 'results', `soak-agent-rss-${allocator}.json`),
+      JSON.stringify(samples.map(([step, mb]) => ({ step, rss_mb: round(mb) }))),
+    );
+    if (warnings) process.stderr.write(`agent stderr:\n${err}\n`);
+    return {
       steps: Math.min(n, STEPS),
       exit_code: code ?? -1,
       rss_at_step_20_mb: round(warm[0]?.[1] ?? NaN),
       rss_at_half_mb: round(late[0]?.[1] ?? NaN),
       rss_last_mb: round(warm.at(-1)?.[1] ?? NaN),
+      rss_max_mb: round(Math.max(...warm.map(([, mb]) => mb))),
       rss_growth_kb_per_step: round(slope(warm) * 1024),
       rss_growth_kb_per_step_second_half: round(slope(late) * 1024),
+      rss_floor_first_window_mb: round(floors[0]?.[1] ?? NaN),
+      rss_floor_last_window_mb: round(floors.at(-1)?.[1] ?? NaN),
+      rss_floor_growth_kb_per_step: round(slope(floors) * 1024),
       node_warnings: warnings,
-    });
-    fs.writeFileSync(
-      path.join(import.meta.dirname, 'results', 'soak-agent-rss.json'),
-      JSON.stringify(samples.map(([step, mb]) => ({ step, rss_mb: round(mb) }))),
-    );
-    if (warnings) process.stderr.write(`agent stderr:\n${err}\n`);
+    };
   } finally {
     await server.close();
     await session.stop();
     fs.rmSync(home, { recursive: true, force: true });
   }
+}
+
+async function agentSoak(): Promise<void> {
+  const tuned = await agentSoakRun('tuned');
+  const system = await agentSoakRun('system');
+  const figures: Record<string, number | string> = {};
+  for (const [key, value] of Object.entries(tuned)) {
+    figures[key] = value;
+    figures[`baseline_${key}`] = system[key]!;
+  }
+  report('soak-agent', {
+    ...figures,
+    mean_floor_ratio_vs_baseline: round(
+      Number(tuned.rss_floor_last_window_mb) / Number(system.rss_floor_last_window_mb),
+    ),
+  });
 }
 
 if (PART !== 'agent') await recorderSoak();

@@ -416,6 +416,32 @@ describe('runAgent (real planner and library; an in-memory screen, grounder and 
     lib.close();
   });
 
+  it('keeps only the latest steps of a long run: numbered on, and each screenshot handed back once stored', async () => {
+    let asked = 0;
+    server.setFallback(() => (++asked <= 13 ? 'Action: press key: tab' : 'Action: finish'));
+    const lib = Library.open(tempDir('loop-window'));
+    let unreleased = 0;
+    let most = 0;
+    const result = await run(lib, memoryExecutor(), {
+      screenshot: async () => {
+        unreleased++;
+        most = Math.max(most, unreleased);
+        return { ...shot, release: () => void unreleased-- };
+      },
+    });
+    server.setFallback('OK');
+    expect(result).toMatchObject({ status: 'finished', steps: 14 });
+    // Step 14's request: steps 4–13 (the last 10), numbered as they ran.
+    const last = server.chats.at(-1)!.lastUser;
+    expect(last).toContain('Latest steps (3 earlier ones not shown), oldest first:\nStep 4:\nAction: press key: tab');
+    expect(last).toContain('Step 13:\nAction: press key: tab');
+    expect(last).not.toContain('Step 3:');
+    // The run holds one screenshot at a time (its pixels are reused) and hands back the last.
+    expect(most).toBe(1);
+    expect(unreleased).toBe(0);
+    lib.close();
+  });
+
   it('knows the destructive hotkeys', () => {
     expect(isDestructive({ kind: 'hotkey', keys: ['alt', 'f4'] })).toBe(true);
     expect(isDestructive({ kind: 'hotkey', keys: ['w', 'ctrl'] })).toBe(true);

@@ -23,8 +23,9 @@ import type { ActionRecord, Library, Recording, ScreenInfo } from '../../library
 import { FailSafeError, type Executor } from '../executor/executor.js';
 import type { Candidate, Grounder, GroundingResult } from '../grounding/grounder.js';
 import type { Plan, PlanRequest, PlannerStep } from '../planner/planner.js';
+import { PLANNER_HISTORY_STEPS } from '../planner/prompt.js';
 import { SETTLE_CAP_MS, SETTLE_QUIET_MS, settleCapMs } from '../../core/settle-policy.js';
-import { type ActedStep, isStuck, needsStuckNotice, unchangedRepeats } from '../../core/stuck.js';
+import { type ActedStep, isStuck, needsStuckNotice, STUCK_NOTICE_AFTER, unchangedRepeats } from '../../core/stuck.js';
 import {
   describeWindowLine,
   type DesktopWindow,
@@ -336,7 +337,10 @@ const reasonOf = (err: unknown): string => (err instanceof Error ? err.message :
 export interface PlanStepOptions {
   readonly index: number;
   readonly task: string;
+  /** The latest steps (at most PLANNER_HISTORY_STEPS), oldest first. */
   readonly history: readonly PlannerStep[];
+  /** 1-based number of `history[0]`. */
+  readonly firstStep?: number;
   readonly shot: Screenshot;
   readonly planner: AgentPlanner;
   readonly grounder: Grounder;
@@ -389,6 +393,7 @@ export async function planStep(o: PlanStepOptions): Promise<PlannedStep> {
       plan = await o.planner.plan({
         task: o.task,
         history: [...o.history],
+        ...(o.firstStep && o.firstStep > 1 ? { firstStep: o.firstStep } : {}),
         screenshot: { png: o.shot.png },
         notFound: notFound.map((n) => n.target),
         ...(o.noEffect ? { noEffect: o.noEffect } : {}),
@@ -543,6 +548,8 @@ export async function runAgent(options: RunAgentOptions): Promise<RunResult> {
   const dialogs = await DialogWatch.start(options.windows);
 
   let end: { status: RunStatus; reason: string };
+  // The step before's screenshot, handed back once that step is stored (its pixels are reused).
+  let previous: Screenshot | null = null;
   try {
     // The screen as the run found it may still be moving (a window closing, the app hiding).
     await settleStep({ ...settleOptions, capMs: settleCap });
@@ -550,8 +557,10 @@ export async function runAgent(options: RunAgentOptions): Promise<RunResult> {
       if (index > maxSteps) throw new RunEnd('failed', `reached the limit of ${maxSteps} steps without finishing`);
       signal?.throwIfAborted();
       await beforeStep(options, recording, { ...settleOptions, capMs: settleCap });
+      previous?.release?.();
       const shotStart = performance.now();
       const shot = await options.screenshot();
+      previous = shot;
       const screenshotMs = performance.now() - shotStart;
 
       const noEffect = needsStuckNotice(acted) ? unchangedRepeats(acted) : 0;
@@ -560,6 +569,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunResult> {
         index,
         task,
         history,
+        firstStep: index - history.length,
         shot,
         planner,
         grounder,
@@ -620,12 +630,15 @@ export async function runAgent(options: RunAgentOptions): Promise<RunResult> {
         timings: { ...timings, executeMs, settleMs: markMs + settle.ms },
         time: actedAt,
       });
-      history.push({ thought: plan.thought, action });
-      acted.push({ action, changed: settle.changed });
+      // Only the latest steps are kept: what the planner is shown and what the stuck and settle
+      // rules look back on. A run's memory must not grow with its length (bench/soak.bench.ts).
+      keepLatest(history, { thought: plan.thought, action }, PLANNER_HISTORY_STEPS);
+      keepLatest(acted, { action, changed: settle.changed }, ACTED_KEPT);
     }
   } catch (err) {
     end = endOf(err, signal);
   }
+  previous?.release?.();
   const { status, reason } = end;
   const final = lib.updateRecording(recording.current.id, {
     status,
@@ -633,6 +646,14 @@ export async function runAgent(options: RunAgentOptions): Promise<RunResult> {
     meta: { ...recording.current.meta, agent: { ...baseMeta, outcome: status, reason, steps: writer.stored } },
   });
   return { recording: final, status, reason, steps: writer.stored };
+}
+
+/** Steps the stuck and settle rules look back on: stuck ends a run at STUCK_NOTICE_AFTER + 1. */
+const ACTED_KEPT = 4 * (STUCK_NOTICE_AFTER + 1);
+
+function keepLatest<T>(list: T[], item: T, most: number): void {
+  list.push(item);
+  if (list.length > most) list.splice(0, list.length - most);
 }
 
 /** Most dialogs described in one planner request (the newest are usually on top). */

@@ -47,8 +47,10 @@ export interface PlannerOptions {
 
 export interface PlanRequest {
   readonly task: string;
-  /** Every step so far, oldest first (the prompt shows the last 10). */
+  /** The steps so far, oldest first (the prompt shows the last 10); a caller may keep only the latest. */
   readonly history: readonly PlannerStep[];
+  /** 1-based number of `history[0]` when the caller kept only the latest steps (default 1). */
+  readonly firstStep?: number;
   /** The current screenshot: encoded image bytes (PNG/JPEG) or a URL (`data:` or http). */
   readonly screenshot: { readonly png: Uint8Array } | { readonly jpeg: Uint8Array } | { readonly url: string };
   /** Screen size of the screenshot (the ui-tars profile maps its coordinates to it; default: read from a PNG). */
@@ -160,6 +162,7 @@ export class Planner {
         text: plannerUserPrompt({
           task: request.task,
           history: request.history,
+          ...(request.firstStep ? { firstStep: request.firstStep } : {}),
           notFound: request.notFound,
           noEffect: request.noEffect,
           notices: request.notices,
