@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import type { Action } from '../core/actions.js';
-import type { RecordingOutcome } from '../core/vocabulary.js';
-import type { FrameFormat, Library, Recording, ScreenInfo } from '../library/library.js';
+import type { FrameFormat, RecordingOutcome } from '../core/vocabulary.js';
+import type { Library, Recording, ScreenInfo } from '../library/library.js';
 import { sha256 } from '../library/library.js';
 import { writeFileAtomic } from '../library/atomic-file.js';
 import { LibraryError } from '../library/errors.js';

@@ -5,7 +5,8 @@
  */
 import type { Action, ElementInfo, Rect } from '../../core/actions.js';
 import type { Size } from '../../core/geometry.js';
-import type { Completion, FrameFormat } from '../../library/library.js';
+import type { Completion } from '../../library/library.js';
+import type { FrameFormat } from '../../core/vocabulary.js';
 
 /** The screen frame an action was taken with: a row of the raw recording. */
 export interface FrameRef {
