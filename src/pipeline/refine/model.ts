@@ -39,6 +39,26 @@ export interface RefineStep {
   readonly extra: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * A step with nothing known beyond what `fields` give: no element, window, completions or
+ * source actions (an appended `finish`).
+ */
+export function bareStep(
+  fields: Pick<RefineStep, 'action' | 'time' | 'frame' | 'size'> & Partial<RefineStep>,
+): RefineStep {
+  return {
+    element: null,
+    sourceIds: [],
+    windowTitle: null,
+    appName: null,
+    description: null,
+    check: null,
+    thought: null,
+    extra: {},
+    ...fields,
+  };
+}
+
 export interface RefineRecord {
   /** The raw recording's id. */
   readonly id: number;
