@@ -43,6 +43,48 @@ interface Form {
   abortKey: string;
 }
 
+/** A free-text setting of the form: its field id, the form key, its label and hint. */
+interface TextSettingRow {
+  id: string;
+  key: 'apps' | 'titles' | 'stopKey' | 'abortKey';
+  label: string;
+  hint: string;
+  /** A list, one entry per line (a textarea). */
+  lines?: boolean;
+}
+
+const PRIVACY_FIELDS: readonly TextSettingRow[] = [
+  {
+    id: 'privacy-apps',
+    key: 'apps',
+    label: 'Excluded applications',
+    hint: 'One application name per line; a name matches when it is part of the application name (e.g. keepassxc).',
+    lines: true,
+  },
+  {
+    id: 'privacy-titles',
+    key: 'titles',
+    label: 'Excluded window titles',
+    hint: 'One regular expression per line, matched without case (e.g. private browsing|incognito).',
+    lines: true,
+  },
+];
+
+const HOTKEY_FIELDS: readonly TextSettingRow[] = [
+  {
+    id: 'hotkey-stop',
+    key: 'stopKey',
+    label: 'Stop recording',
+    hint: 'Modifiers and one key, e.g. CommandOrControl+Shift+F12.',
+  },
+  {
+    id: 'hotkey-abort',
+    key: 'abortKey',
+    label: 'Abort the agent',
+    hint: 'Modifiers and one key, e.g. CommandOrControl+Shift+F11.',
+  },
+];
+
 /** Refusals by field id (`hotkey-stop` → "…"). */
 type Errors = Record<string, string>;
 
@@ -148,10 +190,15 @@ export function SettingsView({ api }: { api: ApiTransport }) {
   const f: Form = form ?? formOf(EMPTY_SETTINGS);
   // Updates from the latest form, not this render's: two inputs may come before a redraw.
   const edit = (patch: Partial<Form>) => setForm((prev) => ({ ...(prev ?? formOf(EMPTY_SETTINGS)), ...patch }));
-  const text = (key: 'apps' | 'titles' | 'stopKey' | 'abortKey') => ({
-    value: f[key],
-    onInput: (e: { currentTarget: HTMLInputElement | HTMLTextAreaElement }) => edit({ [key]: e.currentTarget.value }),
-  });
+  const textSetting = (row: TextSettingRow) => (
+    <TextSetting
+      key={row.id}
+      row={row}
+      value={f[row.key]}
+      error={errors[row.id]}
+      onInput={(value) => edit({ [row.key]: value })}
+    />
+  );
 
   const save = async () => {
     setErrors({});
@@ -275,36 +322,7 @@ export function SettingsView({ api }: { api: ApiTransport }) {
           title="Privacy"
           intro="While one of these is under the pointer, the recorder stores a black frame instead of the screen."
         >
-          <Field
-            id="privacy-apps"
-            label="Excluded applications"
-            hint="One application name per line; a name matches when it is part of the application name (e.g. keepassxc)."
-            error={errors['privacy-apps']}
-          >
-            <textarea
-              id="privacy-apps"
-              rows={4}
-              spellcheck={false}
-              aria-describedby="privacy-apps-hint"
-              {...text('apps')}
-              {...invalidProps('privacy-apps', errors['privacy-apps'])}
-            />
-          </Field>
-          <Field
-            id="privacy-titles"
-            label="Excluded window titles"
-            hint="One regular expression per line, matched without case (e.g. private browsing|incognito)."
-            error={errors['privacy-titles']}
-          >
-            <textarea
-              id="privacy-titles"
-              rows={4}
-              spellcheck={false}
-              aria-describedby="privacy-titles-hint"
-              {...text('titles')}
-              {...invalidProps('privacy-titles', errors['privacy-titles'])}
-            />
-          </Field>
+          {PRIVACY_FIELDS.map(textSetting)}
         </Panel>
         <Panel
           id="hotkeys"
@@ -312,36 +330,7 @@ export function SettingsView({ api }: { api: ApiTransport }) {
           title="Hotkeys"
           intro="Global shortcuts, never recorded. A change applies to the next recording; the desktop app registers it again when it starts."
         >
-          <Field
-            id="hotkey-stop"
-            label="Stop recording"
-            hint="Modifiers and one key, e.g. CommandOrControl+Shift+F12."
-            error={errors['hotkey-stop']}
-          >
-            <input
-              type="text"
-              id="hotkey-stop"
-              spellcheck={false}
-              aria-describedby="hotkey-stop-hint"
-              {...text('stopKey')}
-              {...invalidProps('hotkey-stop', errors['hotkey-stop'])}
-            />
-          </Field>
-          <Field
-            id="hotkey-abort"
-            label="Abort the agent"
-            hint="Modifiers and one key, e.g. CommandOrControl+Shift+F11."
-            error={errors['hotkey-abort']}
-          >
-            <input
-              type="text"
-              id="hotkey-abort"
-              spellcheck={false}
-              aria-describedby="hotkey-abort-hint"
-              {...text('abortKey')}
-              {...invalidProps('hotkey-abort', errors['hotkey-abort'])}
-            />
-          </Field>
+          {HOTKEY_FIELDS.map(textSetting)}
         </Panel>
       </div>
       <div class="settings-actions row">
@@ -364,6 +353,24 @@ const EMPTY_SETTINGS: SettingsDto = {
   privacy: { excludedApps: [], excludedTitles: [] },
   hotkeys: { stopRecording: '', abortAgent: '' },
 };
+
+/** A free-text setting: a text field, or a textarea for a list; described by its hint. */
+function TextSetting(props: { row: TextSettingRow; value: string; error?: string; onInput: (value: string) => void }) {
+  const { id, label, hint, lines } = props.row;
+  const control = {
+    id,
+    spellcheck: false,
+    'aria-describedby': `${id}-hint`,
+    value: props.value,
+    onInput: (e: { currentTarget: HTMLInputElement | HTMLTextAreaElement }) => props.onInput(e.currentTarget.value),
+    ...invalidProps(id, props.error),
+  };
+  return (
+    <Field id={id} label={label} hint={hint} error={props.error}>
+      {lines ? <textarea rows={4} {...control} /> : <input type="text" {...control} />}
+    </Field>
+  );
+}
 
 function HomePanel({ home }: { home: string }) {
   const code = useRef<HTMLElement>(null);
