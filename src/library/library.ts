@@ -36,15 +36,6 @@ export const DATABASE_FILE = 'library.db';
 /** Frame files live under this folder of the data directory, one sub-folder per recording. */
 export const FRAMES_DIR = 'frames';
 
-export type {
-  FrameFormat,
-  RecordingKind,
-  RecordingMode,
-  RecordingStage,
-  RecordingStatus,
-  TaskLevel,
-  TaskStatus,
-} from '../core/vocabulary.js';
 /** Statuses of a recording whose recorder is (or should be) running. */
 export const LIVE_STATUSES: readonly RecordingStatus[] = VOCABULARY_LIVE_STATUSES;
 /** Every status, in the order lists and filters show them. */
@@ -742,10 +733,6 @@ function readVersion(db: Database.Database, file: string): number {
   }
 }
 
-/**
- * The values of the `actions` columns from `time` to `extra`, in the order both the INSERT and
- * the UPDATE statements list them.
- */
 /** The recordings table's screen columns, in schema order (create and update write the same ones). */
 function screenColumns(s: ScreenInfo | null): unknown[] {
   return [
@@ -759,6 +746,10 @@ function screenColumns(s: ScreenInfo | null): unknown[] {
   ];
 }
 
+/**
+ * The values of the `actions` columns from `time` to `extra`, in the order both the INSERT and
+ * the UPDATE statements list them.
+ */
 function actionColumns(a: Omit<NewAction, 'seq'>): unknown[] {
   return [
     a.time,

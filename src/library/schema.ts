@@ -9,6 +9,42 @@ export interface Migration {
   readonly sql: string;
 }
 
+/**
+ * The recordings table as a migration creates it. Migration 2 rebuilt it only to widen the
+ * status CHECK, so both migrations write it from here; the text is byte for byte what each
+ * migration always created (SQLite keeps it in sqlite_master).
+ */
+function recordingsTable(name: string, statuses: string): string {
+  return `CREATE TABLE ${name} (
+        id               INTEGER PRIMARY KEY,
+        kind             TEXT    NOT NULL CHECK (kind IN ('human', 'agent')),
+        mode             TEXT    NOT NULL CHECK (mode IN ('given', 'free', 'non-task', 'run', 'replay')),
+        stage            TEXT    NOT NULL DEFAULT 'raw' CHECK (stage IN ('raw', 'refined')),
+        name             TEXT    NOT NULL,
+        task_id          INTEGER REFERENCES tasks(id) ON DELETE SET NULL,
+        description      TEXT,
+        level            TEXT CHECK (level IS NULL OR level IN ('easy', 'medium', 'hard')),
+        status           TEXT    NOT NULL CHECK (status IN (${statuses})),
+        platform         TEXT    NOT NULL,
+        logical_width    INTEGER,
+        logical_height   INTEGER,
+        physical_width   INTEGER,
+        physical_height  INTEGER,
+        scale_factor     REAL    NOT NULL DEFAULT 1,
+        origin_x         INTEGER NOT NULL DEFAULT 0,
+        origin_y         INTEGER NOT NULL DEFAULT 0,
+        utc_offset_min   INTEGER NOT NULL DEFAULT 0,
+        started_at       INTEGER NOT NULL,
+        ended_at         INTEGER,
+        source           TEXT    NOT NULL,
+        parent_id        INTEGER REFERENCES recordings(id) ON DELETE SET NULL,
+        meta             TEXT    NOT NULL DEFAULT '{}'
+      );`;
+}
+
+const RECORDINGS_INDEXES = `CREATE INDEX recordings_status ON recordings(status);
+      CREATE INDEX recordings_parent ON recordings(parent_id);`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -26,33 +62,8 @@ export const MIGRATIONS: readonly Migration[] = [
         updated_at  INTEGER NOT NULL
       );
 
-      CREATE TABLE recordings (
-        id               INTEGER PRIMARY KEY,
-        kind             TEXT    NOT NULL CHECK (kind IN ('human', 'agent')),
-        mode             TEXT    NOT NULL CHECK (mode IN ('given', 'free', 'non-task', 'run', 'replay')),
-        stage            TEXT    NOT NULL DEFAULT 'raw' CHECK (stage IN ('raw', 'refined')),
-        name             TEXT    NOT NULL,
-        task_id          INTEGER REFERENCES tasks(id) ON DELETE SET NULL,
-        description      TEXT,
-        level            TEXT CHECK (level IS NULL OR level IN ('easy', 'medium', 'hard')),
-        status           TEXT    NOT NULL CHECK (status IN ('recording', 'paused', 'finished', 'failed', 'discarded')),
-        platform         TEXT    NOT NULL,
-        logical_width    INTEGER,
-        logical_height   INTEGER,
-        physical_width   INTEGER,
-        physical_height  INTEGER,
-        scale_factor     REAL    NOT NULL DEFAULT 1,
-        origin_x         INTEGER NOT NULL DEFAULT 0,
-        origin_y         INTEGER NOT NULL DEFAULT 0,
-        utc_offset_min   INTEGER NOT NULL DEFAULT 0,
-        started_at       INTEGER NOT NULL,
-        ended_at         INTEGER,
-        source           TEXT    NOT NULL,
-        parent_id        INTEGER REFERENCES recordings(id) ON DELETE SET NULL,
-        meta             TEXT    NOT NULL DEFAULT '{}'
-      );
-      CREATE INDEX recordings_status ON recordings(status);
-      CREATE INDEX recordings_parent ON recordings(parent_id);
+      ${recordingsTable('recordings', "'recording', 'paused', 'finished', 'failed', 'discarded'")}
+      ${RECORDINGS_INDEXES}
 
       CREATE TABLE frames (
         id            INTEGER PRIMARY KEY,
@@ -101,36 +112,11 @@ export const MIGRATIONS: readonly Migration[] = [
     // SQLite cannot change a CHECK constraint in place: rebuild the table (foreign keys are off
     // while migrations run, so frames and actions keep their rows).
     sql: `
-      CREATE TABLE recordings_v2 (
-        id               INTEGER PRIMARY KEY,
-        kind             TEXT    NOT NULL CHECK (kind IN ('human', 'agent')),
-        mode             TEXT    NOT NULL CHECK (mode IN ('given', 'free', 'non-task', 'run', 'replay')),
-        stage            TEXT    NOT NULL DEFAULT 'raw' CHECK (stage IN ('raw', 'refined')),
-        name             TEXT    NOT NULL,
-        task_id          INTEGER REFERENCES tasks(id) ON DELETE SET NULL,
-        description      TEXT,
-        level            TEXT CHECK (level IS NULL OR level IN ('easy', 'medium', 'hard')),
-        status           TEXT    NOT NULL CHECK (status IN ('recording', 'paused', 'finished', 'failed', 'discarded', 'interrupted')),
-        platform         TEXT    NOT NULL,
-        logical_width    INTEGER,
-        logical_height   INTEGER,
-        physical_width   INTEGER,
-        physical_height  INTEGER,
-        scale_factor     REAL    NOT NULL DEFAULT 1,
-        origin_x         INTEGER NOT NULL DEFAULT 0,
-        origin_y         INTEGER NOT NULL DEFAULT 0,
-        utc_offset_min   INTEGER NOT NULL DEFAULT 0,
-        started_at       INTEGER NOT NULL,
-        ended_at         INTEGER,
-        source           TEXT    NOT NULL,
-        parent_id        INTEGER REFERENCES recordings(id) ON DELETE SET NULL,
-        meta             TEXT    NOT NULL DEFAULT '{}'
-      );
+      ${recordingsTable('recordings_v2', "'recording', 'paused', 'finished', 'failed', 'discarded', 'interrupted'")}
       INSERT INTO recordings_v2 SELECT * FROM recordings;
       DROP TABLE recordings;
       ALTER TABLE recordings_v2 RENAME TO recordings;
-      CREATE INDEX recordings_status ON recordings(status);
-      CREATE INDEX recordings_parent ON recordings(parent_id);
+      ${RECORDINGS_INDEXES}
     `,
   },
 ];

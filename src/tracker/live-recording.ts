@@ -1,7 +1,6 @@
 import sharp from 'sharp';
-import type { Action } from '../core/actions.js';
 import type { RecordingOutcome } from '../core/vocabulary.js';
-import type { FrameFormat, Library, Recording, ScreenInfo } from '../library/library.js';
+import type { Library, Recording, ScreenInfo } from '../library/library.js';
 import { sha256 } from '../library/library.js';
 import { writeFileAtomic } from '../library/atomic-file.js';
 import { LibraryError } from '../library/errors.js';
@@ -13,23 +12,22 @@ import { FrameEncoder } from '../platform/capture/encoder.js';
 import { type CapturedFrame, FrameCapture } from '../platform/capture/frame-capture.js';
 import { startInputHooks } from './input/hooks.js';
 import { checkRecordExtension } from './input/record-extension.js';
-import { type FrameRef, type PrivacyRules, Recorder } from './recorder.js';
+import { type FrameRef, Recorder, type RecorderOptions } from './recorder.js';
 import { type StartOptions, startRecording } from './sessions.js';
 
-export interface LiveRecordingOptions {
+/** What a live recording hands to its Recorder as given (see `RecorderOptions`). */
+type RecorderSettings = Pick<
+  RecorderOptions<CapturedFrame>,
+  'frameFormat' | 'privacy' | 'ownWindowTitles' | 'stopHotkey' | 'onStopHotkey' | 'onCommitted' | 'onDiskFull'
+>;
+
+export interface LiveRecordingOptions extends RecorderSettings {
   lib: Library;
   start: StartOptions;
   fps?: number;
   capture?: BackendPreference;
   /** One monitor (RandR name or index) instead of the whole virtual desktop. */
   monitor?: string | number;
-  frameFormat?: FrameFormat;
-  privacy?: PrivacyRules;
-  /** Window titles of the app itself (its browser tab): see `RecorderOptions.ownWindowTitles`. */
-  ownWindowTitles?: readonly RegExp[];
-  stopHotkey?: readonly string[];
-  onStopHotkey?: () => void;
-  onCommitted?: (rowId: number, action: Action, latencyMs: number) => void;
   /** The disk filled up: call `stop()`, which then ends the recording as interrupted. */
   onDiskFull?: () => void;
   /** Accessibility provider; default: AT-SPI on Linux, none elsewhere. */
@@ -97,23 +95,24 @@ async function blackPng(width: number, height: number, abs: string): Promise<{ b
  * recording row, then starts the global hooks. Resolves once everything is live — the moment
  * `pcagent record` prints "recording <id>".
  */
-export async function startLiveRecording(o: LiveRecordingOptions): Promise<LiveRecording> {
+export async function startLiveRecording(options: LiveRecordingOptions): Promise<LiveRecording> {
+  const { lib, start, fps, capture: backend, monitor, a11y: givenA11y, ...settings } = options;
   // Before anything else: without RECORD, uiohook would abort the whole process.
   if (process.platform === 'linux') await checkRecordExtension(process.env.DISPLAY);
   // Two recorders on one screen would record each other's frames and input as one user's.
-  const owner = o.lib.liveRecorderOn();
+  const owner = lib.liveRecorderOn();
   if (owner) {
     throw new LibraryError(
       'invalid-state',
       `screen ${owner.screen} is already being recorded by process ${owner.pid} (recording ${owner.recordingId})`,
     );
   }
-  const capture = new FrameCapture({ fps: o.fps, backend: o.capture, monitor: o.monitor });
+  const capture = new FrameCapture({ fps, backend, monitor });
   const info = await capture.start();
   await capture.nextFrame();
   const centre = { x: info.region.x + info.region.width / 2, y: info.region.y + info.region.height / 2 };
-  const { provider: a11y, name: a11yName } = o.a11y
-    ? { provider: o.a11y, name: o.a11y.platform }
+  const { provider: a11y, name: a11yName } = givenA11y
+    ? { provider: givenA11y, name: givenA11y.platform }
     : await defaultAccessibility(centre);
   const encoder = new FrameEncoder({ workers: 1 });
   const g = info.geometry;
@@ -126,27 +125,21 @@ export async function startLiveRecording(o: LiveRecordingOptions): Promise<LiveR
     originX: g.origin.x,
     originY: g.origin.y,
   };
-  const recording = startRecording(o.lib, {
-    ...o.start,
+  const recording = startRecording(lib, {
+    ...start,
     screen,
-    meta: { ...o.start.meta, capture: info.backend, accessibility: a11yName, region: info.region },
+    meta: { ...start.meta, capture: info.backend, accessibility: a11yName, region: info.region },
   });
   const recorder = new Recorder<CapturedFrame>({
-    lib: o.lib,
+    lib,
     recordingId: recording.id,
     frames: { latest: () => capture.latest(), current: () => frameForInput(capture) },
     writeFrame: (frame, abs, format) => encoder.encode(frame, abs, { format }),
     writeRedacted: blackPng,
     a11y,
-    frameFormat: o.frameFormat,
-    privacy: o.privacy,
-    ownWindowTitles: o.ownWindowTitles,
-    stopHotkey: o.stopHotkey,
-    onStopHotkey: o.onStopHotkey,
-    onCommitted: o.onCommitted,
-    onDiskFull: o.onDiskFull,
+    ...settings,
   });
-  const fullFps = o.fps ?? 10;
+  const fullFps = fps ?? 10;
   let lastInput = Date.now();
   let idle = false;
   let hooks: { stop(): void };
@@ -166,7 +159,7 @@ export async function startLiveRecording(o: LiveRecordingOptions): Promise<LiveR
     await capture.stop();
     await encoder.close();
     await a11y.close();
-    o.lib.deleteRecording(recording.id);
+    lib.deleteRecording(recording.id);
     throw err;
   }
   const timer = setInterval(() => {
@@ -196,7 +189,7 @@ export async function startLiveRecording(o: LiveRecordingOptions): Promise<LiveR
           await encoder.close();
           await a11y.close();
         }
-        return o.lib.getRecording(recording.id);
+        return lib.getRecording(recording.id);
       })();
       return stopped;
     },

@@ -1,6 +1,6 @@
 import { LibraryError } from '../library/errors.js';
-import type { RecordingOutcome, TrackerMode } from '../core/vocabulary.js';
-import type { Library, Recording, ScreenInfo, Task, TaskLevel } from '../library/library.js';
+import type { RecordingOutcome, TaskLevel, TrackerMode } from '../core/vocabulary.js';
+import type { Library, Recording, ScreenInfo, Task } from '../library/library.js';
 
 /**
  * The annotator's task modes (SPEC §2.1): given tasks from an imported list, free tasks

@@ -9,7 +9,7 @@ import { type Frame, type Recording } from '../../src/library/library.js';
 import { exportTrackerRecording } from '../../src/pipeline/pc-tracker/export.js';
 import { importTrackerFolder } from '../../src/pipeline/pc-tracker/import.js';
 import type { FrameRef, RefineStep } from '../../src/pipeline/refine/model.js';
-import { parseColour, parseSize } from '../../src/pipeline/refine/model.js';
+import { bareStep, parseColour, parseSize } from '../../src/pipeline/refine/model.js';
 import { refinableRecordings, refineRecordings } from '../../src/pipeline/refine/refine.js';
 import {
   checkFrames,
@@ -36,21 +36,14 @@ function frame(sha = `sha-${nextId}`, width = 1920, height = 1080): FrameRef {
 
 function step(action: Action, o: Partial<RefineStep> = {}): RefineStep {
   const f = o.frame === undefined ? frame() : o.frame;
-  return {
+  return bareStep({
     action,
     time: 1000 + nextId,
-    element: null,
     frame: f,
     size: f ? { width: f.width, height: f.height } : null,
     sourceIds: [nextId++],
-    windowTitle: null,
-    appName: null,
-    description: null,
-    check: null,
-    thought: null,
-    extra: {},
     ...o,
-  };
+  });
 }
 
 const click = (x: number, y: number): Action => ({ kind: 'click', at: { x, y } });

@@ -6,30 +6,27 @@ import type { Provenance } from '../../core/actions.js';
 import type { ActionRecord, Library } from '../../library/library.js';
 import { prepareOutputDir } from '../../library/output-dir.js';
 import {
-  CHECK_CORRECTED_TEXT,
-  CHECK_GOOD_TEXT,
+  checkRequest,
+  commitCheck,
   customId,
-  frameDataUrl,
+  descriptionRequest,
   needsCheck,
   needsDescription,
   parseCustomId,
-  promptFrameId,
   promptSteps,
   roundsLeft,
   type Target,
+  thoughtRequest,
   thoughtsReady,
 } from './plan.js';
 import {
   type ChatMessage,
-  checkMessages,
   cleanDescription,
   cleanThought,
   MAX_TOKENS,
   isRefusal,
   parseCheckAnswer,
   type Pass,
-  semanticsMessages,
-  thoughtMessages,
 } from './prompts.js';
 
 /**
@@ -87,24 +84,9 @@ export function writeBatch(
     for (const { recording } of targets) {
       const actions = lib.listActions(recording.id);
       rounds = Math.max(rounds, roundsLeft(actions));
-      const image = (a: ActionRecord) => frameDataUrl(lib, promptFrameId(a)!);
       for (const a of actions) {
-        if (needsDescription(a))
-          write(
-            recording.id,
-            a,
-            'desc',
-            semanticsMessages({ action: a.action, element: a.element, imageUrl: image(a) }),
-          );
-        else if (needsCheck(a)) {
-          const description = a.description!.text;
-          write(
-            recording.id,
-            a,
-            'check',
-            checkMessages({ action: a.action, element: a.element, imageUrl: image(a), description }),
-          );
-        }
+        if (needsDescription(a)) write(recording.id, a, 'desc', descriptionRequest(lib, a));
+        else if (needsCheck(a)) write(recording.id, a, 'check', checkRequest(lib, a));
       }
       if (!thoughtsReady(actions)) continue;
       const task =
@@ -112,9 +94,7 @@ export function writeBatch(
       const steps = promptSteps(actions);
       actions.forEach((a, index) => {
         if (a.thought !== null) return;
-        const frameId = promptFrameId(a);
-        const imageUrl = frameId === null ? null : frameDataUrl(lib, frameId);
-        write(recording.id, a, 'thought', thoughtMessages({ task, steps, index, imageUrl }));
+        write(recording.id, a, 'thought', thoughtRequest(lib, a, { task, steps, index }));
       });
     }
     fs.fsyncSync(fd);
@@ -261,14 +241,8 @@ export function ingestBatch(lib: Library, fileName: string, options: { source?: 
         const answer = parseCheckAnswer(content);
         if (answer.kind === 'malformed')
           return void report.malformed.push({ line, customId: result.custom_id, message: answer.problem });
-        if (answer.kind === 'good') lib.updateAction(a.id, { check: { text: CHECK_GOOD_TEXT, source } });
-        else {
-          lib.updateAction(a.id, {
-            description: { text: answer.correction, source },
-            check: { text: CHECK_CORRECTED_TEXT, source },
-          });
-          report.applied.corrected++;
-        }
+        commitCheck(lib, a.id, answer, source);
+        if (answer.kind === 'wrong') report.applied.corrected++;
         report.applied.check++;
         return;
       }

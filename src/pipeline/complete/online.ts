@@ -2,21 +2,20 @@ import type { Provenance } from '../../core/actions.js';
 import type { ActionRecord, Library, Recording } from '../../library/library.js';
 import { type ChatResult, type ModelClient, ModelError } from '../../models/client.js';
 import {
-  CHECK_CORRECTED_TEXT,
-  CHECK_GOOD_TEXT,
-  frameDataUrl,
+  checkRequest,
+  commitCheck,
+  descriptionRequest,
   needsCheck,
   needsDescription,
   pendingCounts,
   type PendingCounts,
-  promptFrameId,
   promptSteps,
   type Target,
+  thoughtRequest,
   thoughtsReady,
 } from './plan.js';
 import {
   type ChatMessage,
-  checkMessages,
   cleanDescription,
   cleanThought,
   descriptionProblem,
@@ -25,8 +24,6 @@ import {
   parseCheckAnswer,
   type Pass,
   reaskMessages,
-  semanticsMessages,
-  thoughtMessages,
 } from './prompts.js';
 
 /**
@@ -187,14 +184,10 @@ class RecordingRun {
     if (needsCheck(a)) await this.field(a, 'check', () => this.check(a));
   }
 
-  private imageUrl(a: ActionRecord): string {
-    return frameDataUrl(this.lib, promptFrameId(a)!);
-  }
-
   private async describe(a: ActionRecord): Promise<FieldEvent['outcome']> {
     const result = await ask(
       this.client,
-      () => semanticsMessages({ action: a.action, element: a.element, imageUrl: this.imageUrl(a) }),
+      () => descriptionRequest(this.lib, a),
       MAX_TOKENS.desc,
       (text) => {
         const description = cleanDescription(text);
@@ -213,10 +206,9 @@ class RecordingRun {
   }
 
   private async check(a: ActionRecord): Promise<FieldEvent['outcome']> {
-    const description = a.description!.text;
     const result = await ask(
       this.client,
-      () => checkMessages({ action: a.action, element: a.element, imageUrl: this.imageUrl(a), description }),
+      () => checkRequest(this.lib, a),
       MAX_TOKENS.check,
       (text) => {
         const answer = parseCheckAnswer(text);
@@ -231,17 +223,9 @@ class RecordingRun {
       );
       return 'unresolved';
     }
-    if (result.value.kind === 'good') {
-      this.lib.updateAction(a.id, { check: { text: CHECK_GOOD_TEXT, source: this.source } });
-      this.report.checked++;
-      return 'written';
-    }
-    // The correction and the check commit together: never a corrected text without its mark.
-    this.lib.updateAction(a.id, {
-      description: { text: result.value.correction, source: this.source },
-      check: { text: CHECK_CORRECTED_TEXT, source: this.source },
-    });
+    commitCheck(this.lib, a.id, result.value, this.source);
     this.report.checked++;
+    if (result.value.kind === 'good') return 'written';
     this.report.corrected++;
     return 'corrected';
   }
@@ -255,16 +239,9 @@ class RecordingRun {
       if (a.thought !== null) continue;
       this.lastRefused = false;
       const ok = await this.field(a, 'thought', async () => {
-        const frameId = promptFrameId(a);
         const result = await ask(
           this.client,
-          () =>
-            thoughtMessages({
-              task,
-              steps,
-              index,
-              imageUrl: frameId === null ? null : frameDataUrl(this.lib, frameId),
-            }),
+          () => thoughtRequest(this.lib, a, { task, steps, index }),
           MAX_TOKENS.thought,
           (text) => {
             const thought = cleanThought(text);

@@ -1,7 +1,16 @@
 import fs from 'node:fs';
 import { isClick } from '../../core/actions.js';
+import type { Provenance } from '../../core/actions.js';
 import type { ActionRecord, Frame, Library, Recording } from '../../library/library.js';
-import type { Pass, PromptStep } from './prompts.js';
+import {
+  type ChatMessage,
+  type CheckAnswer,
+  checkMessages,
+  type Pass,
+  type PromptStep,
+  semanticsMessages,
+  thoughtMessages,
+} from './prompts.js';
 
 /**
  * What completion still has to do, derived from the library alone (so a crashed or interrupted
@@ -142,6 +151,45 @@ export function frameDataUrl(lib: Library, frameId: number): string {
   const frame = lib.getFrame(frameId);
   const data = fs.readFileSync(lib.absolutePath(frame.path));
   return `data:${MIME[frame.format]};base64,${data.toString('base64')}`;
+}
+
+/*
+ * The request of each pass for one action and what a check's verdict stores: the same for the
+ * online run and the batch file.
+ */
+
+export function descriptionRequest(lib: Library, a: ActionRecord): ChatMessage[] {
+  return semanticsMessages({ action: a.action, element: a.element, imageUrl: frameDataUrl(lib, promptFrameId(a)!) });
+}
+
+export function checkRequest(lib: Library, a: ActionRecord): ChatMessage[] {
+  const imageUrl = frameDataUrl(lib, promptFrameId(a)!);
+  return checkMessages({ action: a.action, element: a.element, imageUrl, description: a.description!.text });
+}
+
+/** The thought of `steps[index]`, the action `a`, seeing its frame when it has one. */
+export function thoughtRequest(
+  lib: Library,
+  a: ActionRecord,
+  input: { task: string | null; steps: readonly PromptStep[]; index: number },
+): ChatMessage[] {
+  const frameId = promptFrameId(a);
+  return thoughtMessages({ ...input, imageUrl: frameId === null ? null : frameDataUrl(lib, frameId) });
+}
+
+/** 'Good', or the correction and its 'Corrected' mark in one write (never a correction without its mark). */
+export function commitCheck(
+  lib: Library,
+  actionId: number,
+  answer: Exclude<CheckAnswer, { kind: 'malformed' }>,
+  source: Provenance,
+): void {
+  if (answer.kind === 'good') lib.updateAction(actionId, { check: { text: CHECK_GOOD_TEXT, source } });
+  else
+    lib.updateAction(actionId, {
+      description: { text: answer.correction, source },
+      check: { text: CHECK_CORRECTED_TEXT, source },
+    });
 }
 
 /** `r<recording>-a<action>-<pass>`: the batch request id of one field. */

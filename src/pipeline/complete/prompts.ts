@@ -79,6 +79,18 @@ const MARKS =
 
 const imagePart = (url: string): ContentPart => ({ type: 'image_url', image_url: { url } });
 
+/**
+ * The conversation of a click prompt (semantics, check): the system rules, then the marked frame
+ * and the text lines: the action, what the marks are, the element's accessibility hint, the ask.
+ */
+function clickMessages(system: string, input: SemanticsInput, actionLine: string, asks: string[]): ChatMessage[] {
+  const text = [actionLine, MARKS, elementHint(input.element), ...asks].join('\n');
+  return [
+    { role: 'system', content: system },
+    { role: 'user', content: [imagePart(input.imageUrl), { type: 'text', text }] },
+  ];
+}
+
 export interface SemanticsInput {
   readonly action: Action;
   readonly element: ElementInfo | null;
@@ -107,25 +119,12 @@ const SEMANTICS_SYSTEM =
 
 export function semanticsMessages(input: SemanticsInput): ChatMessage[] {
   const kind = isClick(input.action) ? input.action.kind : 'click';
-  const { past } = CLICK_VERB[kind];
-  return [
-    { role: 'system', content: SEMANTICS_SYSTEM },
-    {
-      role: 'user',
-      content: [
-        imagePart(input.imageUrl),
-        {
-          type: 'text',
-          text: [
-            `This screenshot was taken just before the person acted. Action: ${clickLine(input.action)} (x, y in screenshot pixels).`,
-            MARKS,
-            elementHint(input.element),
-            `Describe the element that was ${past}.`,
-          ].join('\n'),
-        },
-      ],
-    },
-  ];
+  return clickMessages(
+    SEMANTICS_SYSTEM,
+    input,
+    `This screenshot was taken just before the person acted. Action: ${clickLine(input.action)} (x, y in screenshot pixels).`,
+    [`Describe the element that was ${CLICK_VERB[kind].past}.`],
+  );
 }
 
 export interface CheckInput extends SemanticsInput {
@@ -149,25 +148,10 @@ const CHECK_SYSTEM =
 
 export function checkMessages(input: CheckInput): ChatMessage[] {
   const kind = isClick(input.action) ? input.action.kind : 'click';
-  return [
-    { role: 'system', content: CHECK_SYSTEM },
-    {
-      role: 'user',
-      content: [
-        imagePart(input.imageUrl),
-        {
-          type: 'text',
-          text: [
-            `Action: ${clickLine(input.action)} (x, y in screenshot pixels).`,
-            MARKS,
-            elementHint(input.element),
-            `Description of the ${CLICK_VERB[kind].past} element: ${input.description}`,
-            `Is the description right? Reason, then end with "${CHECK_ANSWER_LABEL} ${CHECK_GOOD}" or "${CHECK_ANSWER_LABEL} ${CHECK_WRONG_PREFIX} …".`,
-          ].join('\n'),
-        },
-      ],
-    },
-  ];
+  return clickMessages(CHECK_SYSTEM, input, `Action: ${clickLine(input.action)} (x, y in screenshot pixels).`, [
+    `Description of the ${CLICK_VERB[kind].past} element: ${input.description}`,
+    `Is the description right? Reason, then end with "${CHECK_ANSWER_LABEL} ${CHECK_GOOD}" or "${CHECK_ANSWER_LABEL} ${CHECK_WRONG_PREFIX} …".`,
+  ]);
 }
 
 /** Follow-up after a malformed answer: the conversation so far plus a reminder of the format. */

@@ -19,11 +19,11 @@ import sharp from 'sharp';
 import { formatDuration } from '../../core/duration.js';
 import { VIEWER_STEPS_ID, type ViewerStep } from '../../core/viewer-step.js';
 import { formatTimestamp } from '../../core/wall-clock.js';
-import type { Frame, Library, Recording } from '../../library/library.js';
+import type { Frame, Recording } from '../../library/library.js';
 import { marksOverlay } from '../../core/marks.js';
-import { type ExportStep, recordingStem } from './steps.js';
+import type { ExportStep } from './steps.js';
 import { loadViewerBundle, type ViewerBundle } from './viewer-bundle.js';
-import { baseResult, type FormatWriter, type RecordingResult, tempPath } from './writer.js';
+import { type FormatWriter, type RecordingInput, type RecordingResult, tempPath } from './writer.js';
 
 export const INDEX_FILE = 'index.html';
 export const JPEG_QUALITY = 85;
@@ -155,14 +155,8 @@ export class HtmlWriter implements FormatWriter {
     fs.mkdirSync(out, { recursive: true });
   }
 
-  async add(
-    lib: Library,
-    recording: Recording,
-    steps: readonly ExportStep[],
-    onStep: () => void,
-  ): Promise<RecordingResult> {
-    const result = baseResult(recording, steps);
-    const file = path.join(this.out, `${recordingStem(recording)}.html`);
+  async add({ lib, recording, steps, stem, result, onStep }: RecordingInput): Promise<RecordingResult> {
+    const file = path.join(this.out, `${stem}.html`);
     const viewer = await loadViewerBundle();
     const tmp = tempPath(file);
     this.temps.add(tmp);

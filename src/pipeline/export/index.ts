@@ -7,8 +7,8 @@ import path from 'node:path';
 import type { Library, Recording } from '../../library/library.js';
 import { prepareOutputDir } from '../../library/output-dir.js';
 import { exportTrackerRecording } from '../pc-tracker/export.js';
-import { type ExportFormat, recordingSteps, type StepOptions } from './steps.js';
-import { baseResult, type FormatWriter, type RecordingResult } from './writer.js';
+import { type ExportFormat, recordingStem, recordingSteps, type StepOptions } from './steps.js';
+import { baseResult, type FormatWriter, type RecordingInput, type RecordingResult } from './writer.js';
 
 export { EXPORT_FORMATS, type ExportFormat, exportableRecordings } from './steps.js';
 export type { RecordingResult } from './writer.js';
@@ -48,16 +48,11 @@ export interface ExportReport {
 class TrackerWriter implements FormatWriter {
   constructor(private readonly out: string) {}
 
-  async add(
-    lib: Library,
-    recording: Recording,
-    steps: Parameters<FormatWriter['add']>[2],
-    onStep: () => void,
-  ): Promise<RecordingResult> {
+  async add({ lib, recording, steps, result, onStep }: RecordingInput): Promise<RecordingResult> {
     const written = exportTrackerRecording(lib, recording, this.out);
     for (let i = 0; i < steps.length; i++) onStep();
     return {
-      ...baseResult(recording, steps),
+      ...result,
       images: written.screenshots,
       files: [written.jsonl, written.markdown],
       jsonl: written.jsonl,
@@ -117,7 +112,8 @@ export async function exportRecordings(
     for (const recording of recordings) {
       options.signal?.throwIfAborted();
       const steps = recordingSteps(lib, recording, { marked: options.marked });
-      results.push(await writer.add(lib, recording, steps, onStep));
+      const result = baseResult(recording, steps);
+      results.push(await writer.add({ lib, recording, steps, stem: recordingStem(recording), result, onStep }));
     }
     shared = await writer.finish();
   } catch (err) {

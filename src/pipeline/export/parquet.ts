@@ -15,9 +15,8 @@ import path from 'node:path';
 import { fileWriter, ParquetWriter } from 'hyparquet-writer';
 import { plannerSystemPrompt, plannerTarget, plannerUserPrompt } from '../../agents/planner/prompt.js';
 import type { Action } from '../../core/actions.js';
-import type { Library, Recording } from '../../library/library.js';
-import { type ExportStep, frameExtension, recordingStem } from './steps.js';
-import { baseResult, type FormatWriter, type RecordingResult, tempPath } from './writer.js';
+import { type ExportStep, stepImageName } from './steps.js';
+import { type FormatWriter, type RecordingInput, type RecordingResult, tempPath } from './writer.js';
 
 export const PARQUET_FILE = 'pcagent.parquet';
 /** Hugging Face's advice for image datasets: small row groups (≈ 100 rows). */
@@ -202,22 +201,14 @@ export class ParquetExportWriter implements FormatWriter {
     });
   }
 
-  async add(
-    lib: Library,
-    recording: Recording,
-    steps: readonly ExportStep[],
-    onStep: () => void,
-  ): Promise<RecordingResult> {
-    const result = baseResult(recording, steps);
-    const stem = recordingStem(recording);
+  async add({ lib, steps, stem, result, onStep }: RecordingInput): Promise<RecordingResult> {
     for (const step of steps) {
       const frame = step.frame;
       let bytes: Uint8Array | null = null;
       let name: string | null = null;
       if (frame) {
         bytes = await fs.promises.readFile(lib.absolutePath(frame.path));
-        const marked = frame.id === step.markedFrame?.id;
-        name = `${stem}_${step.record.seq}${marked ? '_marked' : ''}.${frameExtension(frame)}`;
+        name = stepImageName(stem, step, frame);
         result.images++;
         this.bufferedBytes += bytes.byteLength;
       }

@@ -15,9 +15,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { plannerSystemPrompt, plannerTarget, plannerUserPrompt } from '../../agents/planner/prompt.js';
-import type { Frame, Library, Recording } from '../../library/library.js';
-import { type ExportStep, frameExtension, recordingStem } from './steps.js';
-import { baseResult, type FormatWriter, type RecordingResult, tempPath } from './writer.js';
+import type { Frame } from '../../library/library.js';
+import { type ExportStep, stepImageName } from './steps.js';
+import { type FormatWriter, type RecordingInput, type RecordingResult, tempPath } from './writer.js';
 
 export const SHAREGPT_FILE = 'pcagent.jsonl';
 export const SHAREGPT_DATASET = 'pcagent';
@@ -78,20 +78,12 @@ export class ShareGptWriter implements FormatWriter {
     this.fd = fs.openSync(this.tmp, 'w');
   }
 
-  async add(
-    lib: Library,
-    recording: Recording,
-    steps: readonly ExportStep[],
-    onStep: () => void,
-  ): Promise<RecordingResult> {
-    const result = baseResult(recording, steps);
-    const stem = recordingStem(recording);
+  async add({ lib, steps, stem, result, onStep }: RecordingInput): Promise<RecordingResult> {
     const copied = new Map<number, string>();
     const place = async (step: ExportStep, frame: Frame): Promise<string> => {
       const known = copied.get(frame.id);
       if (known) return known;
-      const marked = frame.id === step.markedFrame?.id && frame.id !== step.plainFrame?.id;
-      const rel = `${IMAGES_DIR}/${stem}_${step.record.seq}${marked ? '_marked' : ''}.${frameExtension(frame)}`;
+      const rel = `${IMAGES_DIR}/${stepImageName(stem, step, frame)}`;
       await fs.promises.copyFile(
         lib.absolutePath(frame.path),
         path.join(this.out, ...rel.split('/')),

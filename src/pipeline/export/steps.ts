@@ -150,6 +150,15 @@ export function frameExtension(frame: Frame): string {
   return frame.format === 'jpeg' ? 'jpg' : frame.format;
 }
 
+/**
+ * The image file of a step in the formats that write image files (sharegpt, parquet):
+ * `<stem>_<seq>.<ext>`, `<stem>_<seq>_marked.<ext>` for the marked copy.
+ */
+export function stepImageName(stem: string, step: ExportStep, frame: Frame): string {
+  const marked = frame.id === step.markedFrame?.id;
+  return `${stem}_${step.record.seq}${marked ? '_marked' : ''}.${frameExtension(frame)}`;
+}
+
 /** A file-name-safe stem for a recording: `<name>_r<id>` (raw and refined share a name). */
 export function recordingStem(recording: Recording): string {
   const name = recording.name.replace(/[^\w.-]+/g, '_').replace(/^[.]+/, '') || 'recording';

@@ -22,8 +22,21 @@ export interface RecordingResult {
   [extra: string]: unknown;
 }
 
+/** One recording handed to a writer, with what every format starts from. */
+export interface RecordingInput {
+  readonly lib: Library;
+  readonly recording: Recording;
+  readonly steps: readonly ExportStep[];
+  /** The recording's file stem (`recordingStem`). */
+  readonly stem: string;
+  /** The counts every format reports (`baseResult`); the writer adds its images and files. */
+  readonly result: RecordingResult;
+  /** Called after each step written. */
+  readonly onStep: () => void;
+}
+
 export interface FormatWriter {
-  add(lib: Library, recording: Recording, steps: readonly ExportStep[], onStep: () => void): Promise<RecordingResult>;
+  add(input: RecordingInput): Promise<RecordingResult>;
   /** Completes the shared files; returns every shared file written (absolute paths). */
   finish(): Promise<string[]>;
   /** Removes temporary files after a failure. */

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { copyFileAtomic } from '../../library/atomic-file.js';
-import { type FrameFormat, type Library, type Recording, sha256 } from '../../library/library.js';
+import type { FrameFormat } from '../../core/vocabulary.js';
+import { type Library, type Recording, sha256 } from '../../library/library.js';
 import { PC_TRACKER_SOURCE } from './schema.js';
 import { readTrackerFolder, type TrackerRecording, TrackerFormatError } from './read.js';
 

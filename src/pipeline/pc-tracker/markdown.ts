@@ -1,4 +1,4 @@
-import type { RecordingMode, TaskLevel } from '../../library/library.js';
+import type { RecordingMode, TaskLevel } from '../../core/vocabulary.js';
 
 /**
  * The Markdown file the reference writes next to each JSONL: a header with the task, then one

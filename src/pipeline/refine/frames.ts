@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import sharp, { type Sharp } from 'sharp';
 import type { Size } from '../../core/geometry.js';
-import type { FrameFormat } from '../../library/library.js';
+import type { FrameFormat } from '../../core/vocabulary.js';
 import type { Overlay } from '../../core/marks.js';
 
 /** PNG zlib level of the frames refinement writes (see bench/refine.bench.ts for the trade). */

@@ -5,7 +5,8 @@
  */
 import type { Action, ElementInfo, Rect } from '../../core/actions.js';
 import type { Size } from '../../core/geometry.js';
-import type { Completion, FrameFormat } from '../../library/library.js';
+import type { Completion } from '../../library/library.js';
+import type { FrameFormat } from '../../core/vocabulary.js';
 
 /** The screen frame an action was taken with: a row of the raw recording. */
 export interface FrameRef {
@@ -36,6 +37,26 @@ export interface RefineStep {
   readonly check: Completion | null;
   readonly thought: Completion | null;
   readonly extra: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A step with nothing known beyond what `fields` give: no element, window, completions or
+ * source actions (an appended `finish`).
+ */
+export function bareStep(
+  fields: Pick<RefineStep, 'action' | 'time' | 'frame' | 'size'> & Partial<RefineStep>,
+): RefineStep {
+  return {
+    element: null,
+    sourceIds: [],
+    windowTitle: null,
+    appName: null,
+    description: null,
+    check: null,
+    thought: null,
+    extra: {},
+    ...fields,
+  };
 }
 
 export interface RefineRecord {

@@ -5,7 +5,7 @@
  */
 import { type Action, isClick, isTerminal, type Point, type Rect } from '../../core/actions.js';
 import { manhattan, rectContains, resizeMapping, scaleAction, scaleRect, type Size } from '../../core/geometry.js';
-import type { FrameRef, RefineRecord, RefineStep, StepCounts } from './model.js';
+import { bareStep, type FrameRef, type RefineRecord, type RefineStep, type StepCounts } from './model.js';
 
 export interface StepResult {
   readonly steps: RefineStep[];
@@ -66,20 +66,12 @@ export function endWithFinish(steps: readonly RefineStep[], endedAt: number | nu
   const lastWait = trailing[trailing.length - 1];
   const finish: RefineStep = lastWait
     ? { ...lastWait, action: { kind: 'finish' }, element: null }
-    : {
+    : bareStep({
         action: { kind: 'finish' },
         time: Math.max(endedAt ?? 0, last?.time ?? 0),
-        element: null,
         frame: null,
         size: last?.size ?? null,
-        sourceIds: [],
-        windowTitle: null,
-        appName: null,
-        description: null,
-        check: null,
-        thought: null,
-        extra: {},
-      };
+      });
   return {
     steps: [...kept, finish],
     counts: { finishAdded: 1, trailingWaits: Math.max(0, trailing.length - 1) },

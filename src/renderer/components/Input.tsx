@@ -22,6 +22,24 @@ export function TextInput(props: {
   );
 }
 
+/** A whole-number field from 1 to `max`; `wholeCount` reads its value. */
+export function CountInput(props: {
+  id: string;
+  label: string;
+  max: number;
+  value: string;
+  onInput: (value: string) => void;
+  disabled?: boolean;
+}) {
+  return <TextInput type="number" min={1} {...props} />;
+}
+
+/** A CountInput's value as a number, or undefined where it is not a whole number above 0 (the default then). */
+export function wholeCount(value: string): number | undefined {
+  const n = Number(value);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
 export function Check(props: {
   id: string;
   label: string;

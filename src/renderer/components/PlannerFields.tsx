@@ -1,17 +1,33 @@
-import { GROUNDER_CHOICES } from '../choices.js';
+import { useEffect, useState } from 'preact/hooks';
+import type { ApiTransport } from '../../api/contract.js';
+import { DEFAULT_GROUNDER, GROUNDER_CHOICES } from '../choices.js';
+import { attempt } from '../status.js';
 import { TextInput } from './Input.js';
 import { Select } from './Select.js';
 
-/** A planner endpoint and model for one run (Agent console, Evaluate); empty fields: Settings → Planner. */
+/**
+ * The planner and grounder chosen for one run (Agent console, Evaluate): the planner fields start
+ * empty (Settings → Planner then), the grounder as the settings have it.
+ */
+export function useRunModels(api: ApiTransport) {
+  const [endpoint, setEndpoint] = useState('');
+  const [model, setModel] = useState('');
+  const [grounder, setGrounder] = useState<string>(DEFAULT_GROUNDER);
+  useEffect(() => {
+    void attempt(() => api.call('settings.get', {})).then((s) => s && setGrounder(s.grounder.name));
+  }, [api]);
+  return { endpoint, setEndpoint, model, setModel, grounder, setGrounder };
+}
+export type RunModels = ReturnType<typeof useRunModels>;
+
+/** A planner endpoint and model for one run; empty fields: Settings → Planner. */
 export function PlannerFields(props: {
   /** The fields' id prefix: `${prefix}-endpoint`, `${prefix}-model`. */
   prefix: string;
-  endpoint: string;
-  model: string;
-  setEndpoint: (value: string) => void;
-  setModel: (value: string) => void;
+  models: RunModels;
   disabled: boolean;
 }) {
+  const { models } = props;
   const placeholder = 'from Settings → Planner';
   return (
     <>
@@ -20,17 +36,17 @@ export function PlannerFields(props: {
         id={`${props.prefix}-endpoint`}
         label="Planner endpoint (OpenAI-compatible; empty: Settings)"
         placeholder={placeholder}
-        value={props.endpoint}
+        value={models.endpoint}
         disabled={props.disabled}
-        onInput={props.setEndpoint}
+        onInput={models.setEndpoint}
       />
       <TextInput
         id={`${props.prefix}-model`}
         label="Planner model"
         placeholder={placeholder}
-        value={props.model}
+        value={models.model}
         disabled={props.disabled}
-        onInput={props.setModel}
+        onInput={models.setModel}
       />
     </>
   );

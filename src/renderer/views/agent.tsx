@@ -1,15 +1,15 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { AgentRunDto, AgentStateDto, AgentStepDto, ApiTransport, GrounderName } from '../../api/contract.js';
 import { replayStepOk } from '../../core/replay-report.js';
-import { DEFAULT_GROUNDER } from '../choices.js';
 import { ms, time, timingsLine } from '../format.js';
 import { Availability } from '../components/Availability.js';
 import { Badge } from '../components/Badge.js';
 import { Button } from '../components/Button.js';
 import { FrameImage } from '../components/FrameImage.js';
-import { TextInput } from '../components/Input.js';
-import { GrounderSelect, PlannerFields } from '../components/PlannerFields.js';
+import { CountInput, wholeCount } from '../components/Input.js';
+import { GrounderSelect, PlannerFields, useRunModels } from '../components/PlannerFields.js';
 import { Panel } from '../components/Panel.js';
+import { useLiveRun } from '../live-run.js';
 import { attempt } from '../status.js';
 
 const STATUS_TEXT: Record<AgentRunDto['status'], string> = {
@@ -28,27 +28,16 @@ const STATUS_TEXT: Record<AgentRunDto['status'], string> = {
  */
 export function AgentView({ api }: { api: ApiTransport }) {
   const [task, setTask] = useState('');
-  const [endpoint, setEndpoint] = useState('');
-  const [model, setModel] = useState('');
-  const [grounder, setGrounder] = useState<string>(DEFAULT_GROUNDER);
+  const models = useRunModels(api);
   const [maxSteps, setMaxSteps] = useState('50');
   const [state, setState] = useState<{ available: boolean; reason: string | null } | null>(null);
-  const [run, setRun] = useState<AgentRunDto | null>(null);
-  const shown = useRef<AgentRunDto | null>(null);
-
-  const draw = (next: AgentRunDto | null) => {
-    // A reply older than an event already shown (e.g. stop's reply after the "stopped" event).
-    if (next && shown.current && next.revision < shown.current.revision) return;
-    shown.current = next;
-    setRun(next);
-  };
+  const { run, shown, draw } = useLiveRun<AgentRunDto>();
   const apply = (s: AgentStateDto | undefined) => {
     if (!s) return;
     setState({ available: s.available, reason: s.reason ?? null });
     draw(s.run);
   };
   useEffect(() => {
-    void attempt(() => api.call('settings.get', {})).then((s) => s && setGrounder(s.grounder.name));
     const off = api.on('agent', draw);
     void attempt(() => api.call('agent.state', {})).then(apply);
     return off;
@@ -56,13 +45,14 @@ export function AgentView({ api }: { api: ApiTransport }) {
 
   const live = run !== null && (run.status === 'starting' || run.status === 'running' || run.status === 'paused');
   const start = () => {
-    const steps = Number(maxSteps);
+    const { endpoint, model } = models;
+    const steps = wholeCount(maxSteps);
     void attempt(() =>
       api.call('agent.run', {
         task,
-        grounder: grounder as GrounderName,
+        grounder: models.grounder as GrounderName,
         ...(endpoint.trim() || model.trim() ? { planner: { endpoint: endpoint.trim(), model: model.trim() } } : {}),
-        ...(Number.isInteger(steps) && steps > 0 ? { maxSteps: steps } : {}),
+        ...(steps ? { maxSteps: steps } : {}),
       }),
     ).then(apply);
   };
@@ -84,20 +74,11 @@ export function AgentView({ api }: { api: ApiTransport }) {
           disabled={live}
           onInput={(e) => setTask(e.currentTarget.value)}
         />
-        <PlannerFields
-          prefix="agent"
-          endpoint={endpoint}
-          model={model}
-          setEndpoint={setEndpoint}
-          setModel={setModel}
-          disabled={live}
-        />
-        <GrounderSelect id="agent-grounder" value={grounder} onChange={setGrounder} disabled={live} />
-        <TextInput
-          type="number"
+        <PlannerFields prefix="agent" models={models} disabled={live} />
+        <GrounderSelect id="agent-grounder" value={models.grounder} onChange={models.setGrounder} disabled={live} />
+        <CountInput
           id="agent-max-steps"
           label="Steps at most"
-          min={1}
           max={1000}
           value={maxSteps}
           disabled={live}

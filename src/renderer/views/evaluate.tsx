@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type {
   ApiInput,
   ApiTransport,
@@ -7,16 +7,16 @@ import type {
   EvalSuiteDto,
   GrounderName,
 } from '../../api/contract.js';
-import { DEFAULT_GROUNDER } from '../choices.js';
 import { Availability } from '../components/Availability.js';
 import { Badge } from '../components/Badge.js';
 import { Button } from '../components/Button.js';
-import { Check, TextInput } from '../components/Input.js';
+import { Check, CountInput, TextInput, wholeCount } from '../components/Input.js';
 import { Panel } from '../components/Panel.js';
-import { GrounderSelect, PlannerFields } from '../components/PlannerFields.js';
+import { GrounderSelect, PlannerFields, useRunModels } from '../components/PlannerFields.js';
 import { Select } from '../components/Select.js';
 import { Table } from '../components/Table.js';
 import { plural, time } from '../format.js';
+import { useLiveRun } from '../live-run.js';
 import { attempt } from '../status.js';
 
 /** The suite select's entry for a suite read from a folder or file. */
@@ -37,8 +37,7 @@ const AGENT_KINDS: [AgentKind, string][] = [
  */
 export function EvaluateView({ api }: { api: ApiTransport }) {
   const [state, setState] = useState<EvalStateDto | null>(null);
-  const [run, setRun] = useState<EvalRunDto | null>(null);
-  const shown = useRef<EvalRunDto | null>(null);
+  const { run, draw } = useLiveRun<EvalRunDto>();
   const [suiteSpec, setSuiteSpec] = useState<string>(OTHER_SUITE);
   const [suitePath, setSuitePath] = useState('');
   const [loaded, setLoaded] = useState<EvalSuiteDto | null>(null);
@@ -46,18 +45,10 @@ export function EvaluateView({ api }: { api: ApiTransport }) {
   const [agentKind, setAgentKind] = useState<AgentKind>('plan');
   const [coordinates, setCoordinates] = useState(false);
   const [planFile, setPlanFile] = useState('');
-  const [endpoint, setEndpoint] = useState('');
-  const [model, setModel] = useState('');
-  const [grounder, setGrounder] = useState<string>(DEFAULT_GROUNDER);
+  const models = useRunModels(api);
   const [perturb, setPerturb] = useState<ReadonlySet<string>>(new Set());
   const [repeat, setRepeat] = useState('1');
 
-  const draw = (next: EvalRunDto | null) => {
-    // A reply older than an event already shown.
-    if (next && shown.current && next.revision < shown.current.revision) return;
-    shown.current = next;
-    setRun(next);
-  };
   const apply = (s: EvalStateDto | undefined) => {
     if (!s) return;
     setState(s);
@@ -73,7 +64,6 @@ export function EvaluateView({ api }: { api: ApiTransport }) {
         setLoaded(first);
       }
     });
-    void attempt(() => api.call('settings.get', {})).then((s) => s && setGrounder(s.grounder.name));
     return off;
   }, [api]);
 
@@ -93,7 +83,7 @@ export function EvaluateView({ api }: { api: ApiTransport }) {
   const chosenTasks = tasks.filter((t) => !unchecked.has(t.id)).map((t) => t.id);
   const start = () => {
     if (!loaded) return;
-    const n = Number(repeat);
+    const n = wholeCount(repeat);
     void attempt(() =>
       api.call('eval.start', {
         suite: loaded.spec,
@@ -103,10 +93,10 @@ export function EvaluateView({ api }: { api: ApiTransport }) {
             ? { kind: 'plan', file: planFile }
             : agentKind === 'replay'
               ? { kind: 'replay', mode: coordinates ? 'coordinates' : 'semantic' }
-              : { kind: 'planner', endpoint: endpoint.trim(), model: model.trim() },
-        grounder: grounder as GrounderName,
+              : { kind: 'planner', endpoint: models.endpoint.trim(), model: models.model.trim() },
+        grounder: models.grounder as GrounderName,
         ...(perturb.size ? { perturbations: [...perturb] } : {}),
-        ...(Number.isInteger(n) && n > 0 ? { repeat: n } : {}),
+        ...(n ? { repeat: n } : {}),
       }),
     ).then(apply);
   };
@@ -203,16 +193,9 @@ export function EvaluateView({ api }: { api: ApiTransport }) {
             onChange={setCoordinates}
           />
         ) : (
-          <PlannerFields
-            prefix="eval"
-            endpoint={endpoint}
-            model={model}
-            setEndpoint={setEndpoint}
-            setModel={setModel}
-            disabled={running}
-          />
+          <PlannerFields prefix="eval" models={models} disabled={running} />
         )}
-        <GrounderSelect id="eval-grounder" value={grounder} onChange={setGrounder} disabled={running} />
+        <GrounderSelect id="eval-grounder" value={models.grounder} onChange={models.setGrounder} disabled={running} />
         <fieldset class="row" id="eval-perturbations">
           <legend>Perturbations</legend>
           {(state?.perturbations ?? []).map((p) => (
@@ -227,11 +210,9 @@ export function EvaluateView({ api }: { api: ApiTransport }) {
           ))}
         </fieldset>
         <p class="muted small">Without one, each task runs once as it is; with some, once per perturbation.</p>
-        <TextInput
-          type="number"
+        <CountInput
           id="eval-repeat"
           label="Attempts per task"
-          min={1}
           max={100}
           value={repeat}
           disabled={running}

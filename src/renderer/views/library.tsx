@@ -3,7 +3,7 @@ import type { ApiInput, ApiTransport, JobDto, RecordingDto, TaskDto, TrajectoryD
 import { EXPORT_FORMAT_CHOICES, KIND_FILTER_CHOICES, STATUS_FILTER_CHOICES } from '../choices.js';
 import { Badge } from '../components/Badge.js';
 import { Button } from '../components/Button.js';
-import { Select } from '../components/Select.js';
+import { type Option, Select } from '../components/Select.js';
 import { Table } from '../components/Table.js';
 import { TrajectoryViewer } from '../components/TrajectoryViewer.js';
 import { plural, time } from '../format.js';
@@ -261,6 +261,14 @@ function RecordingList(props: {
       : recordings.length === listed.length
         ? plural(listed.length, 'recording')
         : `${recordings.length} of ${listed.length} recordings`;
+  const choice = (key: 'kind' | 'status' | 'task', options: readonly Option[]) => (
+    <Select
+      id={`filter-${key}`}
+      options={options}
+      value={filters[key]}
+      onChange={(value) => props.setFilters({ [key]: value })}
+    />
+  );
   const date = (key: 'from' | 'to') => (
     <input
       type="date"
@@ -275,26 +283,11 @@ function RecordingList(props: {
       <h2 id="library-title">Recordings</h2>
       <div class="row filters">
         <label for="filter-kind">Kind</label>
-        <Select
-          id="filter-kind"
-          options={KIND_FILTER_CHOICES}
-          value={filters.kind}
-          onChange={(kind) => props.setFilters({ kind })}
-        />
+        {choice('kind', KIND_FILTER_CHOICES)}
         <label for="filter-status">Status</label>
-        <Select
-          id="filter-status"
-          options={STATUS_FILTER_CHOICES}
-          value={filters.status}
-          onChange={(status) => props.setFilters({ status })}
-        />
+        {choice('status', STATUS_FILTER_CHOICES)}
         <label for="filter-task">Task</label>
-        <Select
-          id="filter-task"
-          options={taskOptions}
-          value={filters.task}
-          onChange={(task) => props.setFilters({ task })}
-        />
+        {choice('task', taskOptions)}
         <label for="filter-from">From</label>
         {date('from')}
         <label for="filter-to">To</label>

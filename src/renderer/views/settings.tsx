@@ -15,7 +15,7 @@ import { Badge } from '../components/Badge.js';
 import { Button } from '../components/Button.js';
 import { Field, invalidProps } from '../components/Field.js';
 import { Panel } from '../components/Panel.js';
-import { Select } from '../components/Select.js';
+import { type Option, Select } from '../components/Select.js';
 import { Table } from '../components/Table.js';
 import { attempt, notify } from '../status.js';
 
@@ -42,6 +42,61 @@ interface Form {
   stopKey: string;
   abortKey: string;
 }
+
+/** A free-text setting of the form: its field id, the form key, its label and hint. */
+interface TextSettingRow {
+  id: string;
+  key: 'apps' | 'titles' | 'stopKey' | 'abortKey';
+  label: string;
+  hint: string;
+  /** A list, one entry per line (a textarea). */
+  lines?: boolean;
+}
+
+/** The panels of free-text settings: privacy exclusions and global hotkeys. */
+const TEXT_PANELS: readonly { id: string; title: string; intro: string; fields: readonly TextSettingRow[] }[] = [
+  {
+    id: 'privacy',
+    title: 'Privacy',
+    intro: 'While one of these is under the pointer, the recorder stores a black frame instead of the screen.',
+    fields: [
+      {
+        id: 'privacy-apps',
+        key: 'apps',
+        label: 'Excluded applications',
+        hint: 'One application name per line; a name matches when it is part of the application name (e.g. keepassxc).',
+        lines: true,
+      },
+      {
+        id: 'privacy-titles',
+        key: 'titles',
+        label: 'Excluded window titles',
+        hint: 'One regular expression per line, matched without case (e.g. private browsing|incognito).',
+        lines: true,
+      },
+    ],
+  },
+  {
+    id: 'hotkeys',
+    title: 'Hotkeys',
+    intro:
+      'Global shortcuts, never recorded. A change applies to the next recording; the desktop app registers it again when it starts.',
+    fields: [
+      {
+        id: 'hotkey-stop',
+        key: 'stopKey',
+        label: 'Stop recording',
+        hint: 'Modifiers and one key, e.g. CommandOrControl+Shift+F12.',
+      },
+      {
+        id: 'hotkey-abort',
+        key: 'abortKey',
+        label: 'Abort the agent',
+        hint: 'Modifiers and one key, e.g. CommandOrControl+Shift+F11.',
+      },
+    ],
+  },
+];
 
 /** Refusals by field id (`hotkey-stop` → "…"). */
 type Errors = Record<string, string>;
@@ -148,10 +203,26 @@ export function SettingsView({ api }: { api: ApiTransport }) {
   const f: Form = form ?? formOf(EMPTY_SETTINGS);
   // Updates from the latest form, not this render's: two inputs may come before a redraw.
   const edit = (patch: Partial<Form>) => setForm((prev) => ({ ...(prev ?? formOf(EMPTY_SETTINGS)), ...patch }));
-  const text = (key: 'apps' | 'titles' | 'stopKey' | 'abortKey') => ({
-    value: f[key],
-    onInput: (e: { currentTarget: HTMLInputElement | HTMLTextAreaElement }) => edit({ [key]: e.currentTarget.value }),
-  });
+  const choice = (id: string, label: string, options: readonly Option[], key: 'profile' | 'grounder') => (
+    <Field id={id} label={label} error={errors[id]}>
+      <Select
+        id={id}
+        options={options}
+        value={f[key]}
+        onChange={(value) => edit({ [key]: value })}
+        {...invalidProps(id, errors[id])}
+      />
+    </Field>
+  );
+  const textSetting = (row: TextSettingRow) => (
+    <TextSetting
+      key={row.id}
+      row={row}
+      value={f[row.key]}
+      error={errors[row.id]}
+      onInput={(value) => edit({ [row.key]: value })}
+    />
+  );
 
   const save = async () => {
     setErrors({});
@@ -223,15 +294,7 @@ export function SettingsView({ api }: { api: ApiTransport }) {
           intro="The agent's planner (pcagent run): a vision-language model that decides each next action."
         >
           {endpoint('planner', 'planner')}
-          <Field id="planner-profile" label="Input layout (profile)" error={errors['planner-profile']}>
-            <Select
-              id="planner-profile"
-              options={PLANNER_PROFILE_CHOICES}
-              value={f.profile}
-              onChange={(profile) => edit({ profile })}
-              {...invalidProps('planner-profile', errors['planner-profile'])}
-            />
-          </Field>
+          {choice('planner-profile', 'Input layout (profile)', PLANNER_PROFILE_CHOICES, 'profile')}
           <Field id="planner-prompt" label="Instructions file (optional)" error={errors['planner-prompt']}>
             <input
               id="planner-prompt"
@@ -249,15 +312,7 @@ export function SettingsView({ api }: { api: ApiTransport }) {
           title="Grounder"
           intro="Finds the click target the planner describes (pcagent run --grounder overrides it)."
         >
-          <Field id="grounder-name" label="Default grounder" error={errors['grounder-name']}>
-            <Select
-              id="grounder-name"
-              options={GROUNDER_CHOICES}
-              value={f.grounder}
-              onChange={(grounder) => edit({ grounder })}
-              {...invalidProps('grounder-name', errors['grounder-name'])}
-            />
-          </Field>
+          {choice('grounder-name', 'Default grounder', GROUNDER_CHOICES, 'grounder')}
           <div role="group" class="subsection" aria-labelledby="vlm-title">
             <h4 id="vlm-title">VLM grounding model</h4>
             <p class="muted">
@@ -269,80 +324,11 @@ export function SettingsView({ api }: { api: ApiTransport }) {
       </div>
       <ModelsPanel models={models} />
       <div class="settings-grid">
-        <Panel
-          id="privacy"
-          heading="h3"
-          title="Privacy"
-          intro="While one of these is under the pointer, the recorder stores a black frame instead of the screen."
-        >
-          <Field
-            id="privacy-apps"
-            label="Excluded applications"
-            hint="One application name per line; a name matches when it is part of the application name (e.g. keepassxc)."
-            error={errors['privacy-apps']}
-          >
-            <textarea
-              id="privacy-apps"
-              rows={4}
-              spellcheck={false}
-              aria-describedby="privacy-apps-hint"
-              {...text('apps')}
-              {...invalidProps('privacy-apps', errors['privacy-apps'])}
-            />
-          </Field>
-          <Field
-            id="privacy-titles"
-            label="Excluded window titles"
-            hint="One regular expression per line, matched without case (e.g. private browsing|incognito)."
-            error={errors['privacy-titles']}
-          >
-            <textarea
-              id="privacy-titles"
-              rows={4}
-              spellcheck={false}
-              aria-describedby="privacy-titles-hint"
-              {...text('titles')}
-              {...invalidProps('privacy-titles', errors['privacy-titles'])}
-            />
-          </Field>
-        </Panel>
-        <Panel
-          id="hotkeys"
-          heading="h3"
-          title="Hotkeys"
-          intro="Global shortcuts, never recorded. A change applies to the next recording; the desktop app registers it again when it starts."
-        >
-          <Field
-            id="hotkey-stop"
-            label="Stop recording"
-            hint="Modifiers and one key, e.g. CommandOrControl+Shift+F12."
-            error={errors['hotkey-stop']}
-          >
-            <input
-              type="text"
-              id="hotkey-stop"
-              spellcheck={false}
-              aria-describedby="hotkey-stop-hint"
-              {...text('stopKey')}
-              {...invalidProps('hotkey-stop', errors['hotkey-stop'])}
-            />
-          </Field>
-          <Field
-            id="hotkey-abort"
-            label="Abort the agent"
-            hint="Modifiers and one key, e.g. CommandOrControl+Shift+F11."
-            error={errors['hotkey-abort']}
-          >
-            <input
-              type="text"
-              id="hotkey-abort"
-              spellcheck={false}
-              aria-describedby="hotkey-abort-hint"
-              {...text('abortKey')}
-              {...invalidProps('hotkey-abort', errors['hotkey-abort'])}
-            />
-          </Field>
-        </Panel>
+        {TEXT_PANELS.map((p) => (
+          <Panel key={p.id} id={p.id} heading="h3" title={p.title} intro={p.intro}>
+            {p.fields.map(textSetting)}
+          </Panel>
+        ))}
       </div>
       <div class="settings-actions row">
         <Button type="submit" variant="primary" id="settings-save" disabled={saving}>
@@ -364,6 +350,24 @@ const EMPTY_SETTINGS: SettingsDto = {
   privacy: { excludedApps: [], excludedTitles: [] },
   hotkeys: { stopRecording: '', abortAgent: '' },
 };
+
+/** A free-text setting: a text field, or a textarea for a list; described by its hint. */
+function TextSetting(props: { row: TextSettingRow; value: string; error?: string; onInput: (value: string) => void }) {
+  const { id, label, hint, lines } = props.row;
+  const control = {
+    id,
+    spellcheck: false,
+    'aria-describedby': `${id}-hint`,
+    value: props.value,
+    onInput: (e: { currentTarget: HTMLInputElement | HTMLTextAreaElement }) => props.onInput(e.currentTarget.value),
+    ...invalidProps(id, props.error),
+  };
+  return (
+    <Field id={id} label={label} hint={hint} error={props.error}>
+      {lines ? <textarea rows={4} {...control} /> : <input type="text" {...control} />}
+    </Field>
+  );
+}
 
 function HomePanel({ home }: { home: string }) {
   const code = useRef<HTMLElement>(null);

@@ -8,6 +8,7 @@
  * Once uiohook has started, the process lives and dies with its X server: when the server goes
  * away, Xlib's default I/O error handler exits the process (even after stop()).
  */
+import type { EventEmitter } from 'node:events';
 import type { UiohookKeyboardEvent, UiohookMouseEvent, UiohookWheelEvent } from 'uiohook-napi';
 import type { MouseButton, RawInput } from '../../core/input-events.js';
 import { buildKeymap } from './keymap.js';
@@ -33,6 +34,8 @@ const BUTTONS: ReadonlyMap<unknown, MouseButton> = new Map([
   [2, 'right'],
   [3, 'middle'],
 ]);
+
+type Listener = Parameters<EventEmitter['on']>[1];
 
 // uiohook keeps one process-wide hook.
 let running = false;
@@ -72,25 +75,20 @@ export async function startInputHooks<F = never>(
       onEvent({ type: 'wheel', dx, dy, time: Date.now(), frame: frame() });
     };
 
-    const onMouseDown = mouse('mousedown');
-    const onMouseUp = mouse('mouseup');
-    const onKeyDown = key('keydown');
-    const onKeyUp = key('keyup');
-    uIOhook.on('mousedown', onMouseDown);
-    uIOhook.on('mouseup', onMouseUp);
-    uIOhook.on('keydown', onKeyDown);
-    uIOhook.on('keyup', onKeyUp);
-    uIOhook.on('wheel', wheel);
+    // One table subscribes and unsubscribes: no listener outlives stop().
+    const listeners = new Map<string, Listener>([
+      ['mousedown', mouse('mousedown')],
+      ['mouseup', mouse('mouseup')],
+      ['keydown', key('keydown')],
+      ['keyup', key('keyup')],
+      ['wheel', wheel],
+    ]);
     const onMove = options.onPointerMove;
-    const move = (e: UiohookMouseEvent) => onMove?.(e.x, e.y);
-    if (onMove) uIOhook.on('mousemove', move);
+    if (onMove) listeners.set('mousemove', (e: UiohookMouseEvent) => onMove(e.x, e.y));
+    const hook: EventEmitter = uIOhook;
+    for (const [event, listener] of listeners) hook.on(event, listener);
     const detach = (): void => {
-      uIOhook.off('mousemove', move);
-      uIOhook.off('mousedown', onMouseDown);
-      uIOhook.off('mouseup', onMouseUp);
-      uIOhook.off('keydown', onKeyDown);
-      uIOhook.off('keyup', onKeyUp);
-      uIOhook.off('wheel', wheel);
+      for (const [event, listener] of listeners) hook.off(event, listener);
     };
     try {
       uIOhook.start();
