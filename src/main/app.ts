@@ -27,6 +27,7 @@ import type { Rect } from '../core/actions.js';
 import { APP_DIR_NAME } from '../library/home.js';
 import { Library } from '../library/library.js';
 import { DEFAULT_HOTKEYS } from '../library/settings.js';
+import { tuneAllocator } from '../platform/allocator.js';
 import { createBackend, errorKind, type Backend } from '../server/handlers.js';
 import { loadRendererBundle, RENDERER_CSP } from '../server/renderer-bundle.js';
 import { menuKey, type ShellCommand, shellView } from './shell.js';
@@ -186,6 +187,8 @@ async function main(): Promise<void> {
     { scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
   ]);
   pinUserData();
+  // The recorder and agents run in this process for hours: keep its C heap from fragmenting.
+  tuneAllocator();
   if (!app.requestSingleInstanceLock()) {
     app.quit();
     return;
