@@ -199,6 +199,24 @@ export class X11Client {
     return client;
   }
 
+  /**
+   * Connects and makes the connection ready for one use (atoms interned, an extension checked):
+   * what `setup` returns. When setup fails the connection is closed and the error goes on.
+   */
+  static async connectFor<T>(
+    display: string | undefined,
+    timeoutMs: number | undefined,
+    setup: (client: X11Client) => T | Promise<T>,
+  ): Promise<T> {
+    const client = await X11Client.connect(display, timeoutMs);
+    try {
+      return await setup(client);
+    } catch (err) {
+      client.close();
+      throw err;
+    }
+  }
+
   get setup(): X11Setup {
     if (!this.setupInfo) throw new X11Error('protocol', 'not connected');
     return this.setupInfo;

@@ -49,15 +49,11 @@ export class X11Keyboard {
   ) {}
 
   static async open(display: string | undefined = process.env.DISPLAY, timeoutMs = 3000): Promise<X11Keyboard> {
-    const x11 = await X11Client.connect(display, timeoutMs);
-    try {
+    return X11Client.connectFor(display, timeoutMs, async (x11) => {
       const xtest = await x11.queryExtension('XTEST');
       if (!xtest.present) throw new Error(`the X server on ${x11.address.display} has no XTEST extension`);
       return new X11Keyboard(x11, xtest.majorOpcode);
-    } catch (err) {
-      x11.close();
-      throw err;
-    }
+    });
   }
 
   close(): void {
