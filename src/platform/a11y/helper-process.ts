@@ -25,7 +25,7 @@ import {
   ELEMENTS_DEADLINE_MS,
   type AccessibilityProvider,
   type ElementAtPoint,
-  type ElementState,
+  isElementState,
   type ScreenElement,
 } from './provider.js';
 
@@ -272,18 +272,6 @@ export function parseElementReply(line: string): ElementAtPoint | null {
   };
 }
 
-const ELEMENT_STATES: ReadonlySet<string> = new Set<ElementState>([
-  'active',
-  'checked',
-  'editable',
-  'enabled',
-  'expanded',
-  'focused',
-  'pressed',
-  'selected',
-  'showing',
-]);
-
 /** An `elements` reply line → the elements; malformed entries are dropped, a malformed line gives []. */
 export function parseElementsReply(line: string): ScreenElement[] {
   const reply = parseReplyLine(line);
@@ -293,9 +281,7 @@ export function parseElementsReply(line: string): ScreenElement[] {
     if (!isRecord(item)) continue;
     const rect = toRect(item.rect);
     if (!rect) continue;
-    const states = Array.isArray(item.states)
-      ? item.states.filter((s): s is ElementState => typeof s === 'string' && ELEMENT_STATES.has(s))
-      : [];
+    const states = Array.isArray(item.states) ? item.states.filter(isElementState) : [];
     out.push({
       name: text(item.name),
       description: text(item.description),
