@@ -16,6 +16,9 @@ import type { BackendPreference } from '../platform/capture/capture-types.js';
 import type { PlannerOptions } from './planner/planner.js';
 import type { FrameInput, Grounder } from './grounding/grounder.js';
 import type { OcrEngine } from './ocr/engine.js';
+import type { NutExecutor } from './executor/nut-executor.js';
+import type { ScreenSettler, SettlerOptions } from '../platform/capture/settle.js';
+import type { DesktopWindows } from '../platform/windows/desktop-windows.js';
 
 /** What was set up for a run: printed by the CLI, shown by the app. */
 export interface DesktopInfo {
@@ -57,16 +60,12 @@ export interface DesktopRunOptions {
 /** Runs the agent loop for a task on this screen (SPEC §2.5); the run is an agent recording. */
 export async function runOnDesktop(o: DesktopRunOptions): Promise<RunResult> {
   await assertDisplay('the agent');
-  const [{ Planner }, { selectGrounder }, { openScreenshotter }, { createExecutor }, { runAgent }, { openSettler }] =
-    await Promise.all([
-      import('./planner/planner.js'),
-      import('./grounding/select.js'),
-      import('./loop/screenshot.js'),
-      import('./executor/nut-executor.js'),
-      import('./loop/run-agent.js'),
-      import('../platform/capture/settle.js'),
-    ]);
-  const { openDesktopWindows } = await import('../platform/windows/open-desktop-windows.js');
+  const [{ Planner }, { selectGrounder }, { openScreenshotter }, { runAgent }] = await Promise.all([
+    import('./planner/planner.js'),
+    import('./grounding/select.js'),
+    import('./loop/screenshot.js'),
+    import('./loop/run-agent.js'),
+  ]);
   const custom = 'custom' in o.planner ? o.planner : null;
   const model = 'custom' in o.planner ? null : o.planner;
   const planner: AgentPlanner & { endpoint?: string } = custom ? custom.custom : new Planner(model!);
@@ -76,16 +75,9 @@ export async function runOnDesktop(o: DesktopRunOptions): Promise<RunResult> {
     dataDir: o.lib.home,
   });
   const screenshots = await openScreenshotter({ backend: o.capture ?? 'auto' });
-  // Without a window list (no EWMH window manager) the planner only sees dialogs in the picture.
-  const windows = await openDesktopWindows().catch(() => null);
-  await windows?.ready().catch(() => false);
-  let settler: Awaited<ReturnType<typeof openSettler>> | undefined;
   try {
-    settler = await openSettler({ backend: screenshots });
-    const executor = await createExecutor({
-      frameSize: { width: screenshots.region.width, height: screenshots.region.height },
-    });
-    try {
+    const frameSize = { width: screenshots.region.width, height: screenshots.region.height };
+    return await withDesktopInput(screenshots, frameSize, async ({ windows, settler, executor }) => {
       const { screen } = executor;
       o.onReady?.({
         planner: custom ? custom.name : `${model!.model} at ${planner.endpoint}`,
@@ -130,12 +122,8 @@ export async function runOnDesktop(o: DesktopRunOptions): Promise<RunResult> {
         onNotFound: o.onNotFound,
         onStep: o.onStep,
       });
-    } finally {
-      await executor.close();
-    }
+    });
   } finally {
-    settler?.close();
-    windows?.close();
     screenshots.close();
     await grounder.close?.();
   }
@@ -162,21 +150,10 @@ export interface DesktopReplayOptions {
 /** Replays a recording on this screen (semantic: clicks grounded again; or coordinates). */
 export async function replayOnDesktop(o: DesktopReplayOptions): Promise<ReplayReport> {
   await assertDisplay('replay');
-  const [
-    { replayRecording },
-    { openScreen },
-    { createExecutor },
-    { selectGrounder },
-    { openSettler },
-    { openDesktopWindows },
-    { settleCapMs },
-  ] = await Promise.all([
+  const [{ replayRecording }, { openScreen }, { selectGrounder }, { settleCapMs }] = await Promise.all([
     import('./replay/replay.js'),
     import('./screen.js'),
-    import('./executor/nut-executor.js'),
     import('./grounding/select.js'),
-    import('../platform/capture/settle.js'),
-    import('../platform/windows/open-desktop-windows.js'),
     import('../core/settle-policy.js'),
   ]);
   const selected =
@@ -184,15 +161,9 @@ export async function replayOnDesktop(o: DesktopReplayOptions): Promise<ReplayRe
       ? null
       : await selectGrounder(o.grounder, { ...o.grounderOptions, device: o.device, dataDir: o.lib.home });
   const screen = await openScreen();
-  // Opened before the first step: a window list that cannot start (no EWMH window manager, no
-  // X) leaves replay without the unexpected-window rule, and says so in DesktopInfo.
-  const windows = await openDesktopWindows().catch(() => null);
-  await windows?.ready().catch(() => false);
-  let settler: Awaited<ReturnType<typeof openSettler>> | undefined;
   try {
-    settler = await openSettler({ backend: screen });
-    const executor = await createExecutor({ frameSize: { width: screen.width, height: screen.height } });
-    try {
+    const frameSize = { width: screen.width, height: screen.height };
+    return await withDesktopInput(screen, frameSize, async ({ windows, settler, executor }) => {
       o.onReady?.({
         planner: null,
         grounder: selected?.grounder.name ?? 'none (coordinates)',
@@ -218,7 +189,7 @@ export async function replayOnDesktop(o: DesktopReplayOptions): Promise<ReplayRe
         settle: async (action, signal) => {
           const cap = settleCapMs(action, done, capMs);
           done.push(action);
-          return settler!.settle({ quietMs, capMs: cap, signal });
+          return settler.settle({ quietMs, capMs: cap, signal });
         },
         windows: windows ?? undefined,
         signal: o.control.signal,
@@ -226,14 +197,51 @@ export async function replayOnDesktop(o: DesktopReplayOptions): Promise<ReplayRe
         onStart: o.onStart,
         onStep: o.onStep,
       });
+    });
+  } finally {
+    screen.close();
+    await selected?.grounder.close?.();
+  }
+}
+
+/** What a run and a replay act and watch the desktop through, besides the screen. */
+interface DesktopInput {
+  /** Null without a window list (no EWMH window manager, no X): see `withDesktopInput`. */
+  readonly windows: DesktopWindows | null;
+  readonly settler: ScreenSettler;
+  readonly executor: NutExecutor;
+}
+
+/**
+ * Opens the window list, the screen settler (watching `screen`) and the input executor (for a
+ * frame of `frameSize`), gives them to `use`, and closes them however it ends. The window list
+ * is opened before the first step; one that cannot start leaves the planner seeing dialogs only
+ * in the picture and replay without the unexpected-window rule (DesktopInfo says so).
+ */
+async function withDesktopInput<T>(
+  screen: SettlerOptions['backend'],
+  frameSize: { readonly width: number; readonly height: number },
+  use: (input: DesktopInput) => Promise<T>,
+): Promise<T> {
+  const [{ createExecutor }, { openSettler }, { openDesktopWindows }] = await Promise.all([
+    import('./executor/nut-executor.js'),
+    import('../platform/capture/settle.js'),
+    import('../platform/windows/open-desktop-windows.js'),
+  ]);
+  const windows = await openDesktopWindows().catch(() => null);
+  await windows?.ready().catch(() => false);
+  let settler: ScreenSettler | undefined;
+  try {
+    settler = await openSettler({ backend: screen });
+    const executor = await createExecutor({ frameSize });
+    try {
+      return await use({ windows, settler, executor });
     } finally {
       await executor.close();
     }
   } finally {
     settler?.close();
     windows?.close();
-    screen.close();
-    await selected?.grounder.close?.();
   }
 }
 

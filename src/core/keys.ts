@@ -1,49 +1,68 @@
 /**
  * Key names of the interchange grammar (SPEC §2.1) and the keyboard facts that the tracker and
- * the executor share: aliases, modifiers, system combinations, the US shift layer and X11 keysyms.
+ * the executor share: aliases, modifiers, system combinations, the US shift layer, X11 keysyms
+ * and nut-js key names.
  *
  * A canonical key name is one of `NAMED_KEYS` or a single printable character, letters in
  * lower case: a key, not the character it produced ('A' and 'a' are the same key).
  * Pure module: no I/O.
  */
 
-/** The non-printable keys, by the reference's names. */
-export const NAMED_KEYS = [
-  'esc',
-  'enter',
-  'tab',
-  'backspace',
-  'delete',
-  'space',
-  'up',
-  'down',
-  'left',
-  'right',
-  'home',
-  'end',
-  'page_up',
-  'page_down',
-  'insert',
-  'caps_lock',
-  'f1',
-  'f2',
-  'f3',
-  'f4',
-  'f5',
-  'f6',
-  'f7',
-  'f8',
-  'f9',
-  'f10',
-  'f11',
-  'f12',
-  'shift',
-  'ctrl',
-  'alt',
-  'cmd',
-] as const;
+/**
+ * What other programs call a key: its X11 keysym name (as xdotool and XStringToKeysym take it)
+ * and, where it has one, its nut-js `Key` member name (checked on X11 with xev for the keysym each
+ * one really sends).
+ */
+export interface KeyCodes {
+  readonly x11: string;
+  readonly nut?: string;
+}
 
-export type NamedKey = (typeof NAMED_KEYS)[number];
+/**
+ * The non-printable keys, by the reference's names, with their X11 and nut-js names: one row a
+ * key, so a key is named once.
+ */
+const NAMED_KEY_CODES = {
+  esc: { x11: 'Escape', nut: 'Escape' },
+  // nut-js's Key.Enter is the keypad's Enter (KP_Enter on X11); Return is the main Enter key.
+  enter: { x11: 'Return', nut: 'Return' },
+  tab: { x11: 'Tab', nut: 'Tab' },
+  backspace: { x11: 'BackSpace', nut: 'Backspace' },
+  delete: { x11: 'Delete', nut: 'Delete' },
+  space: { x11: 'space', nut: 'Space' },
+  up: { x11: 'Up', nut: 'Up' },
+  down: { x11: 'Down', nut: 'Down' },
+  left: { x11: 'Left', nut: 'Left' },
+  right: { x11: 'Right', nut: 'Right' },
+  home: { x11: 'Home', nut: 'Home' },
+  end: { x11: 'End', nut: 'End' },
+  page_up: { x11: 'Prior', nut: 'PageUp' },
+  page_down: { x11: 'Next', nut: 'PageDown' },
+  insert: { x11: 'Insert', nut: 'Insert' },
+  caps_lock: { x11: 'Caps_Lock', nut: 'CapsLock' },
+  f1: { x11: 'F1', nut: 'F1' },
+  f2: { x11: 'F2', nut: 'F2' },
+  f3: { x11: 'F3', nut: 'F3' },
+  f4: { x11: 'F4', nut: 'F4' },
+  f5: { x11: 'F5', nut: 'F5' },
+  f6: { x11: 'F6', nut: 'F6' },
+  f7: { x11: 'F7', nut: 'F7' },
+  f8: { x11: 'F8', nut: 'F8' },
+  f9: { x11: 'F9', nut: 'F9' },
+  f10: { x11: 'F10', nut: 'F10' },
+  f11: { x11: 'F11', nut: 'F11' },
+  f12: { x11: 'F12', nut: 'F12' },
+  shift: { x11: 'Shift_L', nut: 'LeftShift' },
+  ctrl: { x11: 'Control_L', nut: 'LeftControl' },
+  alt: { x11: 'Alt_L', nut: 'LeftAlt' },
+  // Key.LeftCmd is refused by libnut on Linux; LeftSuper is Super_L there, Cmd on macOS.
+  cmd: { x11: 'Super_L', nut: 'LeftSuper' },
+} as const satisfies Record<string, Required<KeyCodes>>;
+
+export type NamedKey = keyof typeof NAMED_KEY_CODES;
+
+/** The non-printable keys, by the reference's names. */
+export const NAMED_KEYS: readonly NamedKey[] = Object.keys(NAMED_KEY_CODES) as NamedKey[];
 
 export type ModifierKey = 'shift' | 'ctrl' | 'alt' | 'cmd';
 
@@ -69,78 +88,46 @@ const ALIASES: readonly (readonly [NamedKey, readonly string[]])[] = [
   ['cmd', ['win', 'windows', 'super', 'super_l', 'super_r', 'meta', 'meta_l', 'meta_r', 'command', 'cmd_l', 'cmd_r']],
 ];
 
-/** X11 keysym names of the named keys; the record type makes the table complete. */
-const X11_NAMED: Readonly<Record<NamedKey, string>> = {
-  esc: 'Escape',
-  enter: 'Return',
-  tab: 'Tab',
-  backspace: 'BackSpace',
-  delete: 'Delete',
-  space: 'space',
-  up: 'Up',
-  down: 'Down',
-  left: 'Left',
-  right: 'Right',
-  home: 'Home',
-  end: 'End',
-  page_up: 'Prior',
-  page_down: 'Next',
-  insert: 'Insert',
-  caps_lock: 'Caps_Lock',
-  f1: 'F1',
-  f2: 'F2',
-  f3: 'F3',
-  f4: 'F4',
-  f5: 'F5',
-  f6: 'F6',
-  f7: 'F7',
-  f8: 'F8',
-  f9: 'F9',
-  f10: 'F10',
-  f11: 'F11',
-  f12: 'F12',
-  shift: 'Shift_L',
-  ctrl: 'Control_L',
-  alt: 'Alt_L',
-  cmd: 'Super_L',
-};
-
-/** X11 keysym names of the printable ASCII characters that are not letters or digits. */
-const X11_PUNCTUATION: ReadonlyMap<string, string> = new Map(
-  Object.entries({
-    '`': 'grave',
-    '~': 'asciitilde',
-    '!': 'exclam',
-    '@': 'at',
-    '#': 'numbersign',
-    $: 'dollar',
-    '%': 'percent',
-    '^': 'asciicircum',
-    '&': 'ampersand',
-    '*': 'asterisk',
-    '(': 'parenleft',
-    ')': 'parenright',
-    '-': 'minus',
-    _: 'underscore',
-    '=': 'equal',
-    '+': 'plus',
-    '[': 'bracketleft',
-    ']': 'bracketright',
-    '{': 'braceleft',
-    '}': 'braceright',
-    '\\': 'backslash',
-    '|': 'bar',
-    ';': 'semicolon',
-    ':': 'colon',
-    "'": 'apostrophe',
-    '"': 'quotedbl',
-    ',': 'comma',
-    '<': 'less',
-    '.': 'period',
-    '>': 'greater',
-    '/': 'slash',
-    '?': 'question',
-  }),
+/**
+ * The printable ASCII characters that are not letters or digits, with their X11 keysym names and,
+ * for those a US key types without Shift, that key's nut-js name.
+ */
+const PUNCTUATION_CODES: ReadonlyMap<string, KeyCodes> = new Map(
+  // character: [X11 keysym, nut-js name]
+  Object.entries<readonly [string, string?]>({
+    '`': ['grave', 'Grave'],
+    '~': ['asciitilde'],
+    '!': ['exclam'],
+    '@': ['at'],
+    '#': ['numbersign'],
+    $: ['dollar'],
+    '%': ['percent'],
+    '^': ['asciicircum'],
+    '&': ['ampersand'],
+    '*': ['asterisk'],
+    '(': ['parenleft'],
+    ')': ['parenright'],
+    '-': ['minus', 'Minus'],
+    _: ['underscore'],
+    '=': ['equal', 'Equal'],
+    '+': ['plus'],
+    '[': ['bracketleft', 'LeftBracket'],
+    ']': ['bracketright', 'RightBracket'],
+    '{': ['braceleft'],
+    '}': ['braceright'],
+    '\\': ['backslash', 'Backslash'],
+    '|': ['bar'],
+    ';': ['semicolon', 'Semicolon'],
+    ':': ['colon'],
+    "'": ['apostrophe', 'Quote'],
+    '"': ['quotedbl'],
+    ',': ['comma', 'Comma'],
+    '<': ['less'],
+    '.': ['period', 'Period'],
+    '>': ['greater'],
+    '/': ['slash', 'Slash'],
+    '?': ['question'],
+  }).map(([char, [x11, nut]]) => [char, { x11, nut }]),
 );
 
 /** What Shift makes of the unshifted non-letter keys on a US keyboard. */
@@ -181,8 +168,8 @@ function compact(name: string): string {
 const BY_COMPACT_NAME: ReadonlyMap<string, string> = new Map<string, string>([
   ...NAMED_KEYS.map((key) => [compact(key), key] as const),
   ...ALIASES.flatMap(([key, aliases]) => aliases.map((alias) => [compact(alias), key] as const)),
-  ...Object.entries(X11_NAMED).map(([key, keysym]) => [compact(keysym), key] as const),
-  ...[...X11_PUNCTUATION].map(([char, keysym]) => [compact(keysym), char] as const),
+  ...Object.entries(NAMED_KEY_CODES).map(([key, codes]) => [compact(codes.x11), key] as const),
+  ...[...PUNCTUATION_CODES].map(([char, codes]) => [compact(codes.x11), char] as const),
 ]);
 
 /** One code point that draws something: not a control, format, unassigned or separator character. */
@@ -203,7 +190,8 @@ export function normalizeKeyName(name: string): string | null {
   return BY_COMPACT_NAME.get(compact(normalized)) ?? null;
 }
 
-function isNamedKey(key: string): key is NamedKey {
+/** Whether a canonical key name is one of `NAMED_KEYS`. */
+export function isNamedKey(key: string): key is NamedKey {
   return NAMED.has(key);
 }
 
@@ -254,10 +242,21 @@ export function baseKeyOf(char: string): string | null {
 export function toX11Keysym(key: string): string {
   const canonical = normalizeKeyName(key);
   if (canonical === null) throw new RangeError(`not a key name: ${JSON.stringify(key)}`);
-  if (isNamedKey(canonical)) return X11_NAMED[canonical];
+  if (isNamedKey(canonical)) return NAMED_KEY_CODES[canonical].x11;
   if (/^[a-z0-9]$/.test(canonical)) return canonical;
-  const punctuation = X11_PUNCTUATION.get(canonical);
-  if (punctuation !== undefined) return punctuation;
+  const punctuation = PUNCTUATION_CODES.get(canonical);
+  if (punctuation !== undefined) return punctuation.x11;
   const codePoint = canonical.codePointAt(0) ?? 0;
   return `U${codePoint.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/**
+ * The nut-js `Key` member name of a key typed without Shift (a canonical name: 'page_up', 'a',
+ * '7', ';'), or undefined for a key nut-js has no member for ('~' is Shift + '`', 'é' no key).
+ */
+export function nutKeyName(key: string): string | undefined {
+  if (isNamedKey(key)) return NAMED_KEY_CODES[key].nut;
+  if (/^[a-z]$/.test(key)) return key.toUpperCase();
+  if (/^[0-9]$/.test(key)) return `Num${key}`;
+  return PUNCTUATION_CODES.get(key)?.nut;
 }

@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { BuildOptions } from 'esbuild';
 
 const INPUTS_FILE = 'inputs.json';
 
@@ -71,7 +72,7 @@ export function readBuildOutput<N extends string>(
  * The esbuild options every browser bundle of ours shares (the renderer, the trajectory
  * viewer): one in-memory, unminified, self-contained bundle and its input list (metafile).
  */
-export const BROWSER_BUNDLE = {
+const BROWSER_BUNDLE = {
   bundle: true,
   platform: 'browser',
   write: false,
@@ -81,3 +82,24 @@ export const BROWSER_BUNDLE = {
   legalComments: 'none',
   logLevel: 'silent',
 } as const;
+
+/** What a browser bundle differs in: its entry file, output format and targets, JSX. */
+export type BrowserBundleOptions = Pick<BuildOptions, 'format' | 'target' | 'jsx' | 'jsxImportSource'>;
+
+/**
+ * Bundles `entry` (under `root`) for the browser with esbuild, imported lazily (a packaged app
+ * does not ship it): the script and the files it was made from (esbuild's, relative to `root`).
+ * `what` names the bundle in the error when esbuild produces nothing.
+ */
+export async function bundleForBrowser(
+  root: string,
+  entry: string,
+  options: BrowserBundleOptions,
+  what: string,
+): Promise<{ js: string; bundled: string[] }> {
+  const { build } = await import('esbuild');
+  const result = await build({ ...BROWSER_BUNDLE, absWorkingDir: root, entryPoints: [entry], ...options });
+  const js = result.outputFiles[0]?.text;
+  if (js === undefined) throw new Error(`bundling ${what} produced no output`);
+  return { js, bundled: Object.keys(result.metafile.inputs) };
+}

@@ -3,7 +3,8 @@ import { displayProblem } from '../agents/display.js';
 import type { RunControl } from '../agents/loop/control.js';
 import type { AgentStep } from '../agents/loop/run-agent.js';
 import { type ReplayStep, replayVerdict } from '../agents/replay/replay.js';
-import type { ActionRecord } from '../library/library.js';
+import type { ActionRecord, Recording } from '../library/library.js';
+import type { DesktopInfo } from '../agents/desktop.js';
 import { readPlannerPrompt, readSettings, runChoices } from '../library/settings.js';
 import { type BackendContext, frameDto, frameOrNull, type HandlersOf } from './context.js';
 import { replayStepOf } from './library-handlers.js';
@@ -90,6 +91,20 @@ export function agentHandlers(ctx: BackendContext, env: NodeJS.ProcessEnv = proc
     run = { ...run, ...patch, revision: run.revision + 1 };
     ctx.emit('agent', run);
   };
+
+  /**
+   * The control and the set-up reports a run and a replay share: running (or paused) with the
+   * grounder that loaded, then the recording being written.
+   */
+  const progress = (c: RunControl) => ({
+    control: c,
+    onReady: (i: DesktopInfo) =>
+      update({ status: c.paused ? 'paused' : 'running', provider: i.provider, grounder: i.grounder }),
+    onStart: (recording: Recording) => {
+      update({ recordingId: recording.id });
+      ctx.libraryChanged(recording.id);
+    },
+  });
 
   /** Starts `body` in the background as the current run; the call returns the state at once. */
   const launch = async (
@@ -183,13 +198,7 @@ export function agentHandlers(ctx: BackendContext, env: NodeJS.ProcessEnv = proc
           grounderOptions: { vlm: chosen.vlm },
           maxSteps: input.maxSteps,
           settleMs: input.settleMs,
-          control: c,
-          onReady: (i) =>
-            update({ status: c.paused ? 'paused' : 'running', provider: i.provider, grounder: i.grounder }),
-          onStart: (recording) => {
-            update({ recordingId: recording.id });
-            ctx.libraryChanged(recording.id);
-          },
+          ...progress(c),
           onStep: (step) => update({ steps: [...(run?.steps ?? []), stepFromRun(ctx, step)] }),
         });
         return { ok: result.status === 'finished', reason: result.reason };
@@ -209,13 +218,7 @@ export function agentHandlers(ctx: BackendContext, env: NodeJS.ProcessEnv = proc
           grounder,
           grounderOptions: { vlm: chosen.vlm },
           settleMs: input.settleMs,
-          control: c,
-          onReady: (i) =>
-            update({ status: c.paused ? 'paused' : 'running', provider: i.provider, grounder: i.grounder }),
-          onStart: (replay) => {
-            update({ recordingId: replay.id });
-            ctx.libraryChanged(replay.id);
-          },
+          ...progress(c),
           onStep: (step, record) => {
             const steps = run?.steps ?? [];
             update({ steps: [...steps, stepFromReplay(ctx, step, record, steps.length + 1)] });

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { BROWSER_BUNDLE, buildInputs, readBuildOutput, writeBuildOutput } from '../library/build-output.js';
+import { bundleForBrowser, buildInputs, readBuildOutput, writeBuildOutput } from '../library/build-output.js';
 
 /** The renderer as the browser (or Electron's window) loads it: one page, one script, one style sheet. */
 export interface RendererBundle {
@@ -34,29 +34,23 @@ export function rendererDir(root = PROJECT_ROOT): string {
  */
 const STYLE_SHEETS = ['src/renderer/styles.css', 'src/viewer/trajectory.css'];
 
-/** Bundles the renderer's TypeScript with esbuild (imported lazily: a packaged app does not need it). */
+/** Bundles the renderer's TypeScript with esbuild. */
 async function bundleRenderer(root: string): Promise<RendererBundle & { inputs: string[] }> {
   const dir = rendererDir(root);
-  const { build } = await import('esbuild');
-  const result = await build({
-    ...BROWSER_BUNDLE,
-    absWorkingDir: root,
-    entryPoints: [path.join(dir, 'main.ts')],
-    format: 'esm',
-    target: 'chrome120',
+  const { js, bundled } = await bundleForBrowser(
+    root,
+    path.join(dir, 'main.ts'),
     // The views are TSX over Preact (src/renderer/tsconfig.json says the same for the type check).
-    jsx: 'automatic',
-    jsxImportSource: 'preact',
-  });
-  const js = result.outputFiles[0]?.text;
-  if (js === undefined) throw new Error('bundling the renderer produced no output');
+    { format: 'esm', target: 'chrome120', jsx: 'automatic', jsxImportSource: 'preact' },
+    'the renderer',
+  );
   const [page, ...sheets] = [path.join(dir, 'index.html'), ...STYLE_SHEETS.map((f) => path.join(root, f))];
   return {
     html: fs.readFileSync(page!, 'utf8'),
     js,
     css: sheets.map((f) => fs.readFileSync(f, 'utf8')).join('\n'),
     inputs: buildInputs(
-      Object.keys(result.metafile.inputs),
+      bundled,
       [page!, ...sheets].map((f) => path.relative(root, f)),
     ),
   };

@@ -9,6 +9,7 @@ import {
   type AccessibleTree,
   type AtspiProvider,
 } from '../../src/platform/a11y/atspi.js';
+import { OpenMenus } from '../../src/platform/a11y/atspi-menus.js';
 import { State, viaNodeSocket, type AccessibleRef, type Extents } from '../../src/platform/a11y/atspi-bus.js';
 import { nullProvider, type ElementAtPoint } from '../../src/platform/a11y/provider.js';
 import { startDisplay, startImpress, type Impress, type XSession } from '../support/xsession.js';
@@ -97,6 +98,41 @@ const impressNodes: Record<string, FakeNode> = {
   gtkPanel: { name: '', role: 'panel', ext: [1541, 124, 329, 932], children: ['masterView'] },
   masterView: { name: 'Master View', role: 'push button', ext: [1656, 407, 184, 34] },
 };
+
+describe('OpenMenus on a stand-in tree', () => {
+  // The shape atspi-menus.ts describes: frame → menu bar → open menu "Slide" (SELECTED) → items.
+  const menuNodes: Record<string, FakeNode> = {
+    app: { name: 'soffice', role: 'application', children: ['frame'] },
+    frame: { name: TITLE, role: 'frame', ext: [0, 0, 1600, 900], children: ['bar'] },
+    bar: { name: '', role: 'menu bar', ext: [0, 0, 1600, 25], children: ['view', 'slide'] },
+    view: { name: 'View', role: 'menu', ext: [100, 0, 48, 25], children: ['zoom'] },
+    zoom: { name: 'Zoom', role: 'menu item', states: [] },
+    slide: {
+      name: 'Slide',
+      role: 'menu',
+      ext: [243, 0, 48, 25],
+      children: ['newSlide'],
+      states: [State.SHOWING, State.SELECTED],
+    },
+    newSlide: { name: 'New Slide', role: 'menu item', ext: [243, 25, 200, 30] },
+  };
+
+  it('finds the item of the open menu under the point once the menu bar is known, null elsewhere', async () => {
+    const tree = fakeTree(menuNodes, ['app']);
+    const menus = new OpenMenus();
+    // The first lookup starts the menu bar search in the background and does not wait for it.
+    expect(await menus.itemAt(tree, 300, 40)).toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await menus.itemAt(tree, 300, 40)).toEqual({
+      name: 'New Slide',
+      role: 'menu item',
+      rect: { left: 243, top: 25, right: 443, bottom: 55 },
+      windowTitle: TITLE,
+      appName: 'soffice',
+    });
+    expect(await menus.itemAt(tree, 120, 40)).toBeNull();
+  });
+});
 
 describe('findElementAt on a recorded LibreOffice tree', () => {
   const tree = fakeTree(impressNodes, ['app']);

@@ -1,7 +1,14 @@
 import type { AccessibilityProvider, ScreenElement } from '../../platform/a11y/provider.js';
 import { frameSize, type Box, type FrameInput } from '../ocr/frame.js';
 import { parseDescription, type TargetQuery } from './description.js';
-import { boxCentre, type Candidate, type Grounder, type GroundingHints, type GroundingResult } from './grounder.js';
+import {
+  boxCentre,
+  notFound,
+  type Candidate,
+  type Grounder,
+  type GroundingHints,
+  type GroundingResult,
+} from './grounder.js';
 import { inRegion } from './positions.js';
 import { normalise, similarity, MIN_SIMILARITY } from './text-match.js';
 
@@ -260,29 +267,22 @@ export function groundInElements(
     reason: i === 0 ? winReason(m, query) : loseReason(m, winner!, query),
   }));
   if (elements.length === 0) {
-    return {
-      found: false,
-      source: A11Y_SOURCE,
-      candidates,
-      reason: 'no accessibility elements (no tree here, or it did not answer in time)',
-    };
+    return notFound(A11Y_SOURCE, 'no accessibility elements (no tree here, or it did not answer in time)', candidates);
   }
   if (!winner) {
     const what = query.text || hints.elementName || description;
-    return {
-      found: false,
-      source: A11Y_SOURCE,
+    return notFound(
+      A11Y_SOURCE,
+      `no element named like "${what}" among ${elements.length} elements of the focused window`,
       candidates,
-      reason: `no element named like "${what}" among ${elements.length} elements of the focused window`,
-    };
+    );
   }
   if (winner.score < threshold) {
-    return {
-      found: false,
-      source: A11Y_SOURCE,
+    return notFound(
+      A11Y_SOURCE,
+      `best element ${describe(winner)} scores ${winner.score.toFixed(2)}, below ${threshold}`,
       candidates,
-      reason: `best element ${describe(winner)} scores ${winner.score.toFixed(2)}, below ${threshold}`,
-    };
+    );
   }
   return {
     found: true,
@@ -356,7 +356,7 @@ export class A11yGrounder implements Grounder {
   }
 
   async locate(description: string, frame: FrameInput, hints?: GroundingHints): Promise<GroundingResult> {
-    if (hints?.signal?.aborted) return { found: false, source: A11Y_SOURCE, candidates: [], reason: 'aborted' };
+    if (hints?.signal?.aborted) return notFound(A11Y_SOURCE, 'aborted');
     const [elements, size, screen] = await Promise.all([this.#elements(), frameSize(frame), this.#screenSize()]);
     return groundInElements(description, elements, size, screen ?? size, hints, this.threshold);
   }

@@ -53,6 +53,11 @@ export type GroundingResult =
       readonly reason: string;
     };
 
+/** A result that found nothing: `reason` says why, `candidates` what was considered (none by default). */
+export function notFound(source: string, reason: string, candidates: readonly Candidate[] = []): GroundingResult {
+  return { found: false, source, candidates, reason };
+}
+
 export interface Grounder {
   readonly name: string;
   /**

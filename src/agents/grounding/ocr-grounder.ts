@@ -1,6 +1,6 @@
 import { OcrEngine, type OcrOptions, type OcrResult } from '../ocr/engine.js';
 import type { FrameInput } from '../ocr/frame.js';
-import { boxCentre, type Grounder, type GroundingHints, type GroundingResult } from './grounder.js';
+import { boxCentre, notFound, type Grounder, type GroundingHints, type GroundingResult } from './grounder.js';
 import { rankText } from './text-match.js';
 
 /**
@@ -30,7 +30,7 @@ export function groundInText(description: string, ocr: OcrResult, hints?: Ground
   const candidates = ranked.candidates.map(({ text, box, score, reason }) => ({ text, box, score, reason }));
   const best = candidates[0];
   if (!ranked.found || !best) {
-    return { found: false, source: OCR_SOURCE, candidates, reason: ranked.reason ?? 'no match' };
+    return notFound(OCR_SOURCE, ranked.reason ?? 'no match', candidates);
   }
   return { found: true, point: boxCentre(best.box), box: best.box, score: best.score, source: OCR_SOURCE, candidates };
 }

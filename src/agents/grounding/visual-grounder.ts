@@ -1,5 +1,5 @@
 import { decodeGray, type Box, type FrameInput, type GrayFrame } from '../ocr/frame.js';
-import type { Candidate, Grounder, GroundingHints, GroundingResult } from './grounder.js';
+import { notFound, type Candidate, type Grounder, type GroundingHints, type GroundingResult } from './grounder.js';
 import {
   clampBox,
   matchTemplate,
@@ -73,12 +73,7 @@ export class VisualGrounder implements Grounder {
   async locate(_description: string, frame: FrameInput, hints?: GroundingHints): Promise<GroundingResult> {
     const recorded = hints?.recorded;
     if (!recorded) {
-      return {
-        found: false,
-        source: VISUAL_SOURCE,
-        candidates: [],
-        reason: 'the visual grounder needs the recorded picture (replay only)',
-      };
+      return notFound(VISUAL_SOURCE, 'the visual grounder needs the recorded picture (replay only)');
     }
     const [screen, before] = await Promise.all([decodeGray(frame), this.recordedGray(recorded.frame)]);
     hints?.signal?.throwIfAborted();
@@ -131,21 +126,14 @@ export function locateVisually(
   const o = { ...DEFAULTS, ...options };
   const target = clampBox(box, recordedFrame.width, recordedFrame.height);
   if (target[2] - target[0] < 1 || target[3] - target[1] < 1) {
-    return {
-      found: false,
-      source: VISUAL_SOURCE,
-      candidates: [],
-      reason: 'the recorded box lies outside the recorded frame',
-    };
+    return notFound(VISUAL_SOURCE, 'the recorded box lies outside the recorded frame');
   }
   const region = templateRegion(recordedFrame, target, o);
   if (!region) {
-    return {
-      found: false,
-      source: VISUAL_SOURCE,
-      candidates: [],
-      reason: `the recorded picture is flat (gray-level spread under ${o.minStd} even widened): nothing to look for`,
-    };
+    return notFound(
+      VISUAL_SOURCE,
+      `the recorded picture is flat (gray-level spread under ${o.minStd} even widened): nothing to look for`,
+    );
   }
   const scales = scaleRange(recordedFrame, screen, o.scaleStep);
   const pyramid = new ScreenPyramid(screen);
@@ -171,22 +159,16 @@ export function locateVisually(
     }
   }
   if (!best) {
-    return {
-      found: false,
-      source: VISUAL_SOURCE,
-      candidates: [],
-      reason: 'the recorded picture does not fit on this screen at any searched scale',
-    };
+    return notFound(VISUAL_SOURCE, 'the recorded picture does not fit on this screen at any searched scale');
   }
   const candidates = describe(best, target);
   const winner = candidates[0]!;
   if (best.verdict.score < o.threshold) {
-    return {
-      found: false,
-      source: VISUAL_SOURCE,
+    return notFound(
+      VISUAL_SOURCE,
+      `best match scores ${best.verdict.score.toFixed(2)} < ${o.threshold} (${winner.reason})`,
       candidates,
-      reason: `best match scores ${best.verdict.score.toFixed(2)} < ${o.threshold} (${winner.reason})`,
-    };
+    );
   }
   const point = targetPoint(best.verdict.match, best.region, target);
   return {

@@ -10,6 +10,7 @@ import {
   type QwenResizeOptions,
 } from './coordinates.js';
 import type { Box, Candidate, FrameInput, Grounder, GroundingHints, GroundingResult } from './grounder.js';
+import { notFound } from './grounder.js';
 
 /**
  * The pointing-model grounder (SPEC §2.5 goal (b)): any OpenAI-compatible vision model that
@@ -297,7 +298,7 @@ export class VlmGrounder implements Grounder {
       rejected.length === this.maxTries
         ? `all ${this.maxTries} proposed points were rejected by verification`
         : `no accepted point after ${this.maxTries} tries (${problems.join('; ')})`;
-    return { found: false, source: VLM_SOURCE, candidates, reason };
+    return notFound(VLM_SOURCE, reason, candidates);
   }
 
   /** The verification call on the frame marked at `point`. */

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { BROWSER_BUNDLE, buildInputs, readBuildOutput, writeBuildOutput } from '../../library/build-output.js';
+import { bundleForBrowser, buildInputs, readBuildOutput, writeBuildOutput } from '../../library/build-output.js';
 
 /** The viewer's script (one classic script, no imports) and its style sheet, ready to inline. */
 export interface ViewerBundle {
@@ -37,23 +37,15 @@ function sourcesDir(root: string): string | null {
 async function bundleViewer(root: string): Promise<ViewerBundle & { inputs: string[] }> {
   const dir = sourcesDir(root);
   if (!dir) throw new Error(`cannot find the trajectory viewer sources (src/viewer/trajectory.ts) under ${root}`);
-  const { build } = await import('esbuild');
-  const result = await build({
-    ...BROWSER_BUNDLE,
-    absWorkingDir: root,
-    entryPoints: [path.join(dir, 'trajectory.ts')],
-    format: 'iife',
+  const { js, bundled } = await bundleForBrowser(
+    root,
+    path.join(dir, 'trajectory.ts'),
     // Exported pages are opened in whatever browser the reader has, not only Electron's Chromium.
-    target: ['es2020', 'chrome90', 'firefox90', 'safari14'],
-  });
-  const js = result.outputFiles[0]?.text;
-  if (js === undefined) throw new Error('bundling the trajectory viewer produced no output');
+    { format: 'iife', target: ['es2020', 'chrome90', 'firefox90', 'safari14'] },
+    'the trajectory viewer',
+  );
   const css = path.relative(root, path.join(dir, STYLE_FILE));
-  return {
-    js,
-    css: fs.readFileSync(path.join(root, css), 'utf8'),
-    inputs: buildInputs(Object.keys(result.metafile.inputs), [css]),
-  };
+  return { js, css: fs.readFileSync(path.join(root, css), 'utf8'), inputs: buildInputs(bundled, [css]) };
 }
 
 /** Writes the viewer to `outDir` (trajectory.js, trajectory.css, inputs.json): `npm run build`. */

@@ -12,14 +12,10 @@
 import type { Rect } from '../../core/actions.js';
 import type { DialogDescription } from '../../core/windows-diff.js';
 import { DESKTOP, State, type AccessibleRef, type Extents } from './atspi-bus.js';
+import { NO_STATES, readTopWindows, type AtspiTree } from './atspi-tree.js';
 
 /** The calls the description needs; AtspiBus implements them. */
-export interface DialogTree {
-  children(ref: AccessibleRef): Promise<AccessibleRef[]>;
-  name(ref: AccessibleRef): Promise<string>;
-  roleName(ref: AccessibleRef): Promise<string>;
-  states(ref: AccessibleRef): Promise<ReadonlySet<number>>;
-  extents(ref: AccessibleRef): Promise<Extents | null>;
+export interface DialogTree extends AtspiTree {
   processId(busName: string): Promise<number | null>;
 }
 
@@ -70,7 +66,6 @@ const LEAF_ROLES = new Set([
   'progress bar',
 ]);
 const DIALOG_ROLES = new Set(['dialog', 'alert', 'file chooser', 'color chooser', 'font chooser']);
-const NO_STATES: ReadonlySet<number> = new Set();
 const isShown = (states: ReadonlySet<number>): boolean => states.has(State.SHOWING) && states.has(State.VISIBLE);
 
 interface Node {
@@ -117,9 +112,9 @@ async function findWindow(
   query: WindowQuery,
 ): Promise<{ ref: AccessibleRef; role: string; name: string } | null> {
   const apps = await applications(tree, query.pid);
-  const windows = (await Promise.all(apps.map((app) => tree.children(app).catch(() => [])))).flat();
-  const described = await Promise.all(
-    windows.map(async (ref) => {
+  const described = await readTopWindows(
+    tree,
+    async (_app, ref) => {
       const [name, role, states, box] = await Promise.all([
         tree.name(ref).catch(() => ''),
         tree.roleName(ref).catch(() => ''),
@@ -127,7 +122,8 @@ async function findWindow(
         tree.extents(ref).catch(() => null),
       ]);
       return { ref, name, role, states, box };
-    }),
+    },
+    apps,
   );
   const title = query.title.trim();
   const score = (w: (typeof described)[number]): number => {

@@ -10,18 +10,12 @@
  * closed menus are not SHOWING and have no extents. So: find the menu bar once per window,
  * then follow SELECTED menus down to the SHOWING item that contains the point.
  */
-import type { Rect } from '../../core/actions.js';
-import { DESKTOP, State, type AccessibleRef, type Extents } from './atspi-bus.js';
+import { State, type AccessibleRef, type Extents } from './atspi-bus.js';
+import { contains, extentsRect, NO_STATES, readTopWindows, refKey, type AtspiTree } from './atspi-tree.js';
 import type { ElementAtPoint } from './provider.js';
 
 /** The AT-SPI calls this needs (AtspiBus has them). */
-export interface MenuTree {
-  children(ref: AccessibleRef): Promise<AccessibleRef[]>;
-  name(ref: AccessibleRef): Promise<string>;
-  roleName(ref: AccessibleRef): Promise<string>;
-  states(ref: AccessibleRef): Promise<ReadonlySet<number>>;
-  extents(ref: AccessibleRef): Promise<Extents | null>;
-}
+export type MenuTree = AtspiTree;
 
 /** AT-SPI's STATE_SELECTED (atspi-constants.h): an open menu, a highlighted item. */
 const SELECTED = 23;
@@ -31,12 +25,6 @@ const MAX_MENUBAR_DEPTH = 7;
 const MAX_CHILDREN = 60;
 /** Nested submenus followed at most. */
 const MAX_MENU_DEPTH = 6;
-
-const key = (r: AccessibleRef): string => `${r.bus}\u0000${r.path}`;
-const contains = (b: Extents, x: number, y: number): boolean =>
-  x >= b.x && x < b.x + b.width && y >= b.y && y < b.y + b.height;
-const toRect = (b: Extents): Rect => ({ left: b.x, top: b.y, right: b.x + b.width, bottom: b.y + b.height });
-const NONE: ReadonlySet<number> = new Set();
 
 async function findMenuBar(tree: MenuTree, ref: AccessibleRef, depth: number): Promise<AccessibleRef | null> {
   if ((await tree.roleName(ref).catch(() => '')) === 'menu bar') return ref;
@@ -59,7 +47,7 @@ async function itemIn(
   const items = await Promise.all(
     children.map(async (ref) => {
       const [states, box] = await Promise.all([
-        tree.states(ref).catch(() => NONE),
+        tree.states(ref).catch(() => NO_STATES),
         tree.extents(ref).catch(() => null),
       ]);
       return { ref, states, box };
@@ -89,19 +77,14 @@ export class OpenMenus {
   /** The open menu item at (x, y), or null when no menu is open there. Never rejects. */
   async itemAt(tree: MenuTree, x: number, y: number): Promise<ElementAtPoint | null> {
     try {
-      const apps = await tree.children(DESKTOP);
-      const windows = (
-        await Promise.all(
-          apps.map(async (app) => (await tree.children(app).catch(() => [])).map((window) => ({ app, window }))),
-        )
-      ).flat();
+      const windows = await readTopWindows(tree, async (app, window) => ({ app, window }));
       for (const { app, window } of windows) {
         const bar = this.menuBar(tree, window);
         if (!bar) continue;
         const menus = await tree.children(bar).catch(() => []);
         // Gone or rebuilt: searched again next time.
-        if (menus.length === 0) this.menuBars.delete(key(window));
-        const states = await Promise.all(menus.map((m) => tree.states(m).catch(() => NONE)));
+        if (menus.length === 0) this.menuBars.delete(refKey(window));
+        const states = await Promise.all(menus.map((m) => tree.states(m).catch(() => NO_STATES)));
         for (const [i, menu] of menus.entries()) {
           if (!states[i]!.has(SELECTED)) continue;
           const item = await itemIn(tree, menu, x, y, 0);
@@ -112,7 +95,7 @@ export class OpenMenus {
             tree.name(window).catch(() => ''),
             tree.name(app).catch(() => ''),
           ]);
-          return { name, role, rect: toRect(item.box), windowTitle, appName };
+          return { name, role, rect: extentsRect(item.box), windowTitle, appName };
         }
       }
       return null;
@@ -122,7 +105,7 @@ export class OpenMenus {
   }
 
   private menuBar(tree: MenuTree, window: AccessibleRef): AccessibleRef | null {
-    const k = key(window);
+    const k = refKey(window);
     const known = this.menuBars.get(k);
     if (known !== undefined) return known === 'searching' ? null : known;
     if (this.menuBars.size > 64) this.menuBars.clear();

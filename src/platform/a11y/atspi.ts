@@ -19,12 +19,10 @@
  * point and reports shifted-back rectangles. A GTK child of a shifted VCL parent matches
  * the same signature and resets the shift to zero.
  */
-import type { Rect } from '../../core/actions.js';
 import { OpenMenus } from './atspi-menus.js';
 import {
   AtspiConnection,
   type AccessibleInfo,
-  DESKTOP,
   State,
   type AccessibleRef,
   type Extents,
@@ -38,14 +36,10 @@ import {
   type ElementState,
   type ScreenElement,
 } from './provider.js';
+import { contains, extentsRect, NO_STATES, readTopWindows, refKey, type AtspiTree } from './atspi-tree.js';
 
 /** The calls the walk needs; AtspiBus implements them, tests may fake them. */
-export interface AccessibleTree {
-  children(ref: AccessibleRef): Promise<AccessibleRef[]>;
-  name(ref: AccessibleRef): Promise<string>;
-  roleName(ref: AccessibleRef): Promise<string>;
-  states(ref: AccessibleRef): Promise<ReadonlySet<number>>;
-  extents(ref: AccessibleRef): Promise<Extents | null>;
+export interface AccessibleTree extends AtspiTree {
   accessibleAtPoint(ref: AccessibleRef, x: number, y: number): Promise<AccessibleRef | null>;
 }
 
@@ -63,13 +57,8 @@ const MAX_DEPTH = 48;
 const MAX_SEARCHED_CHILDREN = 400;
 /** How many levels above an unnamed element a name may come from (see findElementAt). */
 const MAX_NAME_CLIMB = 2;
-const NO_STATES: ReadonlySet<number> = new Set();
-
-const contains = (b: Extents, x: number, y: number): boolean =>
-  x >= b.x && x < b.x + b.width && y >= b.y && y < b.y + b.height;
 const area = (b: Extents): number => b.width * b.height;
 const sameRef = (a: AccessibleRef, b: AccessibleRef): boolean => a.bus === b.bus && a.path === b.path;
-const toRect = (b: Extents): Rect => ({ left: b.x, top: b.y, right: b.x + b.width, bottom: b.y + b.height });
 
 /** Places a child under its parent, detecting the shifted-frame signature (module doc). */
 function placeChild(
@@ -96,23 +85,14 @@ async function windowAt(
   x: number,
   y: number,
 ): Promise<{ app: AccessibleRef; window: Placed } | null> {
-  const apps = await tree.children(DESKTOP);
-  const perApp = await Promise.all(
-    apps.map(async (app) => {
-      const windows = await tree.children(app).catch(() => []);
-      return Promise.all(
-        windows.map(async (ref) => {
-          const [box, states] = await Promise.all([
-            tree.extents(ref).catch(() => null),
-            tree.states(ref).catch(() => NO_STATES),
-          ]);
-          return { app, ref, box, states };
-        }),
-      );
-    }),
-  );
-  const hits = perApp
-    .flat()
+  const windows = await readTopWindows(tree, async (app, ref) => {
+    const [box, states] = await Promise.all([
+      tree.extents(ref).catch(() => null),
+      tree.states(ref).catch(() => NO_STATES),
+    ]);
+    return { app, ref, box, states };
+  });
+  const hits = windows
     .filter((w) => w.box !== null && contains(w.box, x, y))
     .filter((w) => w.states.has(State.SHOWING) && !w.states.has(State.ICONIFIED));
   hits.sort(
@@ -217,7 +197,7 @@ export async function findElementAt(
   return {
     name: names[chosen] ?? '',
     role: roles[chosen - first] ?? '',
-    rect: toRect(path[chosen]!.box),
+    rect: extentsRect(path[chosen]!.box),
     windowTitle,
     appName,
   };
@@ -278,26 +258,17 @@ interface TopWindow {
   readonly name: string;
 }
 
-async function topWindows(tree: AccessibleTree): Promise<TopWindow[]> {
-  const apps = await tree.children(DESKTOP);
-  const perApp = await Promise.all(
-    apps.map(async (app) => {
-      const windows = await tree.children(app).catch(() => []);
-      return Promise.all(
-        windows.map(async (ref) => {
-          const states = await tree.states(ref).catch(() => NO_STATES);
-          if (!states.has(State.SHOWING) || states.has(State.ICONIFIED)) return null;
-          const [box, role, name] = await Promise.all([
-            tree.extents(ref).catch(() => null),
-            tree.roleName(ref).catch(() => ''),
-            tree.name(ref).catch(() => ''),
-          ]);
-          return box ? { app, ref, box, states, role, name } : null;
-        }),
-      );
-    }),
-  );
-  return perApp.flat().filter((w): w is TopWindow => w !== null);
+function topWindows(tree: AccessibleTree): Promise<TopWindow[]> {
+  return readTopWindows(tree, async (app, ref) => {
+    const states = await tree.states(ref).catch(() => NO_STATES);
+    if (!states.has(State.SHOWING) || states.has(State.ICONIFIED)) return null;
+    const [box, role, name] = await Promise.all([
+      tree.extents(ref).catch(() => null),
+      tree.roleName(ref).catch(() => ''),
+      tree.name(ref).catch(() => ''),
+    ]);
+    return box ? { app, ref, box, states, role, name } : null;
+  });
 }
 
 /**
@@ -340,7 +311,6 @@ export async function listElements(
 /** What earlier walks learnt: whether an object had children (most objects keep their shape). */
 export type WalkMemory = Map<string, boolean>;
 const MAX_REMEMBERED = 50_000;
-const refKey = (ref: AccessibleRef): string => `${ref.bus}${ref.path}`;
 
 async function listWindow(
   tree: ElementTree,
@@ -395,7 +365,7 @@ async function listWindow(
           label: info.name === '' ? ancestorLabel(placed.box, lineage, window.name) : '',
           role,
           states: stateNames(states),
-          rect: toRect(placed.box),
+          rect: extentsRect(placed.box),
           windowTitle: window.name,
           inPopup: inPopup || parent.inOpenMenu,
         });

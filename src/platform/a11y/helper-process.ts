@@ -19,13 +19,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Rect } from '../../core/actions.js';
+import { isRecord, parseReplyLine, text, toRect } from './helper-reply.js';
 import {
   DEFAULT_DEADLINE_MS,
   ELEMENTS_DEADLINE_MS,
   type AccessibilityProvider,
   type ElementAtPoint,
-  type ElementState,
+  isElementState,
   type ScreenElement,
 } from './provider.js';
 
@@ -251,12 +251,9 @@ export class LineChild {
 
 /** The greeting check for the accessibility helpers (module doc). */
 export function checkHelperGreeting(line: string): Error | null {
-  let greeting: unknown;
-  try {
-    greeting = JSON.parse(line);
-  } catch {
+  const greeting = parseReplyLine(line);
+  if (greeting === undefined)
     return new Error(`accessibility helper sent an unreadable greeting: ${line.slice(0, 200)}`);
-  }
   if (isRecord(greeting) && greeting.ready === true) return null;
   const reason = isRecord(greeting) && typeof greeting.error === 'string' ? greeting.error : line.slice(0, 200);
   return new Error(`accessibility helper cannot work: ${reason}`);
@@ -264,12 +261,7 @@ export function checkHelperGreeting(line: string): Error | null {
 
 /** A reply line → the element, or null for `null` and for anything malformed. */
 export function parseElementReply(line: string): ElementAtPoint | null {
-  let reply: unknown;
-  try {
-    reply = JSON.parse(line);
-  } catch {
-    return null;
-  }
+  const reply = parseReplyLine(line);
   if (!isRecord(reply)) return null;
   return {
     name: text(reply.name),
@@ -280,35 +272,16 @@ export function parseElementReply(line: string): ElementAtPoint | null {
   };
 }
 
-const ELEMENT_STATES: ReadonlySet<string> = new Set<ElementState>([
-  'active',
-  'checked',
-  'editable',
-  'enabled',
-  'expanded',
-  'focused',
-  'pressed',
-  'selected',
-  'showing',
-]);
-
 /** An `elements` reply line → the elements; malformed entries are dropped, a malformed line gives []. */
 export function parseElementsReply(line: string): ScreenElement[] {
-  let reply: unknown;
-  try {
-    reply = JSON.parse(line);
-  } catch {
-    return [];
-  }
+  const reply = parseReplyLine(line);
   if (!Array.isArray(reply)) return [];
   const out: ScreenElement[] = [];
   for (const item of reply) {
     if (!isRecord(item)) continue;
     const rect = toRect(item.rect);
     if (!rect) continue;
-    const states = Array.isArray(item.states)
-      ? item.states.filter((s): s is ElementState => typeof s === 'string' && ELEMENT_STATES.has(s))
-      : [];
+    const states = Array.isArray(item.states) ? item.states.filter(isElementState) : [];
     out.push({
       name: text(item.name),
       description: text(item.description),
@@ -322,20 +295,6 @@ export function parseElementsReply(line: string): ScreenElement[] {
   }
   return out;
 }
-
-/** A reply's {"left","top","right","bottom"} → a rectangle (rounded), or null when it is not one. */
-export function toRect(value: unknown): Rect | null {
-  if (!isRecord(value)) return null;
-  const { left, top, right, bottom } = value;
-  const sides = [left, top, right, bottom];
-  if (!sides.every((n): n is number => typeof n === 'number' && Number.isFinite(n))) return null;
-  const [l, t, r, b] = sides.map(Math.round) as [number, number, number, number];
-  return r > l && b > t ? { left: l, top: t, right: r, bottom: b } : null;
-}
-
-const text = (value: unknown): string => (typeof value === 'string' ? value : '');
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export interface HelperProviderOptions {
   /** Called once if the helper cannot work (missing permission, cannot start); hit tests then give null. */

@@ -23,8 +23,24 @@ export interface ElementAtPoint {
 }
 
 /** State names of `ScreenElement.states`, the same on every platform. */
-export type ElementState =
-  'active' | 'checked' | 'editable' | 'enabled' | 'expanded' | 'focused' | 'pressed' | 'selected' | 'showing';
+export const ELEMENT_STATES = [
+  'active',
+  'checked',
+  'editable',
+  'enabled',
+  'expanded',
+  'focused',
+  'pressed',
+  'selected',
+  'showing',
+] as const;
+
+export type ElementState = (typeof ELEMENT_STATES)[number];
+
+const ELEMENT_STATE_SET: ReadonlySet<unknown> = new Set(ELEMENT_STATES);
+
+/** Whether a value (a helper's reply, say) is one of `ELEMENT_STATES`. */
+export const isElementState = (value: unknown): value is ElementState => ELEMENT_STATE_SET.has(value);
 
 /** One element of the focused window (or of one of its open menus and popups). */
 export interface ScreenElement {

@@ -40,8 +40,7 @@ export function isX11Backend(backend: CaptureBackend): backend is X11CaptureBack
 }
 
 export async function openX11Backend(options: BackendOptions = {}): Promise<X11CaptureBackend> {
-  const client = await X11Client.connect(options.display);
-  try {
+  return X11Client.connectFor(options.display, undefined, (client) => {
     const { screen } = client;
     const format = pixelOrder(client);
     const region = options.region ?? { x: 0, y: 0, width: screen.width, height: screen.height };
@@ -95,10 +94,7 @@ export async function openX11Backend(options: BackendOptions = {}): Promise<X11C
       },
       close: () => client.close(),
     };
-  } catch (err) {
-    client.close();
-    throw err;
-  }
+  });
 }
 
 /** Whether a damaged area overlaps the captured region. */

@@ -14,7 +14,8 @@
  */
 import type { Rect } from '../../core/actions.js';
 import type { DesktopWindow, DialogDescription, WindowKind } from '../../core/windows-diff.js';
-import { checkHelperGreeting, LineChild, toRect } from '../a11y/helper-process.js';
+import { checkHelperGreeting, LineChild } from '../a11y/helper-process.js';
+import { count, isRecord, parseReplyLine, text, texts, toRect } from '../a11y/helper-reply.js';
 import { AX_HELPER } from '../a11y/ax.js';
 import { UIA_HELPER_ARGS } from '../a11y/uia.js';
 import { DEFAULT_DESCRIBE_DEADLINE_MS, type DesktopWindows } from './desktop-windows.js';
@@ -40,22 +41,9 @@ const KINDS: ReadonlySet<string> = new Set<WindowKind>([
   'unknown',
 ]);
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const text = (v: unknown): string => (typeof v === 'string' ? v : '');
-const count = (v: unknown): number | null => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : null);
-const texts = (v: unknown): string[] => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : []);
-
-function parseJson(line: string): unknown {
-  try {
-    return JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-}
-
 /** A "windows" reply → the windows, or null when it is not a list (the helper failed). */
 export function parseWindowsReply(line: string): DesktopWindow[] | null {
-  const reply = parseJson(line);
+  const reply = parseReplyLine(line);
   if (!Array.isArray(reply)) return null;
   const windows: DesktopWindow[] = [];
   for (const w of reply) {
@@ -81,7 +69,7 @@ export function parseWindowsReply(line: string): DesktopWindow[] | null {
 
 /** A "describe" reply → the description, or null for `null` and anything malformed. */
 export function parseDescribeReply(line: string): DialogDescription | null {
-  const reply = parseJson(line);
+  const reply = parseReplyLine(line);
   if (!isRecord(reply)) return null;
   return {
     title: text(reply.title),

@@ -65,8 +65,7 @@ export class X11WindowList {
 
   /** Connects to `display` (default $DISPLAY) and interns the atoms a look needs. */
   static async open(display: string | undefined = process.env.DISPLAY, timeoutMs = 3000): Promise<X11WindowList> {
-    const client = await X11Client.connect(display, timeoutMs);
-    try {
+    return X11Client.connectFor(display, timeoutMs, async (client) => {
       // Interning (not only-if-exists) keeps the ids fixed even when the window manager starts later.
       const [named, kindAtoms] = await Promise.all([
         Promise.all(NAMED.map((n) => client.internAtom(n))),
@@ -77,10 +76,7 @@ export class X11WindowList {
         kinds: new Map(kindAtoms.map((atom, i) => [atom, KINDS[i]![1]])),
       };
       return new X11WindowList(client, atoms);
-    } catch (err) {
-      client.close();
-      throw err;
-    }
+    });
   }
 
   /** Whether the connection to the X server is gone (the list then rejects: open a new one). */

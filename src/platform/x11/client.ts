@@ -163,6 +163,18 @@ const ATOM_RESOURCE_MANAGER = 23;
 
 const pad4 = (n: number): number => (n + 3) & ~3;
 
+/**
+ * A request of `size` bytes (a multiple of 4), zero-filled, its header written: the major opcode,
+ * the data byte (an extension's minor opcode, or a small argument) and the length in 4-byte units.
+ */
+export function newRequest(opcode: number, size: number, data = 0): Buffer {
+  const req = Buffer.alloc(size);
+  req.writeUInt8(opcode, 0);
+  req.writeUInt8(data, 1);
+  req.writeUInt16LE(size / 4, 2);
+  return req;
+}
+
 /** One X11 connection. Create with `X11Client.connect()`. */
 export class X11Client {
   private socket!: net.Socket;
@@ -197,6 +209,24 @@ export class X11Client {
     const client = new X11Client(parseDisplay(display));
     await client.open(timeoutMs);
     return client;
+  }
+
+  /**
+   * Connects and makes the connection ready for one use (atoms interned, an extension checked):
+   * what `setup` returns. When setup fails the connection is closed and the error goes on.
+   */
+  static async connectFor<T>(
+    display: string | undefined,
+    timeoutMs: number | undefined,
+    setup: (client: X11Client) => T | Promise<T>,
+  ): Promise<T> {
+    const client = await X11Client.connect(display, timeoutMs);
+    try {
+      return await setup(client);
+    } catch (err) {
+      client.close();
+      throw err;
+    }
   }
 
   get setup(): X11Setup {
@@ -265,9 +295,7 @@ export class X11Client {
     let info = this.extensions.get(name);
     if (!info) {
       const nameBytes = Buffer.from(name, 'latin1');
-      const req = Buffer.alloc(8 + pad4(nameBytes.length));
-      req.writeUInt8(98, 0);
-      req.writeUInt16LE(req.length / 4, 2);
+      const req = newRequest(98, 8 + pad4(nameBytes.length));
       req.writeUInt16LE(nameBytes.length, 4);
       nameBytes.copy(req, 8);
       info = this.request(req).then(({ header }) => ({
@@ -294,10 +322,7 @@ export class X11Client {
     height: number,
     allocate: (bytes: number) => Buffer = (n) => Buffer.allocUnsafeSlow(n),
   ): Promise<{ depth: number; visual: number; data: Buffer }> {
-    const req = Buffer.alloc(20);
-    req.writeUInt8(73, 0);
-    req.writeUInt8(2, 1); // ZPixmap
-    req.writeUInt16LE(5, 2);
+    const req = newRequest(73, 20, 2); // ZPixmap
     req.writeUInt32LE(drawable, 4);
     req.writeInt16LE(x, 8);
     req.writeInt16LE(y, 10);
@@ -314,9 +339,7 @@ export class X11Client {
     property: number,
     type = 0,
   ): Promise<{ type: number; format: number; value: Buffer } | null> {
-    const req = Buffer.alloc(24);
-    req.writeUInt8(20, 0);
-    req.writeUInt16LE(6, 2);
+    const req = newRequest(20, 24);
     req.writeUInt32LE(window, 4);
     req.writeUInt32LE(property, 8);
     req.writeUInt32LE(type, 12);
@@ -331,9 +354,7 @@ export class X11Client {
   }
 
   async getAtomName(atom: number): Promise<string> {
-    const req = Buffer.alloc(8);
-    req.writeUInt8(17, 0);
-    req.writeUInt16LE(2, 2);
+    const req = newRequest(17, 8);
     req.writeUInt32LE(atom, 4);
     const { header, body } = await this.request(req);
     return body.toString('latin1', 0, header.readUInt16LE(8));
@@ -345,10 +366,7 @@ export class X11Client {
    */
   async internAtom(name: string, onlyIfExists = false): Promise<number> {
     const nameBytes = Buffer.from(name, 'latin1');
-    const req = Buffer.alloc(8 + pad4(nameBytes.length));
-    req.writeUInt8(16, 0);
-    req.writeUInt8(onlyIfExists ? 1 : 0, 1);
-    req.writeUInt16LE(req.length / 4, 2);
+    const req = newRequest(16, 8 + pad4(nameBytes.length), onlyIfExists ? 1 : 0);
     req.writeUInt16LE(nameBytes.length, 4);
     nameBytes.copy(req, 8);
     const { header } = await this.request(req);
@@ -361,9 +379,7 @@ export class X11Client {
    * Rejects (X11 error 9, BadDrawable) when the drawable no longer exists.
    */
   async getGeometry(drawable: number): Promise<Rectangle & { depth: number; root: number; borderWidth: number }> {
-    const req = Buffer.alloc(8);
-    req.writeUInt8(14, 0);
-    req.writeUInt16LE(2, 2);
+    const req = newRequest(14, 8);
     req.writeUInt32LE(drawable, 4);
     const { header } = await this.request(req);
     return {
@@ -389,9 +405,7 @@ export class X11Client {
     x: number,
     y: number,
   ): Promise<{ x: number; y: number; child: number; sameScreen: boolean }> {
-    const req = Buffer.alloc(16);
-    req.writeUInt8(40, 0);
-    req.writeUInt16LE(4, 2);
+    const req = newRequest(40, 16);
     req.writeUInt32LE(source, 4);
     req.writeUInt32LE(destination, 8);
     req.writeInt16LE(x, 12);
@@ -419,10 +433,7 @@ export class X11Client {
   async monitors(): Promise<Monitor[]> {
     const randr = await this.queryExtension('RANDR');
     if (!randr.present || !(await this.randrAtLeast15(randr.majorOpcode))) return [];
-    const req = Buffer.alloc(12);
-    req.writeUInt8(randr.majorOpcode, 0);
-    req.writeUInt8(42, 1); // RRGetMonitors
-    req.writeUInt16LE(3, 2);
+    const req = newRequest(randr.majorOpcode, 12, 42); // RRGetMonitors
     req.writeUInt32LE(this.screen.root, 4);
     req.writeUInt8(1, 8); // get-active
     const { header, body } = await this.request(req);
@@ -448,10 +459,7 @@ export class X11Client {
   private randrAtLeast15(opcode: number): Promise<boolean> {
     // RandR answers by the version the client announces, so RRQueryVersion must come first.
     this.randrReady ??= (async () => {
-      const req = Buffer.alloc(12);
-      req.writeUInt8(opcode, 0);
-      req.writeUInt8(0, 1);
-      req.writeUInt16LE(3, 2);
+      const req = newRequest(opcode, 12, 0); // RRQueryVersion
       req.writeUInt32LE(1, 4);
       req.writeUInt32LE(5, 8);
       const { header } = await this.request(req);
@@ -478,10 +486,7 @@ export class X11Client {
     this.damageReady ??= (async () => {
       const damage = await this.queryExtension('DAMAGE');
       if (!damage.present) return null;
-      const req = Buffer.alloc(12);
-      req.writeUInt8(damage.majorOpcode, 0);
-      req.writeUInt8(0, 1); // DamageQueryVersion
-      req.writeUInt16LE(3, 2);
+      const req = newRequest(damage.majorOpcode, 12, 0); // DamageQueryVersion
       req.writeUInt32LE(1, 4);
       req.writeUInt32LE(1, 8);
       const { header } = await this.request(req);
@@ -498,10 +503,7 @@ export class X11Client {
   async createDamage(drawable: number, level: DamageReportLevel): Promise<number> {
     const opcode = await this.damageOpcode();
     const id = this.newResourceId();
-    const req = Buffer.alloc(16);
-    req.writeUInt8(opcode, 0);
-    req.writeUInt8(1, 1); // DamageCreate
-    req.writeUInt16LE(4, 2);
+    const req = newRequest(opcode, 16, 1); // DamageCreate
     req.writeUInt32LE(id, 4);
     req.writeUInt32LE(drawable, 8);
     req.writeUInt8(level, 12);
@@ -515,10 +517,7 @@ export class X11Client {
    * (a GetImage) are served after it.
    */
   subtractDamage(damage: number): void {
-    const req = Buffer.alloc(16);
-    req.writeUInt8(this.damageOpcodeNow(), 0);
-    req.writeUInt8(3, 1); // DamageSubtract
-    req.writeUInt16LE(4, 2);
+    const req = newRequest(this.damageOpcodeNow(), 16, 3); // DamageSubtract
     req.writeUInt32LE(damage, 4);
     req.writeUInt32LE(0, 8); // repair: None (everything)
     req.writeUInt32LE(0, 12); // parts: None
@@ -528,10 +527,7 @@ export class X11Client {
   /** DamageDestroy (unchecked). */
   destroyDamage(damage: number): void {
     if (this.closedError) return;
-    const req = Buffer.alloc(8);
-    req.writeUInt8(this.damageOpcodeNow(), 0);
-    req.writeUInt8(2, 1); // DamageDestroy
-    req.writeUInt16LE(2, 2);
+    const req = newRequest(this.damageOpcodeNow(), 8, 2); // DamageDestroy
     req.writeUInt32LE(damage, 4);
     this.send(req);
   }
@@ -589,9 +585,7 @@ export class X11Client {
         reject,
       };
       this.pending.set(seq, entry);
-      const sync = Buffer.alloc(4);
-      sync.writeUInt8(43, 0); // GetInputFocus
-      sync.writeUInt16LE(1, 2);
+      const sync = newRequest(43, 4); // GetInputFocus
       this.request(sync).then(
         () => {
           if (this.pending.get(seq) === entry) this.pending.delete(seq);
@@ -636,9 +630,7 @@ export class X11Client {
    * resolves; throws the first error of an unchecked request sent since the last sync.
    */
   async sync(): Promise<void> {
-    const req = Buffer.alloc(4);
-    req.writeUInt8(43, 0); // GetInputFocus
-    req.writeUInt16LE(1, 2);
+    const req = newRequest(43, 4); // GetInputFocus
     await this.request(req);
     const err = this.asyncError;
     this.asyncError = null;

@@ -8,7 +8,7 @@
  * Its own connection of the project's X11 client (client.ts: setup, errors, round trips) over
  * which it sends XTestFakeInput, GetKeyboardMapping and ChangeKeyboardMapping.
  */
-import { X11Client } from './client.js';
+import { newRequest, X11Client } from './client.js';
 import {
   KEYSYM_SHIFT_L,
   NO_SYMBOL,
@@ -49,15 +49,11 @@ export class X11Keyboard {
   ) {}
 
   static async open(display: string | undefined = process.env.DISPLAY, timeoutMs = 3000): Promise<X11Keyboard> {
-    const x11 = await X11Client.connect(display, timeoutMs);
-    try {
+    return X11Client.connectFor(display, timeoutMs, async (x11) => {
       const xtest = await x11.queryExtension('XTEST');
       if (!xtest.present) throw new Error(`the X server on ${x11.address.display} has no XTEST extension`);
       return new X11Keyboard(x11, xtest.majorOpcode);
-    } catch (err) {
-      x11.close();
-      throw err;
-    }
+    });
   }
 
   close(): void {
@@ -114,9 +110,7 @@ export class X11Keyboard {
   async keyboardMapping(): Promise<KeyboardMapping> {
     const { minKeycode, maxKeycode } = this.x11.setup;
     const count = maxKeycode - minKeycode + 1;
-    const req = Buffer.alloc(8);
-    req.writeUInt8(OP_GET_KEYBOARD_MAPPING, 0);
-    req.writeUInt16LE(2, 2);
+    const req = newRequest(OP_GET_KEYBOARD_MAPPING, 8);
     req.writeUInt8(minKeycode, 4);
     req.writeUInt8(count, 5);
     const { header, body } = await this.x11.request(req);
@@ -136,10 +130,7 @@ export class X11Keyboard {
 
   /** Sets the keysyms of one keycode (missing entries are NoSymbol). */
   private changeMapping(keycode: number, per: number, keysyms: readonly number[]): void {
-    const req = Buffer.alloc(8 + 4 * per);
-    req.writeUInt8(OP_CHANGE_KEYBOARD_MAPPING, 0);
-    req.writeUInt8(1, 1); // keycode count
-    req.writeUInt16LE(req.length / 4, 2);
+    const req = newRequest(OP_CHANGE_KEYBOARD_MAPPING, 8 + 4 * per, 1); // keycode count
     req.writeUInt8(keycode, 4);
     req.writeUInt8(per, 5);
     for (let i = 0; i < per; i++) req.writeUInt32LE(keysyms[i] ?? NO_SYMBOL, 8 + 4 * i);
@@ -147,10 +138,7 @@ export class X11Keyboard {
   }
 
   private fakeKey(type: number, keycode: number): void {
-    const req = Buffer.alloc(36);
-    req.writeUInt8(this.xtestOpcode, 0);
-    req.writeUInt8(XTEST_FAKE_INPUT, 1);
-    req.writeUInt16LE(9, 2);
+    const req = newRequest(this.xtestOpcode, 36, XTEST_FAKE_INPUT);
     req.writeUInt8(type, 4);
     req.writeUInt8(keycode, 5);
     // time 0 (no delay), root None, root x/y 0, device id 0: a core keyboard event.

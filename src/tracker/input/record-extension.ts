@@ -4,9 +4,10 @@
  * itself first (plain X11 protocol over the socket, no xdpyinfo needed) and fails with one
  * clear line instead.
  */
-import { X11Client, X11Error } from '../../platform/x11/client.js';
+import { X11Client, X11Error, type X11ErrorReason } from '../../platform/x11/client.js';
 
-export type InputHooksUnavailableReason = 'display-unset' | 'display-unreachable' | 'record-missing';
+/** Why the hooks cannot start: the X connection's reasons (a protocol error counts as unreachable), or no RECORD. */
+export type InputHooksUnavailableReason = Exclude<X11ErrorReason, 'protocol'> | 'record-missing';
 
 export class InputHooksUnavailableError extends Error {
   override readonly name = 'InputHooksUnavailableError';
