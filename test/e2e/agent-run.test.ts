@@ -6,13 +6,12 @@
  * and ask for a new plan), saves through the GTK Save dialog by typing a full path, and finishes.
  * The saved file must hold the typed texts; the run must be a stored agent recording.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Library } from '../../src/library/library.js';
-import { pcagent, pcagentAsync, ROOT } from '../support/cli.js';
+import { pcagent, pcagentAsync, ROOT, startPcagent } from '../support/cli.js';
 import { tempDir } from '../support/fixture.js';
 import { FakeModelServer, type FakeRequest } from '../support/openai-server.js';
 import {
@@ -202,31 +201,14 @@ describe('pcagent run on Impress (Xvfb, OCR grounder, XTEST executor, scripted p
   it('stops on SIGINT while the planner thinks, and on the fail-safe: one closing line, exit 1, no empty recording', async () => {
     const home = tempDir('agent-run-stop');
     server.reset().setFallback({ hang: true });
-    const child = spawn(
-      process.execPath,
-      [
-        path.join(ROOT, 'bin', 'pcagent.js'),
-        '--home',
-        home,
-        'run',
-        'Wait forever',
-        '--planner',
-        server.url,
-        '--planner-model',
-        'slow',
-        '--settle-ms',
-        '0',
-      ],
-      { env: session.env, stdio: ['ignore', 'pipe', 'pipe'] },
+    const run = startPcagent(
+      ['--home', home, 'run', 'Wait forever', '--planner', server.url, '--planner-model', 'slow', '--settle-ms', '0'],
+      session.env,
     );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     await waitFor('the first planner request', async () => server.chats.length === 1, 60_000);
-    child.kill('SIGINT');
-    expect(await exited).toBe(1);
+    run.child.kill('SIGINT');
+    const { code, stdout, stderr } = await run.done;
+    expect(code).toBe(1);
     expect(stdout).toBe('stopped at step 1: stopped by a signal (nothing was recorded)\n');
     expect(stderr).not.toMatch(/pcagent:/); // said once, not again as an error
     expect(JSON.parse(pcagent(['--home', home, '--json', 'list']).stdout)).toEqual([]);
