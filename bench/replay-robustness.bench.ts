@@ -12,15 +12,14 @@
  * Run: `npm run build && npm run bench -- replay-robustness` (about a minute per replay on a
  * 2-core machine; PCAGENT_BENCH_TASKS=title-only,two-slides picks the demonstrated tasks).
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pcagentAsync } from '../test/support/cli.js';
 import { IMPRESS_BASIC_DEMOS, recordSuiteDemonstrations } from '../test/support/demonstrations.js';
 import { report } from './report.js';
 
 const PERTURBATIONS = ['resolution=1600x900', 'resolution=1280x800', 'window=restored', 'sidebar=closed'];
-const root = path.resolve(import.meta.dirname, '..');
 const tasks = (process.env.PCAGENT_BENCH_TASKS ?? Object.keys(IMPRESS_BASIC_DEMOS).join(','))
   .split(',')
   .filter(Boolean);
@@ -33,10 +32,8 @@ try {
   const out = path.join(work, 'report');
   const env: NodeJS.ProcessEnv = { ...process.env, PCAGENT_DEVICE: 'cpu' };
   delete env.DISPLAY; // the runner owns its desktops
-  const r = spawnSync(
-    process.execPath,
+  const r = await pcagentAsync(
     [
-      path.join(root, 'bin', 'pcagent.js'),
       '--home',
       home,
       'eval',
@@ -52,10 +49,11 @@ try {
       '--report',
       out,
     ],
-    { env, encoding: 'utf8', timeout: 4 * 3_600_000 },
+    env,
+    4 * 3_600_000,
   );
   process.stdout.write(r.stdout);
-  if (r.status !== 0) throw new Error(`pcagent eval exited ${r.status}: ${r.stderr}`);
+  if (r.code !== 0) throw new Error(`pcagent eval exited ${r.code}: ${r.stderr}`);
   const json = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as {
     agent: string;
     baseline: string;

@@ -187,42 +187,36 @@ export function clearFolder(dir: string): void {
   for (const name of fs.readdirSync(dir)) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
 }
 
-/** How a person does some impress-basic tasks (a new presentation each; `{dir}` is the Save dialog's folder). */
-export const IMPRESS_BASIC_DEMOS: Readonly<
-  Record<string, { file: string; act: (d: Demonstrator, file: string) => Promise<void> }>
-> = {
-  'title-only': {
-    file: 'review.odp',
-    async act(d, file) {
-      await d.click('Click to add Title');
-      await d.type('Quarterly Review');
-      await d.save('review.odp', file);
-    },
-  },
+/** A step of a demonstration: click the text where the OCR reads it, type, or wait for a still screen. */
+type DemoStep = { readonly click: string } | { readonly type: string } | 'still';
+
+const TITLE = { click: 'Click to add Title' };
+
+/**
+ * How a person does some impress-basic tasks: a new presentation each, the steps, then saving
+ * it as `file` in the Save dialog's folder.
+ */
+export const IMPRESS_BASIC_DEMOS: Readonly<Record<string, { file: string; steps: readonly DemoStep[] }>> = {
+  'title-only': { file: 'review.odp', steps: [TITLE, { type: 'Quarterly Review' }] },
   'title-subtitle': {
     file: 'offsite.odp',
-    async act(d, file) {
-      await d.click('Click to add Title');
-      await d.type('Team Offsite');
-      await d.click('Click to add Text');
-      await d.type('Prepared by Ana');
-      await d.save('offsite.odp', file);
-    },
+    steps: [TITLE, { type: 'Team Offsite' }, { click: 'Click to add Text' }, { type: 'Prepared by Ana' }],
   },
   'two-slides': {
     file: 'plan.odp',
-    async act(d, file) {
-      await d.click('Click to add Title');
-      await d.type('Plan');
-      await d.click('Slide');
-      await d.click('New Slide');
-      await d.still();
-      await d.click('Click to add Title');
-      await d.type('Budget');
-      await d.save('plan.odp', file);
-    },
+    steps: [TITLE, { type: 'Plan' }, { click: 'Slide' }, { click: 'New Slide' }, 'still', TITLE, { type: 'Budget' }],
   },
 };
+
+/** Does a demonstration's steps and saves the deck as `file` (its full path). */
+async function perform(d: Demonstrator, demo: (typeof IMPRESS_BASIC_DEMOS)[string], file: string): Promise<void> {
+  for (const step of demo.steps) {
+    if (step === 'still') await d.still();
+    else if ('click' in step) await d.click(step.click);
+    else await d.type(step.type);
+  }
+  await d.save(demo.file, file);
+}
 
 /**
  * Records a demonstration of each of `taskIds` (impress-basic tasks that IMPRESS_BASIC_DEMOS
@@ -243,7 +237,7 @@ export async function recordSuiteDemonstrations(
     const file = path.join(dir, demo.file);
     const id = await withImpress(
       DEMO_SCREEN,
-      (session) => recordDemonstration(session, home, instructionFor(task, dir), (d) => demo.act(d, file)),
+      (session) => recordDemonstration(session, home, instructionFor(task, dir), (d) => perform(d, demo, file)),
       { workDir: dir },
     );
     refineAndComplete(home, id);
