@@ -71,7 +71,7 @@ try {
     }
   });
   await sleep(1_500);
-  const afterLoad = (recorder.stderr().match(/^action \d+ recorded/gm) ?? []).length;
+  const afterLoad = (recorder.stderr().match(/^step \d+: /gm) ?? []).length;
 
   // Scripted workload for storage: the screen changes before each action, one action per 2 s
   // (shortened here to 20 actions at 0.5 s; storage per action does not depend on the pace).
@@ -86,7 +86,7 @@ try {
   child.kill('SIGINT');
   const { stderr: err } = await recorder.exited;
 
-  const latencies = [...err.matchAll(/^action \d+ recorded \((\d+) ms\)$/gm)]
+  const latencies = [...err.matchAll(/^step \d+.*\((\d+) ms\)$/gm)]
     .map((m) => Number(m[1]))
     .sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;

@@ -10,15 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runWithFakeUiTars } from '../support/cli.js';
 import { tempDir } from '../support/fixture.js';
 import { FakeModelServer, type FakeRequest } from '../support/openai-server.js';
-import { type Impress, startDisplay, startImpress, type XSession } from '../support/xsession.js';
+import { type Impress, startImpressDesktop, type XSession } from '../support/xsession.js';
 
 let session: XSession;
 let impress: Impress;
 let server: FakeModelServer;
 
 beforeAll(async () => {
-  session = await startDisplay({ width: 1280, height: 800 });
-  impress = await startImpress(session, { profileDir: tempDir('agent-dialog-profile') });
+  ({ session, impress } = await startImpressDesktop({ width: 1280, height: 800 }, 'agent-dialog-profile'));
   server = await FakeModelServer.start();
 }, 180_000);
 

@@ -11,7 +11,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Library } from '../../src/library/library.js';
-import { pcagent, pcagentAsync, ROOT, startPcagent } from '../support/cli.js';
+import { pcagent, pcagentAsync, startPcagent, testOutputDir } from '../support/cli.js';
 import { tempDir } from '../support/fixture.js';
 import { FakeModelServer, type FakeRequest } from '../support/openai-server.js';
 import {
@@ -19,21 +19,18 @@ import {
   type XSession,
   readSlideTexts,
   screenshot,
-  startDisplay,
-  startImpress,
+  startImpressDesktop,
   waitFor,
   xdo,
 } from '../support/xsession.js';
 
-const OUT = path.join(ROOT, 'test-output');
+const OUT = testOutputDir();
 let session: XSession;
 let impress: Impress;
 let server: FakeModelServer;
 
 beforeAll(async () => {
-  fs.mkdirSync(OUT, { recursive: true });
-  session = await startDisplay({ width: 1600, height: 900 });
-  impress = await startImpress(session, { profileDir: tempDir('agent-impress') });
+  ({ session, impress } = await startImpressDesktop({ width: 1600, height: 900 }, 'agent-impress'));
   server = await FakeModelServer.start();
 }, 180_000);
 

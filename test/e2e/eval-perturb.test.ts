@@ -10,12 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOwnedDesktop } from '../../src/eval/desktop.js';
 import { applyPerturbation, parsePerturbations } from '../../src/eval/perturb.js';
 import { demoOcr } from '../support/demonstrations.js';
-import { tempDir } from '../support/fixture.js';
 import {
   type Impress,
   screenshot,
-  startDisplay,
-  startImpress,
+  startImpressDesktop,
   waitForStillScreen,
   windowGeometry,
   type XSession,
@@ -47,8 +45,7 @@ describe('perturbations of a live Impress', () => {
   let session: XSession;
   let impress: Impress;
   beforeAll(async () => {
-    session = await startDisplay({ width: 1920, height: 1080 });
-    impress = await startImpress(session, { profileDir: tempDir('perturb-profile') });
+    ({ session, impress } = await startImpressDesktop({ width: 1920, height: 1080 }, 'perturb-profile'));
   }, 120_000);
   afterAll(async () => {
     await impress?.stop();

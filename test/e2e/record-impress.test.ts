@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OcrEngine } from '../../src/agents/ocr/engine.js';
 import { formatAction } from '../../src/core/grammar.js';
 import { Library } from '../../src/library/library.js';
-import { pcagent } from '../support/cli.js';
+import { pcagent, testOutputDir } from '../support/cli.js';
 import { tempDir } from '../support/fixture.js';
 import { startRecorder } from '../support/recorder-process.js';
 import {
@@ -17,20 +17,18 @@ import {
   type XSession,
   screenshot,
   startDisplay,
-  startImpress,
+  startImpressDesktop,
   waitFor,
   xdo,
 } from '../support/xsession.js';
 
-const OUT = path.join(import.meta.dirname, '..', '..', 'test-output');
+const OUT = testOutputDir();
 let session: XSession;
 let impress: Impress;
 let home: string;
 
 beforeAll(async () => {
-  fs.mkdirSync(OUT, { recursive: true });
-  session = await startDisplay({ width: 1600, height: 900 });
-  impress = await startImpress(session, { profileDir: tempDir('impress-profile') });
+  ({ session, impress } = await startImpressDesktop({ width: 1600, height: 900 }, 'impress-profile'));
   home = tempDir('record-e2e');
 }, 180_000);
 

@@ -1,9 +1,17 @@
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { startChild, type ChildExit, type ChildRun } from './child.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'pcagent.js');
+
+/** test-output/ (git ignores it) or a folder in it, made if missing: files a person may look at after a run. */
+export function testOutputDir(...sub: string[]): string {
+  const dir = path.join(ROOT, 'test-output', ...sub);
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
 
 export interface CliResult {
   status: number | null;

@@ -23,6 +23,8 @@ import {
   type OwnedDesktop,
 } from '../../src/eval/desktop.js';
 
+import { tempDir } from './fixture.js';
+
 export { readSlideTexts } from './slide-texts.js';
 import { QUIET_PROFILE } from '../../src/eval/impress.js';
 
@@ -305,6 +307,23 @@ export async function startImpress(session: XSession, options: ImpressOptions): 
     return { pid, launcherPid, windowId: main.id, startupMs: Date.now() - started, profileUrl, stop };
   } catch (err) {
     await stop();
+    throw err;
+  }
+}
+
+/**
+ * A fresh desktop with Impress on it (a new profile in a temporary folder named after
+ * `profilePrefix`): the set-up of the tests that work on one Impress for a whole file.
+ */
+export async function startImpressDesktop(
+  display: DisplayOptions,
+  profilePrefix: string,
+): Promise<{ session: XSession; impress: Impress }> {
+  const session = await startDisplay(display);
+  try {
+    return { session, impress: await startImpress(session, { profileDir: tempDir(profilePrefix) }) };
+  } catch (err) {
+    await session.stop();
     throw err;
   }
 }
