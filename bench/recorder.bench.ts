@@ -84,11 +84,10 @@ try {
   }
   await sleep(1_000);
   child.kill('SIGINT');
-  const { stderr: err } = await recorder.exited;
+  await recorder.exited;
+  const err = recorder.stderr();
 
-  const latencies = [...err.matchAll(/^step \d+.*\((\d+) ms\)$/gm)]
-    .map((m) => Number(m[1]))
-    .sort((a, b) => a - b);
+  const latencies = [...err.matchAll(/^step \d+.*\((\d+) ms\)$/gm)].map((m) => Number(m[1])).sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
 
   const lib = Library.open(home, { readonly: true });

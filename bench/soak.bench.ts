@@ -108,7 +108,8 @@ async function recorderSoak(): Promise<void> {
     samples.push([(performance.now() - t0) / 3_600_000, rssEnd]);
     await sleep(2_000);
     child.kill('SIGINT');
-    const { code, stderr: err } = await recorder.exited;
+    const { code } = await recorder.exited;
+    const err = recorder.stderr();
 
     const lib = Library.open(home, { readonly: true });
     const actions = lib.listActions(id);

@@ -21,7 +21,7 @@ import { Library } from '../../src/library/library.js';
 import { tempDir } from '../support/fixture.js';
 import type { FakeModelServer } from '../support/openai-server.js';
 import { contentText } from '../support/openai-server.js';
-import { useFakeModelServer } from '../support/model-server-fixture.js';
+import { useFakeModelServer } from '../support/hooks.js';
 import { waitFor } from '../support/xsession.js';
 
 let server: FakeModelServer;

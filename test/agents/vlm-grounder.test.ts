@@ -17,7 +17,7 @@ import {
 } from '../../src/agents/grounding/vlm-grounder.js';
 import type { FakeModelServer } from '../support/openai-server.js';
 import { type FakeRequest } from '../support/openai-server.js';
-import { useFakeModelServer } from '../support/model-server-fixture.js';
+import { useFakeModelServer } from '../support/hooks.js';
 
 const HD = { width: 1920, height: 1080 };
 const WXGA = { width: 1366, height: 768 };

@@ -10,7 +10,7 @@ import { EndpointError, normaliseEndpoint } from '../../src/models/endpoint.js';
 import { isReasoningModel, outputLimits } from '../../src/models/reasoning.js';
 import { apiKeyFor, redact } from '../../src/models/secrets.js';
 import type { FakeModelServer } from '../support/openai-server.js';
-import { useFakeModelServer } from '../support/model-server-fixture.js';
+import { useFakeModelServer } from '../support/hooks.js';
 
 describe('endpoint rule', () => {
   it.each([

@@ -1,5 +1,4 @@
 import type { ChildProcess } from 'node:child_process';
-import type { ChildExit } from './child.js';
 import { startPcagent } from './cli.js';
 import { waitFor } from './xsession.js';
 
@@ -9,8 +8,8 @@ export interface RecorderProcess {
   readonly recordingId: number;
   stdout(): string;
   stderr(): string;
-  /** Resolves with the exit code (null when killed by a signal), the signal and the output. */
-  exited: Promise<ChildExit>;
+  /** Resolves with the exit code (null when killed by a signal) and the signal. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 /**
@@ -36,5 +35,11 @@ export async function startRecorder(
     },
     60_000,
   );
-  return { child: run.child, recordingId: id, stdout: () => run.stdout, stderr: () => run.stderr, exited: run.done };
+  return {
+    child: run.child,
+    recordingId: id,
+    stdout: () => run.stdout,
+    stderr: () => run.stderr,
+    exited: run.done.then(({ code, signal }) => ({ code, signal })),
+  };
 }
