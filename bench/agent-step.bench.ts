@@ -16,14 +16,9 @@ import { Library } from '../src/library/library.js';
 import { pcagentAsync } from '../test/support/cli.js';
 import { FakeModelServer } from '../test/support/openai-server.js';
 import { startDisplay, startImpress } from '../test/support/xsession.js';
-import { report } from './report.js';
+import { median, report } from './report.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), `pcagent-bench-${prefix}-`));
 const session = await startDisplay({ width: 1600, height: 900 });
