@@ -17,20 +17,18 @@ import { COLUMNS, PARQUET_FILE, parquetSchema as ourSchema } from '../../src/pip
 import { DATASET_INFO_ENTRY, SHAREGPT_FILE, type ShareGptRecord } from '../../src/pipeline/export/sharegpt.js';
 import { plannerForm, recordingSteps } from '../../src/pipeline/export/steps.js';
 import { pcagent } from '../support/cli.js';
-import { tempDir } from '../support/fixture.js';
-import { completedFixture, DESCRIPTIONS, INCOMPLETE, THOUGHTS, WITHOUT_THOUGHT } from './export-setup.js';
+import { removeTempLibrary, tempDir } from '../support/fixture.js';
+import { completedFixture, DESCRIPTIONS, FIXTURE_TOTALS, INCOMPLETE, THOUGHTS } from './export-setup.js';
 
 let home: string;
 let out: string;
 let lib: Library;
 beforeEach(async () => {
-  home = tempDir('export-home');
+  ({ home, lib } = await completedFixture('export-home'));
   out = tempDir('export-out');
-  lib = await completedFixture(home);
 });
 afterEach(() => {
-  lib.close();
-  fs.rmSync(home, { recursive: true, force: true });
+  removeTempLibrary({ home, lib });
   fs.rmSync(out, { recursive: true, force: true });
 });
 
@@ -157,13 +155,7 @@ describe('sharegpt export', () => {
   it('writes one LLaMA-Factory record per step with its plain screenshot and the dataset_info entry', async () => {
     fs.writeFileSync(path.join(out, 'dataset_info.json'), JSON.stringify({ other: { file_name: 'other.json' } }));
     const report = await exportRecordings(lib, [lib.getRecording(1)], 'sharegpt', out);
-    expect(report.totals).toEqual({
-      recordings: 1,
-      steps: 8,
-      images: 8,
-      incompleteSteps: INCOMPLETE,
-      stepsWithoutThought: WITHOUT_THOUGHT,
-    });
+    expect(report.totals).toEqual(FIXTURE_TOTALS);
     expect(report.files).toEqual([path.join(out, SHAREGPT_FILE), path.join(out, 'dataset_info.json')]);
     expect(JSON.parse(fs.readFileSync(path.join(out, 'dataset_info.json'), 'utf8'))).toEqual({
       other: { file_name: 'other.json' },
@@ -373,13 +365,7 @@ describe('export command', () => {
         recordings: { id: number; files: string[] }[];
       };
       expect(report.format).toBe(format);
-      expect(report.totals).toEqual({
-        recordings: 1,
-        steps: 8,
-        images: 8,
-        incompleteSteps: INCOMPLETE,
-        stepsWithoutThought: WITHOUT_THOUGHT,
-      });
+      expect(report.totals).toEqual(FIXTURE_TOTALS);
       for (const f of report.files) expect(fs.existsSync(f)).toBe(true);
       expect(report.files.map((f) => path.relative(dir, f))).toEqual(
         {
