@@ -20,7 +20,8 @@ import { OcrEngine } from '../../src/agents/ocr/engine.js';
 import { workFolderEnv } from '../../src/eval/impress.js';
 import { instructionFor } from '../../src/eval/setup.js';
 import { loadSuite } from '../../src/eval/suite.js';
-import { pcagent } from './cli.js';
+import type { ChildExit } from './child.js';
+import { pcagent, pcagentAsync } from './cli.js';
 import { tempDir } from './fixture.js';
 import { startRecorder } from './recorder-process.js';
 import {
@@ -245,4 +246,47 @@ export async function recordSuiteDemonstrations(
     ids.set(taskId, id);
   }
   return ids;
+}
+
+/** The fields of an eval report.json that the replay checks read. */
+export interface ReplayReport {
+  readonly agent: string;
+  readonly baseline: string;
+  readonly attempts: ReadonlyArray<{
+    task: string;
+    by: string;
+    perturbation: string;
+    outcome: string;
+    reason: string;
+    agent: { recordingId: number | null; reason: string } | null;
+  }>;
+  readonly summary: { byAgent: Record<string, Record<string, { total: number; successes: number }>> };
+}
+
+/**
+ * `pcagent eval impress-basic --replay --compare-coordinates` of `tasks` under `perturbations`
+ * (the CPU models, no DISPLAY: the runner starts its own desktops), the report written into
+ * `reportDir`; `args` go before `--report`. Resolves with the run and the parsed report.json.
+ */
+export async function replaySuite(
+  home: string,
+  tasks: readonly string[],
+  perturbations: readonly string[],
+  reportDir: string,
+  options: { readonly args?: readonly string[]; readonly timeoutMs: number },
+): Promise<{ run: ChildExit; report: ReplayReport | null }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, PCAGENT_DEVICE: 'cpu' };
+  delete env.DISPLAY;
+  const run = await pcagentAsync(
+    [
+      ...['--home', home, 'eval', 'impress-basic', '--replay', '--compare-coordinates'],
+      ...['--tasks', tasks.join(','), '--perturb', perturbations.join(','), ...(options.args ?? [])],
+      ...['--report', reportDir],
+    ],
+    env,
+    options.timeoutMs,
+  );
+  const file = path.join(reportDir, 'report.json');
+  const report = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as ReplayReport) : null;
+  return { run, report };
 }
