@@ -10,21 +10,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runWithFakeUiTars } from '../support/cli.js';
 import { tempDir } from '../support/fixture.js';
 import { FakeModelServer, type FakeRequest } from '../support/openai-server.js';
-import { type Impress, startImpressDesktop, type XSession } from '../support/xsession.js';
+import { type XSession } from '../support/xsession.js';
+import { useImpressDesktop } from '../support/hooks.js';
 
 let session: XSession;
-let impress: Impress;
 let server: FakeModelServer;
 
+useImpressDesktop({ width: 1280, height: 800 }, 'agent-dialog-profile', (d) => (session = d.session));
 beforeAll(async () => {
-  ({ session, impress } = await startImpressDesktop({ width: 1280, height: 800 }, 'agent-dialog-profile'));
   server = await FakeModelServer.start();
-}, 180_000);
-
+});
 afterAll(async () => {
   await server?.close();
-  await impress?.stop();
-  await session?.stop();
 });
 
 describe('pcagent run with a dialog opening (Impress, Xvfb, AT-SPI; faked planner)', () => {

@@ -14,34 +14,25 @@ import { Library } from '../../src/library/library.js';
 import { pcagent, pcagentAsync, startPcagent, testOutputDir } from '../support/cli.js';
 import { tempDir } from '../support/fixture.js';
 import { FakeModelServer, type FakeRequest } from '../support/openai-server.js';
-import {
-  type Impress,
-  type XSession,
-  readSlideTexts,
-  screenshot,
-  startImpressDesktop,
-  waitFor,
-  xdo,
-} from '../support/xsession.js';
+import { type XSession, readSlideTexts, screenshot, waitFor, xdo } from '../support/xsession.js';
+import { useImpressDesktop } from '../support/hooks.js';
 
 const OUT = testOutputDir();
 let session: XSession;
-let impress: Impress;
 let server: FakeModelServer;
-
-beforeAll(async () => {
-  ({ session, impress } = await startImpressDesktop({ width: 1600, height: 900 }, 'agent-impress'));
-  server = await FakeModelServer.start();
-}, 180_000);
 
 /** Folders a run saved into: Impress is stopped with the deck open, so they hold its lock file. */
 const outDirs: string[] = [];
-
+// Registered first, so it runs last (after hooks run in reverse order): once Impress has stopped.
+afterAll(() => {
+  for (const dir of outDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+useImpressDesktop({ width: 1600, height: 900 }, 'agent-impress', (d) => (session = d.session));
+beforeAll(async () => {
+  server = await FakeModelServer.start();
+});
 afterAll(async () => {
   await server?.close();
-  await impress?.stop();
-  await session?.stop();
-  for (const dir of outDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 const runCli = pcagentAsync;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { FakeModelServer } from './openai-server.js';
-import { startDisplay, type DisplayOptions, type XSession } from './xsession.js';
+import { startDisplay, startImpressDesktop, type DisplayOptions, type Impress, type XSession } from './xsession.js';
 
 /**
  * The fake OpenAI-compatible server for the tests of a file or `describe` block: started once
@@ -32,5 +32,25 @@ export function useDisplay(options: DisplayOptions, use: (session: XSession) => 
   }, 60_000);
   afterAll(async () => {
     await session?.stop();
+  });
+}
+
+/**
+ * LibreOffice Impress on a fresh desktop for the tests of a file or `describe` block (see
+ * startImpressDesktop): started before them and handed to `use`, stopped after them.
+ */
+export function useImpressDesktop(
+  display: DisplayOptions,
+  profilePrefix: string,
+  use: (desktop: { session: XSession; impress: Impress }) => void,
+): void {
+  let desktop: { session: XSession; impress: Impress } | undefined;
+  beforeAll(async () => {
+    desktop = await startImpressDesktop(display, profilePrefix);
+    use(desktop);
+  }, 180_000);
+  afterAll(async () => {
+    await desktop?.impress.stop();
+    await desktop?.session.stop();
   });
 }
