@@ -17,18 +17,21 @@ import { COLUMNS, PARQUET_FILE, parquetSchema as ourSchema } from '../../src/pip
 import { DATASET_INFO_ENTRY, SHAREGPT_FILE, type ShareGptRecord } from '../../src/pipeline/export/sharegpt.js';
 import { plannerForm, recordingSteps } from '../../src/pipeline/export/steps.js';
 import { pcagent } from '../support/cli.js';
-import { removeTempLibrary, tempDir } from '../support/fixture.js';
+import { tempDir } from '../support/fixture.js';
+import { useTempLibrary } from '../support/hooks.js';
 import { completedFixture, DESCRIPTIONS, FIXTURE_TOTALS, INCOMPLETE, THOUGHTS } from './export-setup.js';
 
 let home: string;
 let out: string;
 let lib: Library;
-beforeEach(async () => {
-  ({ home, lib } = await completedFixture('export-home'));
+useTempLibrary(
+  () => completedFixture('export-home'),
+  (t) => ({ home, lib } = t),
+);
+beforeEach(() => {
   out = tempDir('export-out');
 });
 afterEach(() => {
-  removeTempLibrary({ home, lib });
   fs.rmSync(out, { recursive: true, force: true });
 });
 

@@ -18,17 +18,19 @@ import { PARQUET_FILE } from '../../src/pipeline/export/parquet.js';
 import { SHAREGPT_FILE, type ShareGptRecord } from '../../src/pipeline/export/sharegpt.js';
 import { refinableRecordings, refineRecordings } from '../../src/pipeline/refine/refine.js';
 import { createBackend } from '../../src/server/handlers.js';
-import { openFixtureLibrary, removeTempLibrary, tempDir } from '../support/fixture.js';
+import { openFixtureLibrary, tempDir } from '../support/fixture.js';
+import { useTempLibrary } from '../support/hooks.js';
 
-let home: string;
 let out: string;
 let lib: Library;
-beforeEach(async () => {
-  ({ home, lib } = await openFixtureLibrary('refined-export-home'));
+useTempLibrary(
+  () => openFixtureLibrary('refined-export-home'),
+  (t) => (lib = t.lib),
+);
+beforeEach(() => {
   out = tempDir('refined-export-out');
 });
 afterEach(() => {
-  removeTempLibrary({ home, lib });
   fs.rmSync(out, { recursive: true, force: true });
 });
 

@@ -1,4 +1,6 @@
-import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import type { Library } from '../../src/library/library.js';
+import { removeTempLibrary } from './fixture.js';
 import { FakeModelServer } from './openai-server.js';
 import { startDisplay, startImpressDesktop, type DisplayOptions, type Impress, type XSession } from './xsession.js';
 
@@ -52,5 +54,24 @@ export function useImpressDesktop(
   afterAll(async () => {
     await desktop?.impress.stop();
     await desktop?.session.stop();
+  });
+}
+
+/**
+ * A fresh temporary library for each test, made by `open` (openTempLibrary, openFixtureLibrary…):
+ * opened before it and handed to `use`, closed and its folder removed after it.
+ */
+export function useTempLibrary<T extends { home: string; lib: Library }>(
+  open: () => T | Promise<T>,
+  use: (temp: T) => void,
+): void {
+  let temp: T | undefined;
+  beforeEach(async () => {
+    temp = await open();
+    use(temp);
+  });
+  afterEach(() => {
+    if (temp) removeTempLibrary(temp);
+    temp = undefined;
   });
 }

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatAction } from '../../src/core/grammar.js';
 import type { RawInput } from '../../src/core/input-events.js';
 import type { Library } from '../../src/library/library.js';
@@ -15,7 +15,8 @@ import { sha256 } from '../../src/library/library.js';
 import type { AccessibilityProvider, ElementAtPoint } from '../../src/platform/a11y/provider.js';
 import { type LiveFrame, Recorder } from '../../src/tracker/recorder.js';
 import { startRecording } from '../../src/tracker/sessions.js';
-import { openTempLibrary, removeTempLibrary } from '../support/fixture.js';
+import { openTempLibrary } from '../support/fixture.js';
+import { useTempLibrary } from '../support/hooks.js';
 
 interface TestFrame extends LiveFrame {
   colour: number;
@@ -23,14 +24,11 @@ interface TestFrame extends LiveFrame {
 /** An input event without its time and frame (the helper stamps them). */
 type TestInput = RawInput<TestFrame> extends infer E ? (E extends unknown ? Omit<E, 'time' | 'frame'> : never) : never;
 
-let home: string;
 let lib: Library;
-beforeEach(() => {
-  ({ home, lib } = openTempLibrary('recorder'));
-});
-afterEach(() => {
-  removeTempLibrary({ home, lib });
-});
+useTempLibrary(
+  () => openTempLibrary('recorder'),
+  (t) => (lib = t.lib),
+);
 
 async function png(width: number, height: number, colour: number): Promise<Buffer> {
   return sharp({ create: { width, height, channels: 3, background: { r: colour, g: 0, b: 0 } } })
