@@ -207,7 +207,8 @@ function busCall(env: NodeJS.ProcessEnv, dest: string, objectPath: string, metho
   );
 }
 
-function logTail(file: string, chars = 2000): string {
+/** The end of a log file, or '(no log)'. */
+export function logTail(file: string, chars = 2000): string {
   try {
     return fs.readFileSync(file, 'utf8').slice(-chars);
   } catch {

@@ -15,6 +15,7 @@ import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   DesktopStartError,
+  logTail,
   runOn,
   spawnDaemon,
   startOwnedDesktop,
@@ -26,7 +27,7 @@ import {
 import { tempDir } from './fixture.js';
 
 export { readSlideTexts } from './slide-texts.js';
-import { QUIET_PROFILE } from '../../src/eval/impress.js';
+import { findWindows as findWindowsOn, QUIET_PROFILE } from '../../src/eval/impress.js';
 
 export interface DisplayOptions {
   readonly width: number;
@@ -74,14 +75,6 @@ export async function startDisplay(options: DisplayOptions): Promise<XSession> {
   } catch (err) {
     if (err instanceof DesktopStartError) throw new Error(`${err.message}; log:\n${err.log}`);
     throw err;
-  }
-}
-
-function tail(file: string, chars = 2000): string {
-  try {
-    return readFileSync(file, 'utf8').slice(-chars);
-  } catch {
-    return '(no log)';
   }
 }
 
@@ -152,11 +145,8 @@ export async function waitForStillScreen(session: XSession, timeoutMs = 20_000, 
 }
 
 /** Visible window ids whose title matches `namePattern` (xdotool regex, case-insensitive). */
-export async function findWindows(session: XSession, namePattern: string): Promise<string[]> {
-  // xdotool exits 1 when nothing matches.
-  const out = await xdo(session, 'search', '--onlyvisible', '--name', namePattern).catch(() => '');
-  return out.split('\n').filter((l) => l !== '');
-}
+export const findWindows = (session: XSession, namePattern: string): Promise<string[]> =>
+  findWindowsOn(session.env, namePattern);
 
 /**
  * Geometry of the first visible window whose title matches, or null. Uses xwininfo: under a
@@ -290,7 +280,7 @@ export async function startImpress(session: XSession, options: ImpressOptions): 
     const main = await waitFor(
       'the Impress main window',
       async () => {
-        if (launcher.done) throw new Error(`soffice exited; log:\n${tail(logFile)}`);
+        if (launcher.done) throw new Error(`soffice exited; log:\n${logTail(logFile)}`);
         if (await dismissStartupDialogs(session)) return null;
         const geometry = await windowGeometry(session, MAIN_WINDOW);
         const active = await xdo(session, 'getactivewindow').catch(() => '');
