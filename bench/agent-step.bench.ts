@@ -9,22 +9,16 @@
  * execute, settle (until the screen is still: X11 DAMAGE, 300 ms quiet), store (frame files +
  * marked frame) and the step total; the grounder's provider; steps per run. Run: npm run bench -- agent-step (needs a build: npm run build).
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Library } from '../src/library/library.js';
+import { pcagentAsync } from '../test/support/cli.js';
 import { FakeModelServer } from '../test/support/openai-server.js';
 import { startDisplay, startImpress } from '../test/support/xsession.js';
-import { report } from './report.js';
+import { median, report } from './report.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), `pcagent-bench-${prefix}-`));
 const session = await startDisplay({ width: 1600, height: 900 });
@@ -45,10 +39,8 @@ try {
     let n = 0;
     server.setFallback(() => plan[n++] ?? 'Action: fail');
     const home = tmp('agent-home');
-    const child = spawn(
-      process.execPath,
+    const run = await pcagentAsync(
       [
-        path.join(ROOT, 'bin', 'pcagent.js'),
         '--home',
         home,
         '--json',
@@ -61,14 +53,11 @@ try {
         '--device',
         'cpu',
       ],
-      { env: session.env, stdio: ['ignore', 'pipe', 'pipe'] },
+      session.env,
+      3_600_000,
     );
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    if (code !== 0) throw new Error(`pcagent run exited ${code}: ${err}`);
+    if (run.code !== 0) throw new Error(`pcagent run exited ${run.code}: ${run.stderr}`);
+    const { stdout: out, stderr: err } = run;
     const { id } = JSON.parse(out) as { id: number };
     const lib = Library.open(home, { readonly: true });
     type Timings = Record<

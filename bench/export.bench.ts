@@ -15,7 +15,7 @@ import type { Action } from '../src/core/actions.js';
 import { Library } from '../src/library/library.js';
 import { EXPORT_FORMATS, type ExportFormat, exportRecordings } from '../src/pipeline/export/index.js';
 import { report } from './report.js';
-import { framePool, rng, writePooledFrame } from './synthetic-frames.js';
+import { buttonAt, createBenchRecording, framePool, rng, writePooledFrame } from './synthetic-frames.js';
 
 const RECORDINGS = 20;
 const STEPS = 25;
@@ -43,17 +43,8 @@ async function buildDataset(home: string): Promise<{ frames: number; bytes: numb
   let frames = 0;
   let bytes = 0;
   for (let n = 0; n < RECORDINGS; n++) {
-    const rec = lib.createRecording({
-      kind: 'human',
-      mode: 'free',
-      stage: 'refined',
-      description: `bench task ${n}: make a title slide`,
-      status: 'finished',
-      source: 'bench',
-      screen: { logicalWidth: 1920, logicalHeight: 1080, physicalWidth: 1920, physicalHeight: 1080, scaleFactor: 1 },
-    });
-    const dir = lib.recordingDir(rec.id);
-    fs.mkdirSync(dir, { recursive: true });
+    const rec = createBenchRecording(lib, `bench task ${n}: make a title slide`, { stage: 'refined' });
+    const dir = rec.dir;
     for (let i = 0; i < STEPS; i++) {
       const action = actionAt(i, r);
       const img = pool[(n * 5 + i) % POOL]!;
@@ -76,12 +67,7 @@ async function buildDataset(home: string): Promise<{ frames: number; bytes: numb
       }
       lib.updateAction(saved!.id, {
         markedFrameId,
-        element: click
-          ? {
-              name: 'Button',
-              rect: { left: click.x - 40, top: click.y - 15, right: click.x + 40, bottom: click.y + 15 },
-            }
-          : null,
+        element: click ? buttonAt(click) : null,
         // Every 5th click stays without a description (an incomplete step).
         description: click && i % 5 !== 0 ? { text: `the button number ${i} in the toolbar`, source: 'model' } : null,
         thought: { text: `I do step ${i + 1} because the task needs it.`, source: 'model' },

@@ -37,7 +37,7 @@ import {
   waitFor,
   windowGeometry,
 } from '../test/support/xsession.js';
-import { report } from './report.js';
+import { median, report } from './report.js';
 
 type State = 'idle' | 'editing' | 'menu' | 'dialog';
 
@@ -49,96 +49,43 @@ interface Target {
   readonly truth: { readonly name?: string; readonly label?: string; readonly role: string } | 'dialog close';
 }
 
+/** The label of an element of the tree with that exact name and role. */
+const named = (name: string, role: string) => ({ name, role });
+/** The label of an element with that exact label and role (the sidebar's unnamed tab buttons). */
+const labelled = (label: string, role: string) => ({ label, role });
+const target = (state: State, icon: boolean, description: string, truth: Target['truth']): Target => ({
+  state,
+  description,
+  icon,
+  truth,
+});
+
 const TARGETS: readonly Target[] = [
-  {
-    state: 'idle',
-    description: "the 'Save' icon in the toolbar",
-    icon: true,
-    truth: { name: 'Save', role: 'push button' },
-  },
-  { state: 'idle', description: 'New Slide', icon: true, truth: { name: 'New Slide', role: 'push button' } },
-  {
-    state: 'idle',
-    description: 'the Undo arrow in the toolbar',
-    icon: true,
-    truth: { name: 'Undo', role: 'push button' },
-  },
-  {
-    state: 'idle',
-    description: 'the Rectangle tool in the drawing toolbar',
-    icon: true,
-    truth: { name: 'Rectangle', role: 'push button' },
-  },
-  {
-    state: 'idle',
-    description: "'Start from First Slide'",
-    icon: true,
-    truth: { name: 'Start from First Slide', role: 'push button' },
-  },
-  {
-    state: 'idle',
-    description: 'the Navigator icon in the sidebar',
-    icon: true,
-    truth: { label: 'Navigator', role: 'toggle button' },
-  },
-  {
-    state: 'idle',
-    description: 'the Gallery icon in the right sidebar',
-    icon: true,
-    truth: { label: 'Gallery', role: 'toggle button' },
-  },
-  {
-    state: 'idle',
-    description: "'Close Sidebar Deck'",
-    icon: true,
-    truth: { label: 'Close Sidebar Deck', role: 'push button' },
-  },
-  {
-    state: 'idle',
-    description: "the 'Master View' button",
-    icon: false,
-    truth: { name: 'Master View', role: 'push button' },
-  },
-  { state: 'idle', description: 'the Slide Show menu', icon: false, truth: { name: 'Slide Show', role: 'menu' } },
-  {
-    state: 'idle',
-    description: "the 'Format' menu in the menu bar",
-    icon: false,
-    truth: { name: 'Format', role: 'menu' },
-  },
-  {
-    state: 'editing',
-    description: 'the Bold button in the formatting toolbar',
-    icon: true,
-    truth: { name: 'Bold', role: 'toggle button' },
-  },
-  { state: 'editing', description: "'Italic'", icon: true, truth: { name: 'Italic', role: 'toggle button' } },
-  { state: 'editing', description: 'the Shadow button', icon: true, truth: { name: 'Shadow', role: 'toggle button' } },
-  { state: 'menu', description: "'Character...'", icon: false, truth: { name: 'Character...', role: 'menu item' } },
-  {
-    state: 'menu',
-    description: 'the Paragraph... item in the open menu',
-    icon: false,
-    truth: { name: 'Paragraph...', role: 'menu item' },
-  },
-  { state: 'dialog', description: 'the close button (×) of the Character dialog', icon: true, truth: 'dialog close' },
-  { state: 'dialog', description: 'the Cancel button', icon: false, truth: { name: 'Cancel', role: 'push button' } },
-  {
-    state: 'dialog',
-    description: "the 'Font Effects' tab",
-    icon: false,
-    truth: { name: 'Font Effects', role: 'page tab' },
-  },
-  { state: 'dialog', description: "'Help'", icon: false, truth: { name: 'Help', role: 'push button' } },
+  target('idle', true, "the 'Save' icon in the toolbar", named('Save', 'push button')),
+  target('idle', true, 'New Slide', named('New Slide', 'push button')),
+  target('idle', true, 'the Undo arrow in the toolbar', named('Undo', 'push button')),
+  target('idle', true, 'the Rectangle tool in the drawing toolbar', named('Rectangle', 'push button')),
+  target('idle', true, "'Start from First Slide'", named('Start from First Slide', 'push button')),
+  target('idle', true, 'the Navigator icon in the sidebar', labelled('Navigator', 'toggle button')),
+  target('idle', true, 'the Gallery icon in the right sidebar', labelled('Gallery', 'toggle button')),
+  target('idle', true, "'Close Sidebar Deck'", labelled('Close Sidebar Deck', 'push button')),
+  target('idle', false, "the 'Master View' button", named('Master View', 'push button')),
+  target('idle', false, 'the Slide Show menu', named('Slide Show', 'menu')),
+  target('idle', false, "the 'Format' menu in the menu bar", named('Format', 'menu')),
+  target('editing', true, 'the Bold button in the formatting toolbar', named('Bold', 'toggle button')),
+  target('editing', true, "'Italic'", named('Italic', 'toggle button')),
+  target('editing', true, 'the Shadow button', named('Shadow', 'toggle button')),
+  target('menu', false, "'Character...'", named('Character...', 'menu item')),
+  target('menu', false, 'the Paragraph... item in the open menu', named('Paragraph...', 'menu item')),
+  target('dialog', true, 'the close button (×) of the Character dialog', 'dialog close'),
+  target('dialog', false, 'the Cancel button', named('Cancel', 'push button')),
+  target('dialog', false, "the 'Font Effects' tab", named('Font Effects', 'page tab')),
+  target('dialog', false, "'Help'", named('Help', 'push button')),
 ];
 
 const NAMES = (process.env.BENCH_GROUNDERS ?? 'a11y,ocr').split(',').filter(Boolean);
 const SCREEN = { width: 1920, height: 1080 };
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 /** CPU milliseconds a process has used, from /proc (clock ticks of 10 ms). */
 function cpuMs(pid: number): number {
   try {

@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { groundInText } from '../src/agents/grounding/ocr-grounder.js';
 import { DEFAULT_DETECT } from '../src/agents/ocr/detect.js';
 import { OcrEngine, type OcrResult } from '../src/agents/ocr/engine.js';
+import { median } from './report.js';
 
 interface Rect {
   left: number;
@@ -105,11 +106,6 @@ const screenLabels: Click[] = [
   label('20241126_161538_7.png', "'More options...'", 710, 645, 830, 678),
 ];
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 const round = (x: number): number => Math.round(x * 10) / 10;
 const cpuNow = (): number => {
   const u = process.cpuUsage();

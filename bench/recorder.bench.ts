@@ -9,15 +9,15 @@
  *   with the screen changing each time (goal ≤ 300 MB/h; the reference stores about 1 GB/h).
  * Run: npm run bench -- recorder
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Library } from '../src/library/library.js';
-import { startDisplay, waitFor } from '../test/support/xsession.js';
+import { startRecorder } from '../test/support/recorder-process.js';
+import { startDisplay } from '../test/support/xsession.js';
 import { report } from './report.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 const TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -38,15 +38,8 @@ const session = await startDisplay({ width: 1920, height: 1080 });
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'pcagent-bench-rec-'));
 const xdo = (...args: string[]) => execFileSync('xdotool', args, { env: session.env });
 try {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'pcagent.js'), '--home', home, 'record', '--verbose'], {
-    env: session.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const id = await waitFor('recording', async () => Number(/^recording (\d+)$/m.exec(out)?.[1]) || null, 60_000);
+  const recorder = await startRecorder(session.env, home, []);
+  const { child, recordingId: id } = recorder;
   // Start-up work (JIT, the accessibility walk, the first frames) settles in a few seconds. The
   // idle window is long enough to hold several of the `wait` actions an idle recording stores
   // (each with its frame, SPEC §2.1), which are most of its idle cost: 10 s windows swung
@@ -78,7 +71,7 @@ try {
     }
   });
   await sleep(1_500);
-  const afterLoad = (err.match(/^action \d+ recorded/gm) ?? []).length;
+  const afterLoad = (recorder.stderr().match(/^step \d+: /gm) ?? []).length;
 
   // Scripted workload for storage: the screen changes before each action, one action per 2 s
   // (shortened here to 20 actions at 0.5 s; storage per action does not depend on the pace).
@@ -91,11 +84,10 @@ try {
   }
   await sleep(1_000);
   child.kill('SIGINT');
-  await new Promise((r) => child.once('exit', r));
+  await recorder.exited;
+  const err = recorder.stderr();
 
-  const latencies = [...err.matchAll(/^action \d+ recorded \((\d+) ms\)$/gm)]
-    .map((m) => Number(m[1]))
-    .sort((a, b) => a - b);
+  const latencies = [...err.matchAll(/^step \d+.*\((\d+) ms\)$/gm)].map((m) => Number(m[1])).sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
 
   const lib = Library.open(home, { readonly: true });

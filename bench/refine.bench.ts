@@ -18,7 +18,7 @@ import { PNG_COMPRESSION, renderFrame } from '../src/pipeline/refine/frames.js';
 import { marksOverlay } from '../src/core/marks.js';
 import { refinableRecordings, refineRecordings, type RunOptions } from '../src/pipeline/refine/refine.js';
 import { report } from './report.js';
-import { framePool, makeFrame, rng, writePooledFrame } from './synthetic-frames.js';
+import { buttonAt, createBenchRecording, framePool, makeFrame, rng, writePooledFrame } from './synthetic-frames.js';
 
 const RECORDINGS = 50;
 const POOL = 16;
@@ -59,16 +59,8 @@ async function buildDataset(lib: Library): Promise<{ frames: number; bytes: numb
   let frames = 0;
   let bytes = 0;
   for (let n = 0; n < RECORDINGS; n++) {
-    const rec = lib.createRecording({
-      kind: 'human',
-      mode: 'free',
-      description: `bench task ${n}`,
-      status: 'finished',
-      source: 'bench',
-      screen: { logicalWidth: 1920, logicalHeight: 1080, physicalWidth: 1920, physicalHeight: 1080, scaleFactor: 1 },
-    });
-    const dir = lib.recordingDir(rec.id);
-    fs.mkdirSync(dir, { recursive: true });
+    const rec = createBenchRecording(lib, `bench task ${n}`);
+    const dir = rec.dir;
     const steps = template(r).map((action, i) => {
       // consecutive frames differ (so step 6 keeps them but must compare them)
       const img = pool[(n * 7 + i) % POOL]!;
@@ -81,9 +73,7 @@ async function buildDataset(lib: Library): Promise<{ frames: number; bytes: numb
           seq: i + 1,
           time: Date.now() + i * 1000,
           action,
-          element: at
-            ? { name: 'Button', rect: { left: at.x - 40, top: at.y - 15, right: at.x + 40, bottom: at.y + 15 } }
-            : null,
+          element: at ? buttonAt(at) : null,
         },
       };
     });

@@ -12,15 +12,13 @@
  * Run: `npm run build && npm run bench -- replay-robustness` (about a minute per replay on a
  * 2-core machine; PCAGENT_BENCH_TASKS=title-only,two-slides picks the demonstrated tasks).
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { IMPRESS_BASIC_DEMOS, recordSuiteDemonstrations } from '../test/support/demonstrations.js';
+import { IMPRESS_BASIC_DEMOS, recordSuiteDemonstrations, replaySuite } from '../test/support/demonstrations.js';
 import { report } from './report.js';
 
 const PERTURBATIONS = ['resolution=1600x900', 'resolution=1280x800', 'window=restored', 'sidebar=closed'];
-const root = path.resolve(import.meta.dirname, '..');
 const tasks = (process.env.PCAGENT_BENCH_TASKS ?? Object.keys(IMPRESS_BASIC_DEMOS).join(','))
   .split(',')
   .filter(Boolean);
@@ -31,36 +29,12 @@ try {
   await recordSuiteDemonstrations(home, tasks);
   process.stdout.write(`${tasks.length} demonstrations recorded in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
   const out = path.join(work, 'report');
-  const env: NodeJS.ProcessEnv = { ...process.env, PCAGENT_DEVICE: 'cpu' };
-  delete env.DISPLAY; // the runner owns its desktops
-  const r = spawnSync(
-    process.execPath,
-    [
-      path.join(root, 'bin', 'pcagent.js'),
-      '--home',
-      home,
-      'eval',
-      'impress-basic',
-      '--replay',
-      '--compare-coordinates',
-      '--display',
-      'auto',
-      '--tasks',
-      tasks.join(','),
-      '--perturb',
-      PERTURBATIONS.join(','),
-      '--report',
-      out,
-    ],
-    { env, encoding: 'utf8', timeout: 4 * 3_600_000 },
-  );
+  const { run: r, report: json } = await replaySuite(home, tasks, PERTURBATIONS, out, {
+    args: ['--display', 'auto'],
+    timeoutMs: 4 * 3_600_000,
+  });
   process.stdout.write(r.stdout);
-  if (r.status !== 0) throw new Error(`pcagent eval exited ${r.status}: ${r.stderr}`);
-  const json = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as {
-    agent: string;
-    baseline: string;
-    summary: { byAgent: Record<string, Record<string, { total: number; successes: number }>> };
-  };
+  if (r.code !== 0 || !json) throw new Error(`pcagent eval exited ${r.code}: ${r.stderr}`);
   const rate = (name: string): number => {
     const all = Object.values(json.summary.byAgent[name] ?? {});
     const total = all.reduce((n, t) => n + t.total, 0);

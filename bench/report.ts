@@ -20,3 +20,10 @@ export function report(name: string, numbers: Record<string, number | string>): 
 function machine(): string {
   return `${process.platform} ${process.arch}, node ${process.version}`;
 }
+
+/** The median of `xs` (the mean of the middle two for an even count); NaN for none. */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length === 0 ? NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}

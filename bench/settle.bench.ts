@@ -15,15 +15,11 @@ import path from 'node:path';
 import { openX11Backend } from '../src/platform/capture/x11-backend.js';
 import { openSettler, type SettleMethod } from '../src/platform/capture/settle.js';
 import { exec, startDisplay, startImpress, type XSession } from '../test/support/xsession.js';
-import { report } from './report.js';
+import { median, report } from './report.js';
 
 const SAMPLES = 12;
 const QUIET_MS = 300;
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const r1 = (x: number) => Math.round(x * 10) / 10;
 const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), `pcagent-bench-${prefix}-`));
 

@@ -21,17 +21,17 @@
  *
  * Run: SOAK_MINUTES=15 npm run bench -- soak   (SOAK_PART=recorder|agent for one part)
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Library } from '../src/library/library.js';
 import { FakeModelServer } from '../test/support/openai-server.js';
-import { startDisplay, waitFor } from '../test/support/xsession.js';
+import { startPcagent } from '../test/support/cli.js';
+import { startRecorder } from '../test/support/recorder-process.js';
+import { startDisplay } from '../test/support/xsession.js';
 import { report } from './report.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
-const BIN = path.join(ROOT, 'bin', 'pcagent.js');
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 60);
 const STEPS = Number(process.env.SOAK_STEPS ?? 200);
 const PART = process.env.SOAK_PART ?? 'both';
@@ -82,15 +82,8 @@ async function recorderSoak(): Promise<void> {
   const home = tmp('soak-rec');
   const xdo = (...args: string[]) => execFileSync('xdotool', args, { env: session.env });
   try {
-    const child = spawn(process.execPath, [BIN, '--home', home, 'record'], {
-      env: session.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const id = await waitFor('recording', async () => Number(/^recording (\d+)$/m.exec(out)?.[1]) || null, 60_000);
+    const recorder = await startRecorder(session.env, home, [], false);
+    const { child, recordingId: id } = recorder;
     const pid = child.pid!;
     const colours = ['#204080', '#806020', '#208040', '#602080', '#a03030'];
     const letters = 'abcdefghijklmnopqrstuvwxyz';
@@ -127,7 +120,8 @@ async function recorderSoak(): Promise<void> {
     samples.push([(performance.now() - t0) / 3_600_000, rssEnd]);
     await sleep(2_000);
     child.kill('SIGINT');
-    const code = await new Promise<number | null>((r) => child.once('exit', r));
+    const { code } = await recorder.exited;
+    const err = recorder.stderr();
 
     const lib = Library.open(home, { readonly: true });
     const actions = lib.listActions(id);
@@ -202,27 +196,24 @@ async function agentSoakRun(allocator: 'tuned' | 'system'): Promise<Record<strin
   try {
     let n = 0;
     server.setFallback(() => (n++ < STEPS ? 'Action: press key: esc' : 'Action: finish'));
-    const args = [BIN, '--home', home, '--json', 'run', 'Soak the agent loop'];
+    const args = ['--home', home, '--json', 'run', 'Soak the agent loop'];
     args.push('--planner', server.url, '--planner-model', 'soak', '--settle-ms', '0');
     args.push('--max-steps', String(STEPS + 5), '--device', 'cpu');
     const env = { ...session.env, ...(allocator === 'system' ? { PCAGENT_ALLOCATOR: 'system' } : {}) };
-    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const agent = startPcagent(args, env);
     const samples: [number, number][] = [];
-    const exited = new Promise<number | null>((r) => child.on('exit', r));
     let done = false;
-    void exited.then(() => (done = true));
+    void agent.done.finally(() => (done = true));
     while (!done) {
       // The planner's request count is the step number (one request per step).
       try {
-        samples.push([n, rssMB(child.pid!)]);
+        samples.push([n, rssMB(agent.child.pid!)]);
       } catch {
         break;
       }
       await sleep(250);
     }
-    const code = await exited;
+    const { code, stderr: err } = await agent.done;
     const warm = samples.filter(([step]) => step >= 20 && step <= STEPS);
     // The second half alone tells a leak (the same slope) from the heap still growing to its
     // working size (a slope that falls towards 0).

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { type FrameFileMeta, type Library, sha256 } from '../src/library/library.js';
+import type { Point } from '../src/core/actions.js';
+import { type FrameFileMeta, type Library, type NewRecording, sha256 } from '../src/library/library.js';
 
 /** A deterministic pseudo-random sequence in [0, 1), so runs compare like with like. */
 export function rng(seed: number): () => number {
@@ -82,3 +83,29 @@ export function writePooledFrame(
     meta: { format: 'png', width: 1920, height: 1080, bytes: img.data.byteLength, sha256: img.sha },
   };
 }
+
+/** A finished human recording of a 1920×1080 screen, made up by a bench, and its (made) frame folder. */
+export function createBenchRecording(
+  lib: Library,
+  description: string,
+  more: Partial<NewRecording> = {},
+): { id: number; dir: string } {
+  const rec = lib.createRecording({
+    kind: 'human',
+    mode: 'free',
+    description,
+    status: 'finished',
+    source: 'bench',
+    screen: { logicalWidth: 1920, logicalHeight: 1080, physicalWidth: 1920, physicalHeight: 1080, scaleFactor: 1 },
+    ...more,
+  });
+  const dir = lib.recordingDir(rec.id);
+  fs.mkdirSync(dir, { recursive: true });
+  return { id: rec.id, dir };
+}
+
+/** The element a bench's click hits: an 80×30 button centred on the click. */
+export const buttonAt = (at: Point) => ({
+  name: 'Button',
+  rect: { left: at.x - 40, top: at.y - 15, right: at.x + 40, bottom: at.y + 15 },
+});

@@ -21,17 +21,12 @@ import { locateVisually, VisualGrounder } from '../src/agents/grounding/visual-g
 import { nccMap } from '../src/agents/grounding/template-match.js';
 import { decodeGray, type RawFrame } from '../src/agents/ocr/frame.js';
 import { ICON_TARGETS, pointInBox, RIBBON_FRAME, scaledBox } from '../test/support/icon-targets.js';
-import { report } from './report.js';
+import { median, report } from './report.js';
 
 const args = process.argv.slice(2);
 const runsArg = args.indexOf('--runs');
 const RUNS = runsArg >= 0 ? Number(args[runsArg + 1]) : 5;
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 const cpuMs = (): number => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;

@@ -16,14 +16,9 @@ import { diffWindows, type DesktopWindow } from '../src/core/windows-diff.js';
 import type { DesktopWindows } from '../src/platform/windows/desktop-windows.js';
 import { openDesktopWindows } from '../src/platform/windows/open-desktop-windows.js';
 import { key, startDisplay, startImpress, typeText, waitFor } from '../test/support/xsession.js';
-import { report } from './report.js';
+import { median, report } from './report.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
   const start = performance.now();

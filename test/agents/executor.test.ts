@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Action } from '../../src/core/actions.js';
 import { dragPath, inCorner } from '../../src/agents/executor/executor.js';
-import { ROOT } from '../support/cli.js';
+import { ROOT, startTsx } from '../support/cli.js';
 import { tempDir } from '../support/fixture.js';
 import { type XSession, exec, startDisplay, waitFor, xdo } from '../support/xsession.js';
 
@@ -91,29 +91,13 @@ let xev: ReturnType<typeof spawn>;
 async function runExecutor(
   runs: { options?: object; actions: Action[] }[],
 ): Promise<{ ok: boolean; name?: string; message?: string }[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', childFile, JSON.stringify(runs)], {
-      cwd: ROOT,
-      env: session.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0
-        ? resolve(
-            out
-              .trim()
-              .split('\n')
-              .filter(Boolean)
-              .map((l) => JSON.parse(l) as { ok: boolean }),
-          )
-        : reject(new Error(`executor child exited ${code}: ${err}`)),
-    );
-  });
+  const r = await startTsx(childFile, [JSON.stringify(runs)], session.env).done;
+  if (r.code !== 0) throw new Error(`executor child exited ${r.code}: ${r.stderr}`);
+  return r.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { ok: boolean });
 }
 
 const events = (): XEvent[] => parseXev(fs.readFileSync(xevLog, 'utf8'));

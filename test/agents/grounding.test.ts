@@ -6,8 +6,9 @@ import type { Box, GroundingResult } from '../../src/agents/grounding/grounder.j
 import { groundInText, OcrGrounder } from '../../src/agents/grounding/ocr-grounder.js';
 import { findPositions } from '../../src/agents/grounding/positions.js';
 import { rankText, similarity, type TextItem } from '../../src/agents/grounding/text-match.js';
+import { FIXTURE_DIR } from '../support/fixture.js';
 
-const SHOTS = '/work/shared/fixtures/pc-tracker-example/screenshot';
+const SHOTS = path.join(FIXTURE_DIR, 'screenshot');
 const shot = (name: string): string => path.join(SHOTS, name);
 const FRAME = { width: 1920, height: 1080 };
 

@@ -7,8 +7,9 @@ import type { Box } from '../../src/agents/ocr/frame.js';
 import { loadCharset, type RecognizedChar } from '../../src/agents/ocr/recognize.js';
 import { splitWords } from '../../src/agents/ocr/words.js';
 import { modelPath } from '../../src/agents/runtime/manifest.js';
+import { FIXTURE_DIR } from '../support/fixture.js';
 
-const SHOTS = '/work/shared/fixtures/pc-tracker-example/screenshot';
+const SHOTS = path.join(FIXTURE_DIR, 'screenshot');
 const shot = (name: string): string => path.join(SHOTS, name);
 
 const inside = (inner: Box, outer: Box): boolean =>

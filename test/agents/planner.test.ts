@@ -6,7 +6,7 @@
  * a real library on disk and an in-memory screen, grounder and executor (the real ones run in
  * test/e2e/agent-run.test.ts).
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { type Executor, FailSafeError } from '../../src/agents/executor/executor.js';
 import type { Grounder } from '../../src/agents/grounding/grounder.js';
@@ -19,22 +19,16 @@ import { UI_TARS_INSTRUCTIONS } from '../../src/agents/planner/profiles/ui-tars.
 import type { Action } from '../../src/core/actions.js';
 import { Library } from '../../src/library/library.js';
 import { tempDir } from '../support/fixture.js';
-import { contentText, FakeModelServer } from '../support/openai-server.js';
+import type { FakeModelServer } from '../support/openai-server.js';
+import { contentText } from '../support/openai-server.js';
+import { useFakeModelServer } from '../support/hooks.js';
 import { waitFor } from '../support/xsession.js';
 
 let server: FakeModelServer;
 const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'); // a PNG header is enough for the wire
 const dataUrl = `data:image/png;base64,${png.toString('base64')}`;
 
-beforeAll(async () => {
-  server = await FakeModelServer.start();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  server.reset();
-});
+useFakeModelServer((s) => (server = s));
 
 /** Replies in this order, one per request. */
 const script = (...replies: string[]) => replies.forEach((r) => server.when(() => true, r, { times: 1 }));

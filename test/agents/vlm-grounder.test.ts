@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   coordinateAdapter,
   guessConvention,
@@ -15,7 +15,9 @@ import {
   VlmGrounder,
   type VlmGrounderOptions,
 } from '../../src/agents/grounding/vlm-grounder.js';
-import { FakeModelServer, type FakeRequest } from '../support/openai-server.js';
+import type { FakeModelServer } from '../support/openai-server.js';
+import { type FakeRequest } from '../support/openai-server.js';
+import { useFakeModelServer } from '../support/hooks.js';
 
 const HD = { width: 1920, height: 1080 };
 const WXGA = { width: 1366, height: 768 };
@@ -146,15 +148,7 @@ async function imageSize(url: string | undefined): Promise<[number | undefined, 
 
 describe('VlmGrounder against an OpenAI-compatible server', () => {
   let server: FakeModelServer;
-  beforeAll(async () => {
-    server = await FakeModelServer.start();
-  });
-  afterAll(async () => {
-    await server.close();
-  });
-  beforeEach(() => {
-    server.reset();
-  });
+  useFakeModelServer((s) => (server = s));
 
   const grounder = (convention: Convention, options: Partial<VlmGrounderOptions> = {}) =>
     new VlmGrounder({ endpoint: server.url, model: `fake-${convention}`, convention, maxRetries: 0, ...options });

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -6,24 +5,15 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, type CliResult } from '../support/cli.js';
+import { pcagentAsync, type CliResult } from '../support/cli.js';
 import { FIXTURE_DIR, tempDir } from '../support/fixture.js';
 import { FakeModelServer } from '../support/openai-server.js';
 import { channelsFirst, writeDetector } from '../support/onnx-detector.js';
 
 /** The built CLI, spawned without blocking: the test's own HTTP servers must keep answering. */
-function pcagent(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'pcagent.js'), ...args], {
-      env: { ...process.env, PCAGENT_DEVICE: 'cpu', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+async function pcagent(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  const { code, stdout, stderr } = await pcagentAsync(args, { ...process.env, PCAGENT_DEVICE: 'cpu', ...env });
+  return { status: code, stdout, stderr };
 }
 
 const FRAME = path.join(FIXTURE_DIR, 'screenshot', '20241126_161524_3.png');

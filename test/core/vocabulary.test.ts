@@ -4,22 +4,7 @@ import { z } from 'zod';
 import { inputSchemas } from '../../src/api/contract.js';
 import { iconDetectorConfigured } from '../../src/cli/grounder-option.js';
 import { buildProgram } from '../../src/cli/program.js';
-import {
-  DEVICES,
-  EXPORT_FORMATS,
-  FRAME_FORMATS,
-  GROUNDER_NAMES,
-  isOneOf,
-  RECORDING_KINDS,
-  RECORDING_MODES,
-  RECORDING_OUTCOMES,
-  RECORDING_STAGES,
-  RECORDING_STATUSES,
-  REPLAY_MODES,
-  TASK_LEVELS,
-  TASK_STATUSES,
-  TRACKER_MODES,
-} from '../../src/core/vocabulary.js';
+import * as vocabulary from '../../src/core/vocabulary.js';
 import { MIGRATIONS } from '../../src/library/schema.js';
 import { SETTINGS_GROUNDERS } from '../../src/library/settings.js';
 
@@ -53,51 +38,52 @@ function sqlCheck(column: string, nth = 0): string[] {
 
 describe('core vocabulary', () => {
   it('derives the API contract enums', () => {
-    expect(enumOf(inputSchemas['library.listRecordings'], 'kind')).toEqual(RECORDING_KINDS);
-    expect(enumOf(inputSchemas['library.listRecordings'], 'status')).toEqual(RECORDING_STATUSES);
-    expect(enumOf(inputSchemas['library.listRecordings'], 'stage')).toEqual(RECORDING_STAGES);
-    expect(enumOf(inputSchemas['library.listTasks'], 'status')).toEqual(TASK_STATUSES);
-    expect(enumOf(inputSchemas['tracker.start'], 'mode')).toEqual(TRACKER_MODES);
-    expect(enumOf(inputSchemas['tracker.finish'], 'outcome')).toEqual(RECORDING_OUTCOMES);
-    expect(enumOf(inputSchemas['tracker.describe'], 'level')).toEqual(TASK_LEVELS);
-    expect(enumOf(inputSchemas['pipeline.export'], 'format')).toEqual(EXPORT_FORMATS);
-    expect(enumOf(inputSchemas['agent.run'], 'grounder')).toEqual(GROUNDER_NAMES);
-    expect(enumOf(inputSchemas['agent.replay'], 'grounder')).toEqual(GROUNDER_NAMES);
-    expect(enumOf(inputSchemas['agent.replay'], 'mode')).toEqual(REPLAY_MODES);
+    expect(enumOf(inputSchemas['library.listRecordings'], 'kind')).toEqual(vocabulary.RECORDING_KINDS);
+    expect(enumOf(inputSchemas['library.listRecordings'], 'status')).toEqual(vocabulary.RECORDING_STATUSES);
+    expect(enumOf(inputSchemas['library.listRecordings'], 'stage')).toEqual(vocabulary.RECORDING_STAGES);
+    expect(enumOf(inputSchemas['library.listTasks'], 'status')).toEqual(vocabulary.TASK_STATUSES);
+    expect(enumOf(inputSchemas['tracker.start'], 'mode')).toEqual(vocabulary.TRACKER_MODES);
+    expect(enumOf(inputSchemas['tracker.finish'], 'outcome')).toEqual(vocabulary.RECORDING_OUTCOMES);
+    expect(enumOf(inputSchemas['tracker.describe'], 'level')).toEqual(vocabulary.TASK_LEVELS);
+    expect(enumOf(inputSchemas['pipeline.export'], 'format')).toEqual(vocabulary.EXPORT_FORMATS);
+    expect(enumOf(inputSchemas['agent.run'], 'grounder')).toEqual(vocabulary.GROUNDER_NAMES);
+    expect(enumOf(inputSchemas['agent.replay'], 'grounder')).toEqual(vocabulary.GROUNDER_NAMES);
+    expect(enumOf(inputSchemas['agent.replay'], 'mode')).toEqual(vocabulary.REPLAY_MODES);
   });
 
   it("derives the CLI's choices", () => {
     const program = buildProgram();
     // omniparser is offered only where its icon detector is configured (cli/grounder-option.ts).
     expect(choicesOf(program, ['run'], '--grounder')).toEqual(
-      GROUNDER_NAMES.filter((g) => g !== 'omniparser' || iconDetectorConfigured()),
+      vocabulary.GROUNDER_NAMES.filter((g) => g !== 'omniparser' || iconDetectorConfigured()),
     );
-    expect(choicesOf(program, ['locate'], '--grounder')).toEqual(GROUNDER_NAMES);
-    expect(choicesOf(program, ['run'], '--device')).toEqual(DEVICES);
-    expect(choicesOf(program, ['record'], '--mode')).toEqual(TRACKER_MODES);
-    expect(choicesOf(program, ['record'], '--level')).toEqual(TASK_LEVELS);
-    expect(choicesOf(program, ['record'], '--frame-format')).toEqual(FRAME_FORMATS);
-    expect(choicesOf(program, ['export'], '--format')).toEqual(EXPORT_FORMATS);
-    expect(choicesOf(program, ['list'], '--kind')).toEqual(RECORDING_KINDS);
-    expect(choicesOf(program, ['list'], '--status')).toEqual(RECORDING_STATUSES);
+    expect(choicesOf(program, ['locate'], '--grounder')).toEqual(vocabulary.GROUNDER_NAMES);
+    expect(choicesOf(program, ['run'], '--device')).toEqual(vocabulary.DEVICES);
+    expect(choicesOf(program, ['record'], '--mode')).toEqual(vocabulary.TRACKER_MODES);
+    expect(choicesOf(program, ['record'], '--level')).toEqual(vocabulary.TASK_LEVELS);
+    expect(choicesOf(program, ['record'], '--frame-format')).toEqual(vocabulary.FRAME_FORMATS);
+    expect(choicesOf(program, ['export'], '--format')).toEqual(vocabulary.EXPORT_FORMATS);
+    expect(choicesOf(program, ['list'], '--kind')).toEqual(vocabulary.RECORDING_KINDS);
+    expect(choicesOf(program, ['list'], '--status')).toEqual(vocabulary.RECORDING_STATUSES);
   });
 
   it("matches the library schema's CHECK constraints and the settings", () => {
-    expect(sqlCheck('mode')).toEqual(RECORDING_MODES);
-    expect(sqlCheck('stage')).toEqual(RECORDING_STAGES);
-    expect(sqlCheck('kind')).toEqual(RECORDING_KINDS);
-    expect(sqlCheck('level')).toEqual(TASK_LEVELS);
-    expect(sqlCheck('status', 0)).toEqual(TASK_STATUSES);
+    expect(sqlCheck('mode')).toEqual(vocabulary.RECORDING_MODES);
+    expect(sqlCheck('stage')).toEqual(vocabulary.RECORDING_STAGES);
+    expect(sqlCheck('kind')).toEqual(vocabulary.RECORDING_KINDS);
+    expect(sqlCheck('level')).toEqual(vocabulary.TASK_LEVELS);
+    expect(sqlCheck('status', 0)).toEqual(vocabulary.TASK_STATUSES);
     // The newest migration's recordings table (schema 2 added 'interrupted').
-    expect([...sqlCheck('status', 2)].sort()).toEqual([...RECORDING_STATUSES].sort());
-    expect(SETTINGS_GROUNDERS).toEqual(GROUNDER_NAMES);
+    expect([...sqlCheck('status', 2)].sort()).toEqual([...vocabulary.RECORDING_STATUSES].sort());
+    expect(SETTINGS_GROUNDERS).toEqual(vocabulary.GROUNDER_NAMES);
   });
 
   it('tracker modes are recording modes; outcomes are statuses', () => {
-    for (const m of TRACKER_MODES) expect(isOneOf(RECORDING_MODES, m)).toBe(true);
-    for (const o of RECORDING_OUTCOMES) expect(isOneOf(RECORDING_STATUSES, o)).toBe(true);
-    expect(isOneOf(GROUNDER_NAMES, 'omniparser')).toBe(true);
-    expect(isOneOf(GROUNDER_NAMES, 'toString')).toBe(false);
-    expect(isOneOf(GROUNDER_NAMES, 3)).toBe(false);
+    for (const m of vocabulary.TRACKER_MODES) expect(vocabulary.isOneOf(vocabulary.RECORDING_MODES, m)).toBe(true);
+    for (const o of vocabulary.RECORDING_OUTCOMES)
+      expect(vocabulary.isOneOf(vocabulary.RECORDING_STATUSES, o)).toBe(true);
+    expect(vocabulary.isOneOf(vocabulary.GROUNDER_NAMES, 'omniparser')).toBe(true);
+    expect(vocabulary.isOneOf(vocabulary.GROUNDER_NAMES, 'toString')).toBe(false);
+    expect(vocabulary.isOneOf(vocabulary.GROUNDER_NAMES, 3)).toBe(false);
   });
 });

@@ -10,27 +10,12 @@ import {
   isDialogWindow,
   isSignificantWindow,
   unexpectedWindows,
-  type DesktopWindow,
   type DialogDescription,
 } from '../../src/core/windows-diff.js';
+import { desktopWindow } from '../support/desktop-window.js';
 
-const window = (id: number, title: string, more: Partial<DesktopWindow> = {}): DesktopWindow => ({
-  id,
-  title,
-  kind: 'normal',
-  modal: false,
-  transientFor: null,
-  pid: 4242,
-  app: 'libreoffice-impress',
-  rect: { left: 0, top: 19, right: 1280, bottom: 800 },
-  frame: { left: 0, top: 0, right: 1280, bottom: 800 },
-  active: false,
-  hidden: false,
-  ...more,
-});
-
-const impress = window(0x600024, 'Untitled 1 - LibreOffice Impress');
-const alert = window(0x601f3a, 'Confirm File Format', {
+const impress = desktopWindow(0x600024, 'Untitled 1 - LibreOffice Impress');
+const alert = desktopWindow(0x601f3a, 'Confirm File Format', {
   kind: 'dialog',
   modal: true,
   transientFor: impress.id,
@@ -49,7 +34,7 @@ const keepFormat: DialogDescription = {
 
 describe('diffWindows', () => {
   it('finds the window that appeared, by id, in the order of the later list', () => {
-    const terminal = window(7, 'xterm', { app: 'XTerm' });
+    const terminal = desktopWindow(7, 'xterm', { app: 'XTerm' });
     expect(diffWindows([impress], [impress, alert, terminal])).toEqual({
       appeared: [alert, terminal],
       disappeared: [],
@@ -72,7 +57,7 @@ describe('diffWindows', () => {
   });
 
   it('a new window with an old title is still new (ids, not titles, identify windows)', () => {
-    const second = window(0x700024, impress.title);
+    const second = desktopWindow(0x700024, impress.title);
     expect(diffWindows([impress], [second]).appeared).toEqual([second]);
     expect(diffWindows([impress], [second]).disappeared).toEqual([impress]);
   });
@@ -94,26 +79,26 @@ describe('window kinds', () => {
   it('a dialog is one by its type, by being modal, or by being transient for another window', () => {
     expect(isDialogWindow(alert)).toBe(true);
     expect(isDialogWindow(impress)).toBe(false);
-    expect(isDialogWindow(window(1, 'Find', { transientFor: impress.id }))).toBe(true);
-    expect(isDialogWindow(window(1, 'modal', { modal: true }))).toBe(true);
+    expect(isDialogWindow(desktopWindow(1, 'Find', { transientFor: impress.id }))).toBe(true);
+    expect(isDialogWindow(desktopWindow(1, 'modal', { modal: true }))).toBe(true);
     // A tool palette or a pop-up menu belongs to its window without asking anything.
-    expect(isDialogWindow(window(1, 'Colors', { kind: 'utility', transientFor: impress.id }))).toBe(false);
-    expect(isDialogWindow(window(1, '', { kind: 'popup-menu', transientFor: impress.id }))).toBe(false);
+    expect(isDialogWindow(desktopWindow(1, 'Colors', { kind: 'utility', transientFor: impress.id }))).toBe(false);
+    expect(isDialogWindow(desktopWindow(1, '', { kind: 'popup-menu', transientFor: impress.id }))).toBe(false);
   });
 
   it('menus, tooltips and minimised windows are not windows a person must deal with', () => {
     expect(isSignificantWindow(alert)).toBe(true);
     expect(isSignificantWindow(impress)).toBe(true);
     for (const kind of ['menu', 'popup-menu', 'dropdown-menu', 'combo', 'tooltip', 'dnd', 'notification'] as const) {
-      expect(isSignificantWindow(window(1, '', { kind }))).toBe(false);
+      expect(isSignificantWindow(desktopWindow(1, '', { kind }))).toBe(false);
     }
     expect(isSignificantWindow({ ...impress, hidden: true })).toBe(false);
   });
 });
 
 describe('unexpectedWindows', () => {
-  const menu = window(0x601000, '', { kind: 'popup-menu', transientFor: impress.id });
-  const navigator = window(0x602000, 'Navigator', { kind: 'utility', transientFor: impress.id });
+  const menu = desktopWindow(0x601000, '', { kind: 'popup-menu', transientFor: impress.id });
+  const navigator = desktopWindow(0x602000, 'Navigator', { kind: 'utility', transientFor: impress.id });
 
   it('a new dialog is unexpected; a menu that opened is not; dialogs come first', () => {
     expect(unexpectedWindows([impress], [impress, navigator, menu, alert])).toEqual([alert, navigator]);
@@ -141,12 +126,12 @@ describe('describeWindowLine', () => {
 
   it('without a description, says what the window list knows', () => {
     expect(describeWindowLine(alert)).toBe('A dialog "Confirm File Format" is open.');
-    expect(describeWindowLine(window(3, 'xterm'))).toBe('A window "xterm" is open.');
-    expect(describeWindowLine(window(3, ''))).toBe('A window (untitled) is open.');
+    expect(describeWindowLine(desktopWindow(3, 'xterm'))).toBe('A window "xterm" is open.');
+    expect(describeWindowLine(desktopWindow(3, ''))).toBe('A window (untitled) is open.');
   });
 
   it('takes the title from the description when the window has none, and the dialog role from it', () => {
-    const untitled = window(9, '');
+    const untitled = desktopWindow(9, '');
     expect(describeWindowLine(untitled, { ...keepFormat, text: [], buttons: ['OK'] })).toBe(
       'A dialog "Confirm File Format" is open. Buttons: "OK".',
     );
@@ -161,7 +146,7 @@ describe('describeWindowLine', () => {
   });
 
   it('keeps quotes inside a title readable and collapses line breaks', () => {
-    const titled = window(5, 'Save "deck"\nnow', { kind: 'dialog' });
+    const titled = desktopWindow(5, 'Save "deck"\nnow', { kind: 'dialog' });
     expect(describeWindowLine(titled)).toBe('A dialog "Save "deck" now" is open.');
   });
 });

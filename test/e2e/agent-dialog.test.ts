@@ -7,25 +7,21 @@
  * title and buttons, so the planner answers it instead of clicking blindly; the first must not.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pcagentAsync } from '../support/cli.js';
+import { runWithFakeUiTars } from '../support/cli.js';
 import { tempDir } from '../support/fixture.js';
 import { FakeModelServer, type FakeRequest } from '../support/openai-server.js';
-import { type Impress, startDisplay, startImpress, type XSession } from '../support/xsession.js';
+import { type XSession } from '../support/xsession.js';
+import { useImpressDesktop } from '../support/hooks.js';
 
 let session: XSession;
-let impress: Impress;
 let server: FakeModelServer;
 
+useImpressDesktop({ width: 1280, height: 800 }, 'agent-dialog-profile', (d) => (session = d.session));
 beforeAll(async () => {
-  session = await startDisplay({ width: 1280, height: 800 });
-  impress = await startImpress(session, { profileDir: tempDir('agent-dialog-profile') });
   server = await FakeModelServer.start();
-}, 180_000);
-
+});
 afterAll(async () => {
   await server?.close();
-  await impress?.stop();
-  await session?.stop();
 });
 
 describe('pcagent run with a dialog opening (Impress, Xvfb, AT-SPI; faked planner)', () => {
@@ -37,21 +33,10 @@ describe('pcagent run with a dialog opening (Impress, Xvfb, AT-SPI; faked planne
         ? "Thought: I open the Save As dialog.\nAction: hotkey(key='ctrl shift s')"
         : 'Thought: The dialog is open.\nAction: finished()';
     });
-    const result = await pcagentAsync(
-      [
-        '--home',
-        tempDir('agent-dialog-home'),
-        'run',
-        'Save the presentation',
-        '--planner',
-        server.url,
-        '--planner-model',
-        'fake-ui-tars',
-        '--planner-profile',
-        'ui-tars',
-        '--device',
-        'cpu',
-      ],
+    const result = await runWithFakeUiTars(
+      tempDir('agent-dialog-home'),
+      'Save the presentation',
+      server.url,
       session.env,
       120_000,
     );

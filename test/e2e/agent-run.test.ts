@@ -6,46 +6,33 @@
  * and ask for a new plan), saves through the GTK Save dialog by typing a full path, and finishes.
  * The saved file must hold the typed texts; the run must be a stored agent recording.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Library } from '../../src/library/library.js';
-import { pcagent, pcagentAsync, ROOT } from '../support/cli.js';
+import { pcagent, pcagentAsync, startPcagent, testOutputDir } from '../support/cli.js';
 import { tempDir } from '../support/fixture.js';
 import { FakeModelServer, type FakeRequest } from '../support/openai-server.js';
-import {
-  type Impress,
-  type XSession,
-  readSlideTexts,
-  screenshot,
-  startDisplay,
-  startImpress,
-  waitFor,
-  xdo,
-} from '../support/xsession.js';
+import { type XSession, readSlideTexts, screenshot, waitFor, xdo } from '../support/xsession.js';
+import { useImpressDesktop } from '../support/hooks.js';
 
-const OUT = path.join(ROOT, 'test-output');
+const OUT = testOutputDir();
 let session: XSession;
-let impress: Impress;
 let server: FakeModelServer;
-
-beforeAll(async () => {
-  fs.mkdirSync(OUT, { recursive: true });
-  session = await startDisplay({ width: 1600, height: 900 });
-  impress = await startImpress(session, { profileDir: tempDir('agent-impress') });
-  server = await FakeModelServer.start();
-}, 180_000);
 
 /** Folders a run saved into: Impress is stopped with the deck open, so they hold its lock file. */
 const outDirs: string[] = [];
-
+// Registered first, so it runs last (after hooks run in reverse order): once Impress has stopped.
+afterAll(() => {
+  for (const dir of outDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+useImpressDesktop({ width: 1600, height: 900 }, 'agent-impress', (d) => (session = d.session));
+beforeAll(async () => {
+  server = await FakeModelServer.start();
+});
 afterAll(async () => {
   await server?.close();
-  await impress?.stop();
-  await session?.stop();
-  for (const dir of outDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 const runCli = pcagentAsync;
@@ -202,31 +189,14 @@ describe('pcagent run on Impress (Xvfb, OCR grounder, XTEST executor, scripted p
   it('stops on SIGINT while the planner thinks, and on the fail-safe: one closing line, exit 1, no empty recording', async () => {
     const home = tempDir('agent-run-stop');
     server.reset().setFallback({ hang: true });
-    const child = spawn(
-      process.execPath,
-      [
-        path.join(ROOT, 'bin', 'pcagent.js'),
-        '--home',
-        home,
-        'run',
-        'Wait forever',
-        '--planner',
-        server.url,
-        '--planner-model',
-        'slow',
-        '--settle-ms',
-        '0',
-      ],
-      { env: session.env, stdio: ['ignore', 'pipe', 'pipe'] },
+    const run = startPcagent(
+      ['--home', home, 'run', 'Wait forever', '--planner', server.url, '--planner-model', 'slow', '--settle-ms', '0'],
+      session.env,
     );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     await waitFor('the first planner request', async () => server.chats.length === 1, 60_000);
-    child.kill('SIGINT');
-    expect(await exited).toBe(1);
+    run.child.kill('SIGINT');
+    const { code, stdout, stderr } = await run.done;
+    expect(code).toBe(1);
     expect(stdout).toBe('stopped at step 1: stopped by a signal (nothing was recorded)\n');
     expect(stderr).not.toMatch(/pcagent:/); // said once, not again as an error
     expect(JSON.parse(pcagent(['--home', home, '--json', 'list']).stdout)).toEqual([]);

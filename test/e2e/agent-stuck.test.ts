@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Library } from '../../src/library/library.js';
 import { noEffectNote } from '../../src/agents/planner/prompt.js';
-import { pcagentAsync } from '../support/cli.js';
+import { runWithFakeUiTars } from '../support/cli.js';
 import { tempDir } from '../support/fixture.js';
 import { FakeModelServer, type FakeRequest } from '../support/openai-server.js';
 import { exec, startDisplay, xdo, type XSession } from '../support/xsession.js';
@@ -39,23 +39,7 @@ describe('pcagent run when the same action changes nothing (Xvfb, XTEST, DAMAGE,
     // The pointer where the click goes: the first step's pointer move is not a change either.
     await xdo(session, 'mousemove', '500', '400');
 
-    const result = await pcagentAsync(
-      [
-        '--home',
-        home,
-        'run',
-        'Open the file on the desktop',
-        '--planner',
-        server.url,
-        '--planner-model',
-        'fake-ui-tars',
-        '--planner-profile',
-        'ui-tars',
-        '--device',
-        'cpu',
-      ],
-      session.env,
-    );
+    const result = await runWithFakeUiTars(home, 'Open the file on the desktop', server.url, session.env);
     expect(result.code, result.stderr).toBe(1);
     const lines = result.stdout.trim().split('\n');
     expect(lines.at(-1)).toMatch(

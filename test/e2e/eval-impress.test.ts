@@ -9,11 +9,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Library } from '../../src/library/library.js';
 import { pcagentAsync, ROOT } from '../support/cli.js';
 import { tempDir } from '../support/fixture.js';
-import { startDisplay, type XSession } from '../support/xsession.js';
+import { type XSession } from '../support/xsession.js';
+import { useDisplay } from '../support/hooks.js';
 
 const PLANS = path.join(ROOT, 'test', 'eval', 'plans', 'impress-basic.yaml');
 const SUBSET = [
@@ -26,12 +27,7 @@ const SUBSET = [
 ];
 
 let session: XSession;
-beforeAll(async () => {
-  session = await startDisplay({ width: 1280, height: 800 });
-}, 60_000);
-afterAll(async () => {
-  await session?.stop();
-});
+useDisplay({ width: 1280, height: 800 }, (s) => (session = s));
 
 const runCli = (args: string[]): ReturnType<typeof pcagentAsync> => pcagentAsync(args, session.env, 480_000);
 

@@ -6,20 +6,12 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startOwnedDesktop } from '../../src/eval/desktop.js';
 import { applyPerturbation, parsePerturbations } from '../../src/eval/perturb.js';
 import { demoOcr } from '../support/demonstrations.js';
-import { tempDir } from '../support/fixture.js';
-import {
-  type Impress,
-  screenshot,
-  startDisplay,
-  startImpress,
-  waitForStillScreen,
-  windowGeometry,
-  type XSession,
-} from '../support/xsession.js';
+import { type Impress, screenshot, waitForStillScreen, windowGeometry, type XSession } from '../support/xsession.js';
+import { useImpressDesktop } from '../support/hooks.js';
 import path from 'node:path';
 
 const run = promisify(execFile);
@@ -46,14 +38,7 @@ describe('a desktop eval owns', () => {
 describe('perturbations of a live Impress', () => {
   let session: XSession;
   let impress: Impress;
-  beforeAll(async () => {
-    session = await startDisplay({ width: 1920, height: 1080 });
-    impress = await startImpress(session, { profileDir: tempDir('perturb-profile') });
-  }, 120_000);
-  afterAll(async () => {
-    await impress?.stop();
-    await session?.stop();
-  });
+  useImpressDesktop({ width: 1920, height: 1080 }, 'perturb-profile', (d) => ({ session, impress } = d));
 
   const apply = (spec: string) =>
     applyPerturbation(parsePerturbations(spec)[0]!, { env: session.env, windowId: impress.windowId });

@@ -9,8 +9,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pcagent, pcagentAsync } from '../support/cli.js';
-import { recordSuiteDemonstrations } from '../support/demonstrations.js';
+import { pcagent } from '../support/cli.js';
+import { recordSuiteDemonstrations, replaySuite } from '../support/demonstrations.js';
 import { tempDir } from '../support/fixture.js';
 
 const home = tempDir('eval-replay');
@@ -18,20 +18,6 @@ beforeAll(async () => {
   await recordSuiteDemonstrations(home, ['title-only']);
 }, 300_000);
 afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
-
-interface ReportJson {
-  agent: string;
-  baseline: string;
-  attempts: Array<{
-    task: string;
-    by: string;
-    perturbation: string;
-    outcome: string;
-    reason: string;
-    agent: { recordingId: number | null; reason: string } | null;
-  }>;
-  summary: { byAgent: Record<string, Record<string, { total: number; successes: number }>> };
-}
 
 describe('pcagent eval --replay', () => {
   it('refuses a screen size on a display it does not own, in one line', () => {
@@ -58,28 +44,15 @@ describe('pcagent eval --replay', () => {
 
   it('replays the demonstration on its own desktops, semantic beside coordinates, into the report', async () => {
     const report = path.join(tempDir('eval-replay-report'), 'out');
-    const env: NodeJS.ProcessEnv = { ...process.env, PCAGENT_DEVICE: 'cpu' };
-    delete env.DISPLAY;
-    const r = await pcagentAsync(
-      [
-        '--home',
-        home,
-        'eval',
-        'impress-basic',
-        '--replay',
-        '--compare-coordinates',
-        '--tasks',
-        'title-only,title-subtitle',
-        '--perturb',
-        'resolution=1280x800',
-        '--report',
-        report,
-      ],
-      env,
-      900_000,
+    const { run: r, report: json } = await replaySuite(
+      home,
+      ['title-only', 'title-subtitle'],
+      ['resolution=1280x800'],
+      report,
+      { timeoutMs: 900_000 },
     );
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    const json = JSON.parse(fs.readFileSync(path.join(report, 'report.json'), 'utf8')) as ReportJson;
+    if (!json) throw new Error('no report.json');
     expect([json.agent, json.baseline]).toEqual(['replay (semantic)', 'replay (coordinates)']);
     expect(json.attempts.map((a) => [a.task, a.by, a.perturbation])).toEqual([
       ['title-only', 'replay (semantic)', 'resolution=1280x800'],

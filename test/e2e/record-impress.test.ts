@@ -5,38 +5,23 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { OcrEngine } from '../../src/agents/ocr/engine.js';
 import { formatAction } from '../../src/core/grammar.js';
 import { Library } from '../../src/library/library.js';
-import { pcagent } from '../support/cli.js';
+import { pcagent, testOutputDir } from '../support/cli.js';
 import { tempDir } from '../support/fixture.js';
 import { startRecorder } from '../support/recorder-process.js';
-import {
-  type Impress,
-  type XSession,
-  screenshot,
-  startDisplay,
-  startImpress,
-  waitFor,
-  xdo,
-} from '../support/xsession.js';
+import { type XSession, screenshot, startDisplay, waitFor, xdo } from '../support/xsession.js';
+import { useImpressDesktop } from '../support/hooks.js';
 
-const OUT = path.join(import.meta.dirname, '..', '..', 'test-output');
+const OUT = testOutputDir();
 let session: XSession;
-let impress: Impress;
 let home: string;
 
-beforeAll(async () => {
-  fs.mkdirSync(OUT, { recursive: true });
-  session = await startDisplay({ width: 1600, height: 900 });
-  impress = await startImpress(session, { profileDir: tempDir('impress-profile') });
+useImpressDesktop({ width: 1600, height: 900 }, 'impress-profile', (d) => (session = d.session));
+beforeAll(() => {
   home = tempDir('record-e2e');
-}, 180_000);
-
-afterAll(async () => {
-  await impress?.stop();
-  await session?.stop();
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -5,22 +5,16 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Library } from '../../src/library/library.js';
 import { pcagent, ROOT } from '../support/cli.js';
 import { tempDir } from '../support/fixture.js';
 import { startRecorder } from '../support/recorder-process.js';
-import { startDisplay, waitFor, type XSession, xdo } from '../support/xsession.js';
+import { waitFor, type XSession, xdo } from '../support/xsession.js';
+import { useDisplay } from '../support/hooks.js';
 
 let session: XSession;
-
-beforeAll(async () => {
-  session = await startDisplay({ width: 800, height: 600 });
-}, 60_000);
-
-afterAll(async () => {
-  await session?.stop();
-});
+useDisplay({ width: 800, height: 600 }, (s) => (session = s));
 
 const alive = (pid: number) => {
   try {

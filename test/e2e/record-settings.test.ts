@@ -4,22 +4,16 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatAction } from '../../src/core/grammar.js';
 import { Library } from '../../src/library/library.js';
 import { tempDir } from '../support/fixture.js';
 import { startRecorder } from '../support/recorder-process.js';
-import { startDisplay, type XSession, xdo } from '../support/xsession.js';
+import { type XSession, xdo } from '../support/xsession.js';
+import { useDisplay } from '../support/hooks.js';
 
 let session: XSession;
-
-beforeAll(async () => {
-  session = await startDisplay({ width: 800, height: 600 });
-}, 60_000);
-
-afterAll(async () => {
-  await session?.stop();
-});
+useDisplay({ width: 800, height: 600 }, (s) => (session = s));
 
 describe('pcagent record with settings.json', () => {
   it('stops on the stop hotkey of the settings and applies their privacy lists', async () => {

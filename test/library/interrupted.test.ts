@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +10,7 @@ import { currentScreen, lockPath, readRecorderLock } from '../../src/library/rec
 import { MIGRATIONS } from '../../src/library/schema.js';
 import { createBackend } from '../../src/server/handlers.js';
 import { keepInterrupted } from '../../src/tracker/sessions.js';
-import { pcagent } from '../support/cli.js';
+import { pcagent, startTsx } from '../support/cli.js';
 import { waitFor } from '../support/xsession.js';
 
 let home: string;
@@ -23,18 +23,16 @@ afterEach(() => {
 
 /** A real writer process (test/support/crash-writer.ts) that records until it is killed. */
 async function startWriter(): Promise<{ child: ChildProcess; id: number; committed: () => number }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(import.meta.dirname, '..', 'support', 'crash-writer.ts'), home, 'new'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+  const writer = startTsx(
+    path.join(import.meta.dirname, '..', 'support', 'crash-writer.ts'),
+    [home, 'new'],
+    process.env,
   );
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  const committed = () => Number([...out.matchAll(/^committed (\d+)$/gm)].at(-1)?.[1] ?? 0);
+  const committed = () => Number([...writer.stdout.matchAll(/^committed (\d+)$/gm)].at(-1)?.[1] ?? 0);
   const id = await waitFor('the writer to commit 3 actions', async () =>
-    committed() >= 3 ? Number(/^recording (\d+)$/m.exec(out)![1]) : null,
+    committed() >= 3 ? Number(/^recording (\d+)$/m.exec(writer.stdout)![1]) : null,
   );
-  return { child, id, committed };
+  return { child: writer.child, id, committed };
 }
 
 const killed = (child: ChildProcess) =>

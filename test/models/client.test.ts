@@ -4,12 +4,13 @@
  * FAKE (test/support/openai-server.ts): scripted replies over real HTTP, so the client's real
  * `openai` package, sockets and timers are what is tested.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ModelClient, ModelError, retryAfter } from '../../src/models/client.js';
 import { EndpointError, normaliseEndpoint } from '../../src/models/endpoint.js';
 import { isReasoningModel, outputLimits } from '../../src/models/reasoning.js';
 import { apiKeyFor, redact } from '../../src/models/secrets.js';
-import { FakeModelServer } from '../support/openai-server.js';
+import type { FakeModelServer } from '../support/openai-server.js';
+import { useFakeModelServer } from '../support/hooks.js';
 
 describe('endpoint rule', () => {
   it.each([
@@ -96,15 +97,10 @@ describe('retry-after', () => {
 
 describe('over HTTP', () => {
   let server: FakeModelServer;
-  beforeAll(async () => {
-    server = await FakeModelServer.start();
-  });
-  afterAll(async () => {
-    await server.close();
-  });
-  beforeEach(() => {
-    server.reset().setFallback('OK');
-  });
+  useFakeModelServer(
+    (s) => (server = s),
+    (s) => s.setFallback('OK'),
+  );
 
   const client = (options: Partial<ConstructorParameters<typeof ModelClient>[0]> = {}) =>
     new ModelClient({ endpoint: server.url, model: 'fake-vlm', backoffMs: 5, timeoutMs: 5_000, ...options });

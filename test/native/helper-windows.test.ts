@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DesktopWindows } from '../../src/platform/windows/desktop-windows.js';
+import { desktopWindow } from '../support/desktop-window.js';
 import {
   createHelperWindows,
   parseDescribeReply,
@@ -62,19 +63,14 @@ describe('helper windows', () => {
     expect(await windows.ready()).toBe(true);
     const list = await windows.list();
     expect(list.map((w) => w.id)).toEqual([65802, 131400, 7]);
-    expect(list[0]).toEqual({
-      id: 65802,
-      title: 'deck.pptx - LibreOffice Impress',
-      kind: 'normal',
-      modal: false,
-      transientFor: null,
-      pid: 4120,
-      app: 'soffice.bin',
-      rect: { left: 8, top: 31, right: 1912, bottom: 1072 },
-      frame: { left: 0, top: 0, right: 1920, bottom: 1080 },
-      active: false,
-      hidden: false,
-    });
+    expect(list[0]).toEqual(
+      desktopWindow(65802, 'deck.pptx - LibreOffice Impress', {
+        pid: 4120,
+        app: 'soffice.bin',
+        rect: { left: 8, top: 31, right: 1912, bottom: 1072 },
+        frame: { left: 0, top: 0, right: 1920, bottom: 1080 },
+      }),
+    );
     // No frame given: the client area stands for it.
     expect(list[1]).toMatchObject({ kind: 'dialog', modal: true, transientFor: 65802, active: true });
     expect(list[1]!.frame).toEqual(list[1]!.rect);

@@ -5,14 +5,12 @@
  * to resume. Fake: the OpenAI-compatible model server (test/support/openai-server.ts, real HTTP);
  * everything else is real (the built CLI, a SQLite library on disk, the reference fixture).
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Library } from '../../src/library/library.js';
 import { ModelClient, UNREACHABLE_RETRIES } from '../../src/models/client.js';
 import { importTrackerFolder } from '../../src/pipeline/pc-tracker/import.js';
-import { ROOT } from '../support/cli.js';
+import { startPcagent } from '../support/cli.js';
 import { FIXTURE_DIR, tempDir } from '../support/fixture.js';
 import { FakeModelServer } from '../support/openai-server.js';
 
@@ -52,31 +50,15 @@ describe('pcagent complete, interrupted', () => {
     const id = (await importTrackerFolder(lib, FIXTURE_DIR)).imported[0]!.id;
     lib.close();
     server.latencyMs = 150;
-    const child = spawn(
-      process.execPath,
-      [
-        path.join(ROOT, 'bin', 'pcagent.js'),
-        '--home',
-        home,
-        'complete',
-        String(id),
-        '--endpoint',
-        server.url,
-        '--model',
-        'm',
-        '--concurrency',
-        '1',
-      ],
-      { env: { ...process.env, OPENAI_API_KEY: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    const run = startPcagent(
+      ['--home', home, 'complete', String(id), '--endpoint', server.url, '--model', 'm', '--concurrency', '1'],
+      { ...process.env, OPENAI_API_KEY: '' },
     );
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdout.resume();
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     for (let i = 0; i < 200 && server.chats.length < 3; i++) await new Promise((r) => setTimeout(r, 50));
     expect(server.chats.length).toBeGreaterThanOrEqual(3);
-    child.kill('SIGINT');
-    expect(await exited).toBe(130);
+    run.child.kill('SIGINT');
+    const { code, stderr } = await run.done;
+    expect(code).toBe(130);
     const line = stderr.trim().split('\n').at(-1)!;
     const m =
       /^pcagent: interrupted: (\d+) fields? completed and kept, (\d+) still missing; run the same command again to resume$/.exec(

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -29,7 +28,8 @@ import {
 } from '../../src/pipeline/complete/prompts.js';
 import { readCompletionSettings, resolveEndpoint } from '../../src/pipeline/complete/settings.js';
 import { importTrackerFolder } from '../../src/pipeline/pc-tracker/import.js';
-import { ROOT } from '../support/cli.js';
+import { startPcagent } from '../support/cli.js';
+import type { ChildRun } from '../support/child.js';
 import { FIXTURE_DIR, tempDir, openTempLibrary, removeTempLibrary } from '../support/fixture.js';
 import { chatCompletion, FakeModelServer, type FakeRequest } from '../support/openai-server.js';
 
@@ -780,28 +780,9 @@ describe('batch files', () => {
 
 // ── the CLI, spawned, against the fake server ───────────────────────────────────────────
 
-const BIN = path.join(ROOT, 'bin', 'pcagent.js');
-
-interface Run {
-  child: ChildProcess;
-  done: Promise<{ status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
-}
-
-/** Spawns the built CLI without blocking the event loop (the fake server runs in this process). */
-function cli(args: string[], env: NodeJS.ProcessEnv = {}): Run {
-  const child = spawn(process.execPath, [BIN, '--home', home, ...args], {
-    env: { ...process.env, OPENAI_API_KEY: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  const done = new Promise<{ status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
-    (resolve) => child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr })),
-  );
-  return { child, done };
-}
+/** Spawns the built CLI on `home` without blocking the event loop (the fake server runs in this process). */
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}): ChildRun =>
+  startPcagent(['--home', home, ...args], { ...process.env, OPENAI_API_KEY: '', ...env });
 
 function libraryFiles(): string {
   return fs
@@ -818,7 +799,7 @@ describe('pcagent complete', () => {
     const key1 = `sk-test-${Math.random().toString(36).slice(2)}-env`;
     const key2 = `sk-test-${Math.random().toString(36).slice(2)}-settings`;
     server.latencyMs = 40;
-    const running: { run?: Run } = {};
+    const running: { run?: ChildRun } = {};
     server.next((r) => {
       if (r.index === 7) running.run!.child.kill('SIGKILL');
       return r.index >= 7 ? { hang: true } : smartReply(r);
@@ -849,7 +830,7 @@ describe('pcagent complete', () => {
     server.latencyMs = 0;
     const r2 = await cli(['complete', String(id), '--json']).done;
     expect(r2.stderr).toBe('');
-    expect(r2.status).toBe(0);
+    expect(r2.code).toBe(0);
     const asked = server.chats.map(fieldOf);
     for (const f of asked) expect(doneBefore.has(f), `${f} was asked again`).toBe(false);
     expect(new Set(asked).size).toBe(asked.length);
@@ -864,12 +845,12 @@ describe('pcagent complete', () => {
     const batchFile = path.join(home, 'round.jsonl');
     lib.updateAction(all[0]!.id, { thought: null });
     const r3 = await cli(['complete', String(id), '--batch-out', batchFile], { OPENAI_API_KEY: key1 }).done;
-    expect(r3.status).toBe(0);
+    expect(r3.code).toBe(0);
     expect(r3.stdout).toMatch(/wrote 1 request .*1 round left/s);
     const results = path.join(home, 'results.jsonl');
     await runBatchFile(batchFile, results, server.url);
     const r4 = await cli(['complete', '--batch-in', results]).done;
-    expect(r4.status).toBe(0);
+    expect(r4.code).toBe(0);
     expect(r4.stdout).toContain('read 1 result from');
     expect(r4.stdout).toContain('every recording of this batch is complete');
     expect(lib.getAction(all[0]!.id).thought).toEqual({ text: 'thought for step 1', source: 'batch' });
@@ -914,7 +895,7 @@ describe('pcagent complete', () => {
       '10',
     ]).done;
     await closing;
-    expect(r.status).toBe(1);
+    expect(r.code).toBe(1);
     // Said at the first failure, then once at the end with what was kept.
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(2);
@@ -932,7 +913,7 @@ describe('pcagent complete', () => {
   it('refuses a call without an endpoint or without ids, with a one-line reason', async () => {
     const id = await importFixture();
     const r = await cli(['complete', String(id)]).done;
-    expect(r.status).toBe(2);
+    expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toEqual([
       'pcagent: no model endpoint: pass --endpoint URL (and --model NAME) or set completion.endpoint in settings.json',
     ]);

@@ -18,19 +18,20 @@ import { DATASET_INFO_ENTRY, SHAREGPT_FILE, type ShareGptRecord } from '../../sr
 import { plannerForm, recordingSteps } from '../../src/pipeline/export/steps.js';
 import { pcagent } from '../support/cli.js';
 import { tempDir } from '../support/fixture.js';
-import { completedFixture, DESCRIPTIONS, INCOMPLETE, THOUGHTS, WITHOUT_THOUGHT } from './export-setup.js';
+import { useTempLibrary } from '../support/hooks.js';
+import { completedFixture, DESCRIPTIONS, FIXTURE_TOTALS, INCOMPLETE, THOUGHTS } from './export-setup.js';
 
 let home: string;
 let out: string;
 let lib: Library;
-beforeEach(async () => {
-  home = tempDir('export-home');
+useTempLibrary(
+  () => completedFixture('export-home'),
+  (t) => ({ home, lib } = t),
+);
+beforeEach(() => {
   out = tempDir('export-out');
-  lib = await completedFixture(home);
 });
 afterEach(() => {
-  lib.close();
-  fs.rmSync(home, { recursive: true, force: true });
   fs.rmSync(out, { recursive: true, force: true });
 });
 
@@ -157,13 +158,7 @@ describe('sharegpt export', () => {
   it('writes one LLaMA-Factory record per step with its plain screenshot and the dataset_info entry', async () => {
     fs.writeFileSync(path.join(out, 'dataset_info.json'), JSON.stringify({ other: { file_name: 'other.json' } }));
     const report = await exportRecordings(lib, [lib.getRecording(1)], 'sharegpt', out);
-    expect(report.totals).toEqual({
-      recordings: 1,
-      steps: 8,
-      images: 8,
-      incompleteSteps: INCOMPLETE,
-      stepsWithoutThought: WITHOUT_THOUGHT,
-    });
+    expect(report.totals).toEqual(FIXTURE_TOTALS);
     expect(report.files).toEqual([path.join(out, SHAREGPT_FILE), path.join(out, 'dataset_info.json')]);
     expect(JSON.parse(fs.readFileSync(path.join(out, 'dataset_info.json'), 'utf8'))).toEqual({
       other: { file_name: 'other.json' },
@@ -373,13 +368,7 @@ describe('export command', () => {
         recordings: { id: number; files: string[] }[];
       };
       expect(report.format).toBe(format);
-      expect(report.totals).toEqual({
-        recordings: 1,
-        steps: 8,
-        images: 8,
-        incompleteSteps: INCOMPLETE,
-        stepsWithoutThought: WITHOUT_THOUGHT,
-      });
+      expect(report.totals).toEqual(FIXTURE_TOTALS);
       for (const f of report.files) expect(fs.existsSync(f)).toBe(true);
       expect(report.files.map((f) => path.relative(dir, f))).toEqual(
         {

@@ -3,13 +3,14 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../support/chromium.js';
+import { testOutputDir } from '../support/cli.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Library } from '../../src/library/library.js';
 import { exportRecordings } from '../../src/pipeline/export/index.js';
-import { tempDir } from '../support/fixture.js';
+import { removeTempLibrary, tempDir } from '../support/fixture.js';
 import { completedFixture, DESCRIPTIONS, THOUGHTS } from './export-setup.js';
 
-const SCREENSHOTS = path.join(import.meta.dirname, '..', '..', 'test-output');
+const SCREENSHOTS = testOutputDir();
 
 let home: string;
 let out: string;
@@ -18,9 +19,8 @@ let page: string;
 let browser: Browser;
 
 beforeAll(async () => {
-  home = tempDir('html-home');
+  ({ home, lib } = await completedFixture('html-home'));
   out = tempDir('html-out');
-  lib = await completedFixture(home);
   // Step 6 loses its marked frame, so the viewer must draw the marks itself.
   const sixth = lib.listActions(1)[5]!;
   lib.updateAction(sixth.id, {
@@ -33,8 +33,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await browser?.close();
-  lib?.close();
-  fs.rmSync(home, { recursive: true, force: true });
+  if (lib) removeTempLibrary({ home, lib });
   fs.rmSync(out, { recursive: true, force: true });
 });
 

@@ -11,27 +11,26 @@ import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TrajectoryDto } from '../../src/api/contract.js';
 import { frameLookup } from '../../src/library/frame-lookup.js';
-import { Library, type Recording } from '../../src/library/library.js';
+import type { Library } from '../../src/library/library.js';
+import { type Recording } from '../../src/library/library.js';
 import { exportRecordings } from '../../src/pipeline/export/index.js';
 import { PARQUET_FILE } from '../../src/pipeline/export/parquet.js';
 import { SHAREGPT_FILE, type ShareGptRecord } from '../../src/pipeline/export/sharegpt.js';
-import { importTrackerFolder } from '../../src/pipeline/pc-tracker/import.js';
 import { refinableRecordings, refineRecordings } from '../../src/pipeline/refine/refine.js';
 import { createBackend } from '../../src/server/handlers.js';
-import { FIXTURE_DIR, tempDir } from '../support/fixture.js';
+import { openFixtureLibrary, tempDir } from '../support/fixture.js';
+import { useTempLibrary } from '../support/hooks.js';
 
-let home: string;
 let out: string;
 let lib: Library;
-beforeEach(async () => {
-  home = tempDir('refined-export-home');
+useTempLibrary(
+  () => openFixtureLibrary('refined-export-home'),
+  (t) => (lib = t.lib),
+);
+beforeEach(() => {
   out = tempDir('refined-export-out');
-  lib = Library.open(home);
-  await importTrackerFolder(lib, FIXTURE_DIR);
 });
 afterEach(() => {
-  lib.close();
-  fs.rmSync(home, { recursive: true, force: true });
   fs.rmSync(out, { recursive: true, force: true });
 });
 

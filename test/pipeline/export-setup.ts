@@ -2,9 +2,8 @@
  * Shared setup of the export tests: the reference fixture imported into a temporary library,
  * with some of its steps completed (descriptions, thoughts) and some left incomplete.
  */
-import { Library } from '../../src/library/library.js';
-import { importTrackerFolder } from '../../src/pipeline/pc-tracker/import.js';
-import { FIXTURE_DIR } from '../support/fixture.js';
+import type { Library } from '../../src/library/library.js';
+import { openFixtureLibrary } from '../support/fixture.js';
 
 /** Fixture actions: click, click, click, click, type, click, click, finish. */
 export const DESCRIPTIONS: Record<number, string> = {
@@ -21,10 +20,18 @@ export const THOUGHTS: Record<number, string> = {
 /** Clicks left without a description (3, 5, 6): the export falls back to their recorded form. */
 export const INCOMPLETE = 3;
 export const WITHOUT_THOUGHT = 8 - Object.keys(THOUGHTS).length;
+/** An export report's totals for the completed fixture alone. */
+export const FIXTURE_TOTALS = {
+  recordings: 1,
+  steps: 8,
+  images: 8,
+  incompleteSteps: INCOMPLETE,
+  stepsWithoutThought: WITHOUT_THOUGHT,
+};
 
-export async function completedFixture(home: string): Promise<Library> {
-  const lib = Library.open(home);
-  await importTrackerFolder(lib, FIXTURE_DIR);
+/** The reference recording in a fresh temporary library (see openFixtureLibrary), some steps completed. */
+export async function completedFixture(prefix: string): Promise<{ home: string; lib: Library }> {
+  const { home, lib } = await openFixtureLibrary(prefix);
   const actions = lib.listActions(1);
   for (const [i, text] of Object.entries(DESCRIPTIONS)) {
     lib.updateAction(actions[Number(i)]!.id, { description: { text, source: 'model' } });
@@ -32,5 +39,5 @@ export async function completedFixture(home: string): Promise<Library> {
   for (const [i, text] of Object.entries(THOUGHTS)) {
     lib.updateAction(actions[Number(i)]!.id, { thought: { text, source: 'model' } });
   }
-  return lib;
+  return { home, lib };
 }

@@ -1,28 +1,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Library } from '../../src/library/library.js';
 import { exportTrackerRecording } from '../../src/pipeline/pc-tracker/export.js';
 import { importTrackerFolder } from '../../src/pipeline/pc-tracker/import.js';
 import { pythonJson } from '../../src/pipeline/pc-tracker/python-json.js';
-import {
-  copyFixture,
-  FIXTURE_DIR,
-  FIXTURE_NAME,
-  tempDir,
-  openTempLibrary,
-  removeTempLibrary,
-} from '../support/fixture.js';
+import { copyFixture, FIXTURE_DIR, FIXTURE_NAME, tempDir, openTempLibrary } from '../support/fixture.js';
+import { useTempLibrary } from '../support/hooks.js';
 import { completedFixture, COMPLETED_STEPS } from '../support/completed-fixture.js';
 
 let home: string;
 let lib: Library;
-beforeEach(() => {
-  ({ home, lib } = openTempLibrary('home'));
-});
-afterEach(() => {
-  removeTempLibrary({ home, lib });
-});
+useTempLibrary(
+  () => openTempLibrary('home'),
+  (t) => ({ home, lib } = t),
+);
 
 const jsonl = (dir: string) => path.join(dir, `${FIXTURE_NAME}.jsonl`);
 

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Action, ElementInfo } from '../../src/core/actions.js';
 import type { Library } from '../../src/library/library.js';
 import { type Frame, type Recording } from '../../src/library/library.js';
@@ -25,7 +25,8 @@ import { isReferenceTrackerFrame } from '../../src/pipeline/refine/reference-tra
 import { createChild, saveChildFrame } from '../../src/pipeline/refine/store.js';
 import { interchangeText } from '../../src/pipeline/pc-tracker/interchange-text.js';
 import { pcagent } from '../support/cli.js';
-import { FIXTURE_DIR, FIXTURE_NAME, tempDir, openTempLibrary, removeTempLibrary } from '../support/fixture.js';
+import { FIXTURE_DIR, FIXTURE_NAME, tempDir, openTempLibrary } from '../support/fixture.js';
+import { useTempLibrary } from '../support/hooks.js';
 
 // ── in-memory steps ─────────────────────────────────────────────────────────────────────
 
@@ -230,12 +231,10 @@ describe('refinement steps (pure)', () => {
 
 let home: string;
 let lib: Library;
-beforeEach(() => {
-  ({ home, lib } = openTempLibrary('refine'));
-});
-afterEach(() => {
-  removeTempLibrary({ home, lib });
-});
+useTempLibrary(
+  () => openTempLibrary('refine'),
+  (t) => ({ home, lib } = t),
+);
 
 function hashTree(dir: string): Record<string, string> {
   const out: Record<string, string> = {};

@@ -4,19 +4,15 @@
  * keyboard opening its connection through the client; InternAtom, GetGeometry and
  * TranslateCoordinates against xlsatoms and xwininfo.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { X11Client } from '../../src/platform/x11/client.js';
 import { X11Keyboard } from '../../src/platform/x11/keyboard.js';
 import { spawn } from 'node:child_process';
-import { exec, findWindows, startDisplay, waitFor, type XSession } from '../support/xsession.js';
+import { exec, findWindows, waitFor, type XSession } from '../support/xsession.js';
+import { useDisplay } from '../support/hooks.js';
 
 let session: XSession;
-beforeAll(async () => {
-  session = await startDisplay({ width: 640, height: 480 });
-}, 60_000);
-afterAll(async () => {
-  await session?.stop();
-});
+useDisplay({ width: 640, height: 480 }, (s) => (session = s));
 
 describe('X11Client', () => {
   it('reads the keycode range from the setup, as xmodmap sees it', async () => {

@@ -20,7 +20,8 @@ import { OcrEngine } from '../../src/agents/ocr/engine.js';
 import { workFolderEnv } from '../../src/eval/impress.js';
 import { instructionFor } from '../../src/eval/setup.js';
 import { loadSuite } from '../../src/eval/suite.js';
-import { pcagent } from './cli.js';
+import type { ChildExit } from './child.js';
+import { pcagent, pcagentAsync } from './cli.js';
 import { tempDir } from './fixture.js';
 import { startRecorder } from './recorder-process.js';
 import {
@@ -187,42 +188,36 @@ export function clearFolder(dir: string): void {
   for (const name of fs.readdirSync(dir)) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
 }
 
-/** How a person does some impress-basic tasks (a new presentation each; `{dir}` is the Save dialog's folder). */
-export const IMPRESS_BASIC_DEMOS: Readonly<
-  Record<string, { file: string; act: (d: Demonstrator, file: string) => Promise<void> }>
-> = {
-  'title-only': {
-    file: 'review.odp',
-    async act(d, file) {
-      await d.click('Click to add Title');
-      await d.type('Quarterly Review');
-      await d.save('review.odp', file);
-    },
-  },
+/** A step of a demonstration: click the text where the OCR reads it, type, or wait for a still screen. */
+type DemoStep = { readonly click: string } | { readonly type: string } | 'still';
+
+const TITLE = { click: 'Click to add Title' };
+
+/**
+ * How a person does some impress-basic tasks: a new presentation each, the steps, then saving
+ * it as `file` in the Save dialog's folder.
+ */
+export const IMPRESS_BASIC_DEMOS: Readonly<Record<string, { file: string; steps: readonly DemoStep[] }>> = {
+  'title-only': { file: 'review.odp', steps: [TITLE, { type: 'Quarterly Review' }] },
   'title-subtitle': {
     file: 'offsite.odp',
-    async act(d, file) {
-      await d.click('Click to add Title');
-      await d.type('Team Offsite');
-      await d.click('Click to add Text');
-      await d.type('Prepared by Ana');
-      await d.save('offsite.odp', file);
-    },
+    steps: [TITLE, { type: 'Team Offsite' }, { click: 'Click to add Text' }, { type: 'Prepared by Ana' }],
   },
   'two-slides': {
     file: 'plan.odp',
-    async act(d, file) {
-      await d.click('Click to add Title');
-      await d.type('Plan');
-      await d.click('Slide');
-      await d.click('New Slide');
-      await d.still();
-      await d.click('Click to add Title');
-      await d.type('Budget');
-      await d.save('plan.odp', file);
-    },
+    steps: [TITLE, { type: 'Plan' }, { click: 'Slide' }, { click: 'New Slide' }, 'still', TITLE, { type: 'Budget' }],
   },
 };
+
+/** Does a demonstration's steps and saves the deck as `file` (its full path). */
+async function perform(d: Demonstrator, demo: (typeof IMPRESS_BASIC_DEMOS)[string], file: string): Promise<void> {
+  for (const step of demo.steps) {
+    if (step === 'still') await d.still();
+    else if ('click' in step) await d.click(step.click);
+    else await d.type(step.type);
+  }
+  await d.save(demo.file, file);
+}
 
 /**
  * Records a demonstration of each of `taskIds` (impress-basic tasks that IMPRESS_BASIC_DEMOS
@@ -243,7 +238,7 @@ export async function recordSuiteDemonstrations(
     const file = path.join(dir, demo.file);
     const id = await withImpress(
       DEMO_SCREEN,
-      (session) => recordDemonstration(session, home, instructionFor(task, dir), (d) => demo.act(d, file)),
+      (session) => recordDemonstration(session, home, instructionFor(task, dir), (d) => perform(d, demo, file)),
       { workDir: dir },
     );
     refineAndComplete(home, id);
@@ -251,4 +246,47 @@ export async function recordSuiteDemonstrations(
     ids.set(taskId, id);
   }
   return ids;
+}
+
+/** The fields of an eval report.json that the replay checks read. */
+export interface ReplayReport {
+  readonly agent: string;
+  readonly baseline: string;
+  readonly attempts: ReadonlyArray<{
+    task: string;
+    by: string;
+    perturbation: string;
+    outcome: string;
+    reason: string;
+    agent: { recordingId: number | null; reason: string } | null;
+  }>;
+  readonly summary: { byAgent: Record<string, Record<string, { total: number; successes: number }>> };
+}
+
+/**
+ * `pcagent eval impress-basic --replay --compare-coordinates` of `tasks` under `perturbations`
+ * (the CPU models, no DISPLAY: the runner starts its own desktops), the report written into
+ * `reportDir`; `args` go before `--report`. Resolves with the run and the parsed report.json.
+ */
+export async function replaySuite(
+  home: string,
+  tasks: readonly string[],
+  perturbations: readonly string[],
+  reportDir: string,
+  options: { readonly args?: readonly string[]; readonly timeoutMs: number },
+): Promise<{ run: ChildExit; report: ReplayReport | null }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, PCAGENT_DEVICE: 'cpu' };
+  delete env.DISPLAY;
+  const run = await pcagentAsync(
+    [
+      ...['--home', home, 'eval', 'impress-basic', '--replay', '--compare-coordinates'],
+      ...['--tasks', tasks.join(','), '--perturb', perturbations.join(','), ...(options.args ?? [])],
+      ...['--report', reportDir],
+    ],
+    env,
+    options.timeoutMs,
+  );
+  const file = path.join(reportDir, 'report.json');
+  const report = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as ReplayReport) : null;
+  return { run, report };
 }

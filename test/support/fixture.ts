@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Library } from '../../src/library/library.js';
+import { importTrackerFolder } from '../../src/pipeline/pc-tracker/import.js';
 
 /** The reference recording shipped in shared/fixtures (read-only). */
 export const FIXTURE_DIR = path.resolve(
@@ -38,4 +39,11 @@ export function openTempLibrary(prefix: string): { home: string; lib: Library } 
 export function removeTempLibrary({ home, lib }: { home: string; lib: Library }): void {
   lib.close();
   fs.rmSync(home, { recursive: true, force: true });
+}
+
+/** A library in a fresh temporary data directory with the reference recording imported (id 1). */
+export async function openFixtureLibrary(prefix: string): Promise<{ home: string; lib: Library }> {
+  const temp = openTempLibrary(prefix);
+  await importTrackerFolder(temp.lib, FIXTURE_DIR);
+  return temp;
 }

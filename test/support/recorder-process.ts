@@ -1,6 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
-import { ROOT } from './cli.js';
+import type { ChildProcess } from 'node:child_process';
+import { startPcagent } from './cli.js';
 import { waitFor } from './xsession.js';
 
 /** A running `pcagent record` child, with its output collected as it arrives. */
@@ -13,34 +12,34 @@ export interface RecorderProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `pcagent record` on a test desktop and waits for its "recording <id>" line. */
-export async function startRecorder(env: NodeJS.ProcessEnv, home: string, args: string[]): Promise<RecorderProcess> {
-  const child = spawn(
-    process.execPath,
-    [path.join(ROOT, 'bin', 'pcagent.js'), '--home', home, 'record', '--verbose', ...args],
-    {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
+/**
+ * Starts `pcagent record` (with `--verbose` unless `verbose` is false: it prints a line per
+ * action) on a test desktop and waits for its "recording <id>" line.
+ */
+export async function startRecorder(
+  env: NodeJS.ProcessEnv,
+  home: string,
+  args: string[],
+  verbose = true,
+): Promise<RecorderProcess> {
+  const run = startPcagent(['--home', home, 'record', ...(verbose ? ['--verbose'] : []), ...args], env);
   let done = false;
-  void exited.then(() => (done = true));
+  void run.done.finally(() => (done = true)).catch(() => undefined);
   const id = await waitFor(
     '`pcagent record` to print "recording <id>"',
     async () => {
-      const m = /^recording (\d+)$/m.exec(out);
+      const m = /^recording (\d+)$/m.exec(run.stdout);
       if (m) return Number(m[1]);
-      if (done) throw new Error(`pcagent record exited early: ${err.trim()}`);
+      if (done) throw new Error(`pcagent record exited early: ${run.stderr.trim()}`);
       return null;
     },
     60_000,
   );
-  return { child, recordingId: id, stdout: () => out, stderr: () => err, exited };
+  return {
+    child: run.child,
+    recordingId: id,
+    stdout: () => run.stdout,
+    stderr: () => run.stderr,
+    exited: run.done.then(({ code, signal }) => ({ code, signal })),
+  };
 }

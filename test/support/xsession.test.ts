@@ -1,8 +1,7 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -14,7 +13,6 @@ import {
   readSlideTexts,
   screenshot,
   startDisplay,
-  startImpress,
   typeText,
   waitFor,
   windowGeometry,
@@ -22,8 +20,10 @@ import {
   type Impress,
   type XSession,
 } from './xsession.js';
+import { testOutputDir } from './cli.js';
+import { useImpressDesktop } from './hooks.js';
 
-const outputDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../test-output');
+const outputDir = testOutputDir();
 
 // Measured on screenshots of this layout (LibreOffice 7.4, openbox, 1600×900, new
 // presentation, layout "Title, Content"): centre of "Click to add Title".
@@ -54,17 +54,14 @@ describe('LibreOffice Impress under the harness (1600×900)', () => {
   let impress: Impress;
   let work: string;
 
-  beforeAll(async () => {
-    mkdirSync(outputDir, { recursive: true });
-    work = await mkdtemp(join(tmpdir(), 'pcagent-impress-'));
-    session = await startDisplay({ width: 1600, height: 900 });
-    impress = await startImpress(session, { profileDir: join(work, 'profile') });
+  useImpressDesktop({ width: 1600, height: 900 }, 'impress-harness', (d) => {
+    ({ session, impress } = d);
     console.log(`Impress ready in ${impress.startupMs} ms (soffice.bin ${impress.pid})`);
   });
-
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'pcagent-impress-'));
+  });
   afterAll(async () => {
-    await impress?.stop();
-    await session?.stop();
     if (work) await rm(work, { recursive: true, force: true });
   });
 

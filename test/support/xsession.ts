@@ -5,20 +5,29 @@
  * SPEC §4 lists the facts this relies on. Debian packages: xvfb x11-utils xdotool openbox dbus
  * at-spi2-core libreoffice-impress libreoffice-gtk3 fonts-dejavu-core imagemagick unzip.
  *
- * Every daemon runs in its own process group (detached) so that stop() also ends what it
- * spawned (the accessibility bus's dbus-daemon and registry, soffice.bin under oosplash).
+ * The desktop itself is the product's (`pcagent eval --display auto`, src/eval/desktop.ts);
+ * soffice runs as one of its daemons, in its own process group, so that stopping it also ends
+ * soffice.bin under oosplash.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { Readable } from 'node:stream';
+import {
+  DesktopStartError,
+  logTail,
+  runOn,
+  spawnDaemon,
+  startOwnedDesktop,
+  stopDaemon,
+  waitFor,
+  type OwnedDesktop,
+} from '../../src/eval/desktop.js';
+
+import { tempDir } from './fixture.js';
 
 export { readSlideTexts } from './slide-texts.js';
-import { QUIET_PROFILE } from '../../src/eval/impress.js';
+import { findWindows as findWindowsOn, QUIET_PROFILE } from '../../src/eval/impress.js';
 
 export interface DisplayOptions {
   readonly width: number;
@@ -29,17 +38,8 @@ export interface DisplayOptions {
   readonly record?: boolean;
 }
 
-export interface XSession {
-  /** ':N' */
-  readonly display: string;
-  readonly width: number;
-  readonly height: number;
-  /** Environment for programs on this desktop: DISPLAY, DBUS_SESSION_BUS_ADDRESS, XDG_* … */
-  readonly env: NodeJS.ProcessEnv;
-  /** Private scratch directory (runtime dir, logs); removed by stop(). */
-  readonly dir: string;
-  stop(): Promise<void>;
-}
+/** The desktop a test runs on: the product's private desktop (src/eval/desktop.ts). */
+export type XSession = OwnedDesktop;
 
 export interface WindowGeometry {
   /** X window id (decimal, as xdotool prints it). */
@@ -52,296 +52,30 @@ export interface WindowGeometry {
 }
 
 // ---------------------------------------------------------------------------------------
-// processes
-
-interface Daemon {
-  readonly name: string;
-  readonly child: ChildProcess;
-  readonly exited: Promise<void>;
-  done: boolean;
-}
-
-/** Process groups still running, killed if the test process exits without stop(). */
-const liveGroups = new Set<number>();
-let exitHookInstalled = false;
-
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // the group is already gone
-  }
-}
-
-function spawnDaemon(
-  name: string,
-  cmd: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  logFile: string,
-  extraStdio: Array<'pipe' | 'ignore'> = [],
-  stdout: 'log' | 'pipe' = 'log',
-): Daemon {
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.once('exit', () => liveGroups.forEach((pid) => killGroup(pid, 'SIGKILL')));
-  }
-  const log = openSync(logFile, 'a');
-  const child = spawn(cmd, args, {
-    env,
-    detached: true,
-    stdio: ['ignore', stdout === 'pipe' ? 'pipe' : log, log, ...extraStdio],
-  });
-  closeSync(log);
-  const daemon: Daemon = {
-    name,
-    child,
-    done: false,
-    exited: new Promise((resolve) => {
-      child.once('exit', () => resolve());
-      child.once('error', () => resolve());
-    }),
-  };
-  void daemon.exited.then(() => {
-    daemon.done = true;
-    if (child.pid) liveGroups.delete(child.pid);
-  });
-  if (child.pid) liveGroups.add(child.pid);
-  return daemon;
-}
-
-/** SIGTERM to the daemon's whole group, SIGKILL after `graceMs`. */
-async function stopDaemon(d: Daemon, graceMs = 3000): Promise<void> {
-  const pid = d.child.pid;
-  if (pid === undefined) return;
-  if (!d.done) {
-    killGroup(pid, 'SIGTERM');
-    await within(d.exited, graceMs);
-  }
-  killGroup(pid, 'SIGKILL'); // leftovers in the group (e.g. children that ignored SIGTERM)
-  await d.exited;
-  liveGroups.delete(pid);
-}
-
-/** Whether `p` settles within `ms` (without leaving a timer that keeps the process alive). */
-async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([p.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** First line a child writes on `stream` (Xvfb -displayfd, dbus-daemon --print-address). */
-function firstLine(
-  stream: Readable | null | undefined,
-  d: Daemon,
-  timeoutMs: number,
-  logFile: string,
-): Promise<string> {
-  return new Promise((resolve, reject) => {
-    if (!stream) return reject(new Error(`${d.name}: no pipe`));
-    let buf = '';
-    const fail = (why: string): void => {
-      clearTimeout(timer);
-      reject(new Error(`${d.name} ${why}; log:\n${tail(logFile)}`));
-    };
-    const timer = setTimeout(() => fail(`did not report within ${timeoutMs} ms`), timeoutMs);
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      buf += chunk;
-      const nl = buf.indexOf('\n');
-      if (nl >= 0) {
-        clearTimeout(timer);
-        resolve(buf.slice(0, nl).trim());
-      }
-    });
-    void d.exited.then(() => fail('exited'));
-  });
-}
-
-function tail(file: string, chars = 2000): string {
-  try {
-    return readFileSync(file, 'utf8').slice(-chars);
-  } catch {
-    return '(no log)';
-  }
-}
+// the desktop: the product's own private desktop (src/eval/desktop.ts)
 
 /** Runs a program on the session's desktop and returns its stdout (trimmed). */
-export async function exec(
+export const exec = (
   session: Pick<XSession, 'env'>,
   cmd: string,
   args: string[],
   timeoutMs = 15_000,
-): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      cmd,
-      args,
-      { env: session.env, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        if (err) reject(new Error(`${cmd} ${args.join(' ')}: ${err.message}\n${stderr}`));
-        else resolve(stdout.trim());
-      },
-    );
-  });
-}
+): Promise<string> => runOn(session.env, cmd, args, timeoutMs);
+
+export { waitFor };
 
 /**
- * Polls `probe` until it returns a value other than null/undefined/false. A probe that
- * throws ends the wait with its error (so "soffice exited" fails at once, not at the timeout).
- */
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | null | undefined | false>,
-  timeoutMs = 20_000,
-  intervalMs = 100,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== null && value !== undefined && value !== false) return value;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(intervalMs);
-  }
-}
-
-/** A probe's "not yet" for commands that fail until the thing waited for is up. */
-const notYet = (): false => false;
-
-// ---------------------------------------------------------------------------------------
-// the desktop
-
-const AT_SPI_LAUNCHERS = ['/usr/libexec/at-spi-bus-launcher', '/usr/lib/at-spi2-core/at-spi-bus-launcher'];
-
-/**
- * Starts Xvfb on a free display, then a D-Bus session bus, the AT-SPI bus launcher and
- * openbox. Xvfb picks the display number itself (`-displayfd`: it probes the lock files and
- * /tmp/.X11-unix atomically), so parallel test files never race for one.
+ * Starts Xvfb on a free display (with RECORD unless `record: false`), then a D-Bus session
+ * bus, the AT-SPI bus launcher and openbox; a failure says what the daemons logged.
  */
 export async function startDisplay(options: DisplayOptions): Promise<XSession> {
   const { width, height, depth = 24, record = true } = options;
-  const dir = await mkdtemp(join(tmpdir(), 'pcagent-x-'));
-  const runtimeDir = join(dir, 'runtime');
-  mkdirSync(runtimeDir, { mode: 0o700 });
-  const daemons: Daemon[] = [];
-  const log = (name: string): string => join(dir, `${name}.log`);
-
-  let stopped = false;
-  const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
-    for (const d of [...daemons].reverse()) await stopDaemon(d);
-    await rm(dir, { recursive: true, force: true });
-  };
-
   try {
-    const xvfb = spawnDaemon(
-      'Xvfb',
-      'Xvfb',
-      [
-        '-displayfd',
-        '3',
-        '-screen',
-        '0',
-        `${width}x${height}x${depth}`,
-        record ? '+extension' : '-extension',
-        'RECORD',
-        '-nolisten',
-        'tcp',
-        '-noreset',
-      ],
-      process.env,
-      log('xvfb'),
-      ['pipe'],
-    );
-    daemons.push(xvfb);
-    const display = `:${await firstLine(xvfb.child.stdio[3] as Readable, xvfb, 20_000, log('xvfb'))}`;
-
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      DISPLAY: display,
-      // Private per-session dirs: the AT-SPI bus socket lives in XDG_RUNTIME_DIR; an own
-      // XDG_CONFIG_HOME keeps a developer's openbox/GTK settings out of the tests.
-      XDG_RUNTIME_DIR: runtimeDir,
-      XDG_CONFIG_HOME: join(dir, 'config'),
-      XDG_DATA_HOME: join(dir, 'data'),
-      XDG_CACHE_HOME: join(dir, 'cache'),
-      GDK_BACKEND: 'x11',
-      GSETTINGS_BACKEND: 'memory',
-    };
-    delete env.WAYLAND_DISPLAY;
-    delete env.NO_AT_BRIDGE; // "1" would switch GTK's accessibility bridge off
-    delete env.DBUS_SESSION_BUS_ADDRESS;
-    delete env.AT_SPI_BUS_ADDRESS;
-    await waitFor(
-      'the X server',
-      () => exec({ env }, 'xdpyinfo', ['-display', display]).then(() => true, notYet),
-      10_000,
-    );
-
-    // A socket path, not an abstract socket: dbus-next (the accessibility provider) cannot
-    // reach abstract sockets without an optional native module.
-    const bus = spawnDaemon(
-      'dbus-daemon',
-      'dbus-daemon',
-      ['--session', '--nofork', '--print-address=1', `--address=unix:path=${join(runtimeDir, 'bus')}`],
-      env,
-      log('dbus'),
-      [],
-      'pipe',
-    );
-    daemons.push(bus);
-    env.DBUS_SESSION_BUS_ADDRESS = await firstLine(bus.child.stdout, bus, 10_000, log('dbus'));
-
-    const launcher = AT_SPI_LAUNCHERS.find((p) => existsSync(p));
-    if (!launcher) throw new Error('at-spi-bus-launcher not found (Debian package at-spi2-core)');
-    daemons.push(spawnDaemon('at-spi-bus-launcher', launcher, ['--launch-immediately'], env, log('atspi')));
-    // NameHasOwner does not auto-start the service, which could race a second launcher.
-    await waitFor('the AT-SPI bus launcher', () =>
-      busCall(
-        { env },
-        'org.freedesktop.DBus',
-        '/org/freedesktop/DBus',
-        'org.freedesktop.DBus.NameHasOwner',
-        'string:org.a11y.Bus',
-      ).then((reply) => reply.includes('true'), notYet),
-    );
-    await waitFor('the AT-SPI bus', () =>
-      busCall({ env }, 'org.a11y.Bus', '/org/a11y/bus', 'org.a11y.Bus.GetAddress').then(
-        (reply) => reply.includes(':'),
-        notYet,
-      ),
-    );
-
-    daemons.push(spawnDaemon('openbox', 'openbox', [], env, log('openbox')));
-    await waitFor('openbox', () =>
-      exec({ env }, 'xprop', ['-root', '_NET_SUPPORTING_WM_CHECK']).then((out) => out.includes('window id'), notYet),
-    );
-
-    return { display, width, height, env, dir, stop };
+    return await startOwnedDesktop(width, height, { depth, record, dirPrefix: 'pcagent-x-' });
   } catch (err) {
-    await stop();
+    if (err instanceof DesktopStartError) throw new Error(`${err.message}; log:\n${err.log}`);
     throw err;
   }
-}
-
-function busCall(
-  session: Pick<XSession, 'env'>,
-  dest: string,
-  path: string,
-  method: string,
-  ...args: string[]
-): Promise<string> {
-  return exec(
-    session,
-    'dbus-send',
-    ['--session', '--print-reply=literal', `--dest=${dest}`, path, method, ...args],
-    5000,
-  );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -411,11 +145,8 @@ export async function waitForStillScreen(session: XSession, timeoutMs = 20_000, 
 }
 
 /** Visible window ids whose title matches `namePattern` (xdotool regex, case-insensitive). */
-export async function findWindows(session: XSession, namePattern: string): Promise<string[]> {
-  // xdotool exits 1 when nothing matches.
-  const out = await xdo(session, 'search', '--onlyvisible', '--name', namePattern).catch(() => '');
-  return out.split('\n').filter((l) => l !== '');
-}
+export const findWindows = (session: XSession, namePattern: string): Promise<string[]> =>
+  findWindowsOn(session.env, namePattern);
 
 /**
  * Geometry of the first visible window whose title matches, or null. Uses xwininfo: under a
@@ -549,7 +280,7 @@ export async function startImpress(session: XSession, options: ImpressOptions): 
     const main = await waitFor(
       'the Impress main window',
       async () => {
-        if (launcher.done) throw new Error(`soffice exited; log:\n${tail(logFile)}`);
+        if (launcher.done) throw new Error(`soffice exited; log:\n${logTail(logFile)}`);
         if (await dismissStartupDialogs(session)) return null;
         const geometry = await windowGeometry(session, MAIN_WINDOW);
         const active = await xdo(session, 'getactivewindow').catch(() => '');
@@ -566,6 +297,23 @@ export async function startImpress(session: XSession, options: ImpressOptions): 
     return { pid, launcherPid, windowId: main.id, startupMs: Date.now() - started, profileUrl, stop };
   } catch (err) {
     await stop();
+    throw err;
+  }
+}
+
+/**
+ * A fresh desktop with Impress on it (a new profile in a temporary folder named after
+ * `profilePrefix`): the set-up of the tests that work on one Impress for a whole file.
+ */
+export async function startImpressDesktop(
+  display: DisplayOptions,
+  profilePrefix: string,
+): Promise<{ session: XSession; impress: Impress }> {
+  const session = await startDisplay(display);
+  try {
+    return { session, impress: await startImpress(session, { profileDir: tempDir(profilePrefix) }) };
+  } catch (err) {
+    await session.stop();
     throw err;
   }
 }

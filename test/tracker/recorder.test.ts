@@ -5,8 +5,9 @@
  * scripted provider so the password and exclusion rules can be driven exactly.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import sharp from 'sharp';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatAction } from '../../src/core/grammar.js';
 import type { RawInput } from '../../src/core/input-events.js';
 import type { Library } from '../../src/library/library.js';
@@ -14,7 +15,8 @@ import { sha256 } from '../../src/library/library.js';
 import type { AccessibilityProvider, ElementAtPoint } from '../../src/platform/a11y/provider.js';
 import { type LiveFrame, Recorder } from '../../src/tracker/recorder.js';
 import { startRecording } from '../../src/tracker/sessions.js';
-import { openTempLibrary, removeTempLibrary } from '../support/fixture.js';
+import { openTempLibrary } from '../support/fixture.js';
+import { useTempLibrary } from '../support/hooks.js';
 
 interface TestFrame extends LiveFrame {
   colour: number;
@@ -22,19 +24,23 @@ interface TestFrame extends LiveFrame {
 /** An input event without its time and frame (the helper stamps them). */
 type TestInput = RawInput<TestFrame> extends infer E ? (E extends unknown ? Omit<E, 'time' | 'frame'> : never) : never;
 
-let home: string;
 let lib: Library;
-beforeEach(() => {
-  ({ home, lib } = openTempLibrary('recorder'));
-});
-afterEach(() => {
-  removeTempLibrary({ home, lib });
-});
+useTempLibrary(
+  () => openTempLibrary('recorder'),
+  (t) => (lib = t.lib),
+);
 
 async function png(width: number, height: number, colour: number): Promise<Buffer> {
   return sharp({ create: { width, height, channels: 3, background: { r: colour, g: 0, b: 0 } } })
     .png()
     .toBuffer();
+}
+
+/** Writes `data` at `abs` (making its folder); its size and digest, as the recorder's writers return them. */
+function writeFile(abs: string, data: Buffer): { bytes: number; sha256: string } {
+  fs.mkdirSync(path.dirname(abs), { recursive: true });
+  fs.writeFileSync(abs, data);
+  return { bytes: data.byteLength, sha256: sha256(data) };
 }
 
 function setup(
@@ -54,18 +60,12 @@ function setup(
     lib,
     recordingId: rec.id,
     frames: { latest: () => current },
-    writeFrame: async (frame, abs) => {
-      const data = await png(frame.width, frame.height, frame.colour);
-      fs.mkdirSync(abs.slice(0, abs.lastIndexOf('/')), { recursive: true });
-      fs.writeFileSync(abs, data);
-      return { bytes: data.byteLength, sha256: sha256(data), width: frame.width, height: frame.height };
-    },
-    writeRedacted: async (w, h, abs) => {
-      const data = await png(w, h, 0);
-      fs.mkdirSync(abs.slice(0, abs.lastIndexOf('/')), { recursive: true });
-      fs.writeFileSync(abs, data);
-      return { bytes: data.byteLength, sha256: sha256(data) };
-    },
+    writeFrame: async (frame, abs) => ({
+      ...writeFile(abs, await png(frame.width, frame.height, frame.colour)),
+      width: frame.width,
+      height: frame.height,
+    }),
+    writeRedacted: async (w, h, abs) => writeFile(abs, await png(w, h, 0)),
     a11y,
     now: () => clock,
     ...extra,
@@ -83,6 +83,11 @@ function setup(
     send(ev: TestInput) {
       recorder.input({ ...ev, time: clock, frame: current } as RawInput<TestFrame>);
       clock += 50;
+    },
+    /** A left click: press and release at (x, y), 50 ms apart. */
+    click(x: number, y: number) {
+      this.send({ type: 'mousedown', button: 'left', x, y });
+      this.send({ type: 'mouseup', button: 'left', x, y });
     },
   };
 }
@@ -104,8 +109,7 @@ describe('recorder', () => {
         : null,
     );
     t.show(10);
-    t.send({ type: 'mousedown', button: 'left', x: 50, y: 10 });
-    t.send({ type: 'mouseup', button: 'left', x: 50, y: 10 });
+    t.click(50, 10);
     t.show(20);
     for (const k of ['h', 'i']) {
       t.send({ type: 'keydown', key: k });
@@ -148,8 +152,7 @@ describe('recorder', () => {
       appName: 'app',
     }));
     t.show(1);
-    t.send({ type: 'mousedown', button: 'left', x: 5, y: 5 });
-    t.send({ type: 'mouseup', button: 'left', x: 5, y: 5 });
+    t.click(5, 5);
     for (const k of ['s', 'e', 'c', 'r', 'e', 't']) t.send({ type: 'keydown', key: k });
     await t.recorder.stop('finished');
     expect(texts(t.rec.id)).toEqual(['click (5, 5)', 'type text: ••••', 'finish']);
@@ -161,8 +164,7 @@ describe('recorder', () => {
       privacy: { excludedApps: ['keepass'] },
     });
     t.show(99);
-    t.send({ type: 'mousedown', button: 'left', x: 5, y: 5 });
-    t.send({ type: 'mouseup', button: 'left', x: 5, y: 5 });
+    t.click(5, 5);
     await t.recorder.stop('finished');
     const frame = lib.getFrame(lib.listActions(t.rec.id)[0]!.frameId!);
     expect(frame.redacted).toBe(true);
@@ -173,10 +175,8 @@ describe('recorder', () => {
     const t = setup(() => null);
     t.recorder.setOwnWindow(42, { left: 0, top: 0, right: 100, bottom: 100 });
     t.show(1);
-    t.send({ type: 'mousedown', button: 'left', x: 50, y: 50 });
-    t.send({ type: 'mouseup', button: 'left', x: 50, y: 50 });
-    t.send({ type: 'mousedown', button: 'left', x: 150, y: 50 });
-    t.send({ type: 'mouseup', button: 'left', x: 150, y: 50 });
+    t.click(50, 50);
+    t.click(150, 50);
     await t.recorder.stop('finished');
     expect(texts(t.rec.id)).toEqual(['click (150, 50)', 'finish']);
     expect(lib.getRecording(t.rec.id).meta.excludedWindows).toEqual([
@@ -196,10 +196,8 @@ describe('recorder', () => {
       { ownWindowTitles: [/^PC Agent( [-–—] .*)?$/] },
     );
     t.show(99);
-    t.send({ type: 'mousedown', button: 'left', x: 300, y: 5 });
-    t.send({ type: 'mouseup', button: 'left', x: 300, y: 5 });
-    t.send({ type: 'mousedown', button: 'left', x: 5, y: 5 });
-    t.send({ type: 'mouseup', button: 'left', x: 5, y: 5 });
+    t.click(300, 5);
+    t.click(5, 5);
     await t.recorder.stop('finished');
     const [own, other] = [lib.listActions(t.rec.id)[1]!, lib.listActions(t.rec.id)[0]!];
     expect(other.extra).toEqual({});
@@ -271,8 +269,7 @@ describe('recorder', () => {
     // The person moves onto the item and aims for a moment, then clicks; the menu closes on release.
     for (const x of [20, 35, 50]) t.recorder.pointerMoved(x, 10);
     await sleep(400);
-    t.send({ type: 'mousedown', button: 'left', x: 50, y: 10 });
-    t.send({ type: 'mouseup', button: 'left', x: 50, y: 10 });
+    t.click(50, 10);
     menuOpen = false;
     // Reopened; this time the press follows the motion at once (no rest): only a lookup at
     // press is possible, and it finds the button beneath — the limit of asking at press.
@@ -280,15 +277,13 @@ describe('recorder', () => {
     t.advance(1_000);
     menuOpen = true;
     t.recorder.pointerMoved(60, 10);
-    t.send({ type: 'mousedown', button: 'left', x: 60, y: 10 });
-    t.send({ type: 'mouseup', button: 'left', x: 60, y: 10 });
+    t.click(60, 10);
     menuOpen = false;
     // Another click where the pointer still rests: it came to rest only after the previous
     // click, while the UI was still reacting to it, so no hover answer is trusted: asked at press.
     await sleep(400);
     t.advance(1_000);
-    t.send({ type: 'mousedown', button: 'left', x: 60, y: 10 });
-    t.send({ type: 'mouseup', button: 'left', x: 60, y: 10 });
+    t.click(60, 10);
     await t.recorder.stop('finished');
     const names = lib.listActions(t.rec.id).map((a) => a.element?.name ?? null);
     expect(texts(t.rec.id)).toEqual(['click (50, 10)', 'click (60, 10)', 'click (60, 10)', 'finish']);
