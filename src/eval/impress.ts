@@ -260,7 +260,7 @@ export async function startImpress(o: StartImpressOptions): Promise<ImpressApp> 
             ? 'soffice is not installed (Debian package libreoffice-impress)'
             : `soffice could not start: ${(spawnError as Error).message}`,
         );
-      if (exited) throw new Error('soffice exited during start-up');
+      if (exited) throw new Error(`soffice exited during start-up${o.logFile ? ` (its output: ${o.logFile})` : ''}`);
       for (const pattern of STARTUP_DIALOGS) {
         for (const id of await findWindows(env, pattern)) {
           await xdotool(env, 'windowfocus', '--sync', id);

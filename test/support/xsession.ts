@@ -5,29 +5,19 @@
  * SPEC §4 lists the facts this relies on. Debian packages: xvfb x11-utils xdotool openbox dbus
  * at-spi2-core libreoffice-impress libreoffice-gtk3 fonts-dejavu-core imagemagick unzip.
  *
- * The desktop itself is the product's (`pcagent eval --display auto`, src/eval/desktop.ts);
- * soffice runs as one of its daemons, in its own process group, so that stopping it also ends
- * soffice.bin under oosplash.
+ * The desktop and the Impress launcher are the product's own (`pcagent eval --display auto`,
+ * src/eval/desktop.ts and src/eval/impress.ts): the tests start what users' evaluations start.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import {
-  DesktopStartError,
-  logTail,
-  runOn,
-  spawnDaemon,
-  startOwnedDesktop,
-  stopDaemon,
-  waitFor,
-  type OwnedDesktop,
-} from '../../src/eval/desktop.js';
+import { DesktopStartError, runOn, startOwnedDesktop, waitFor, type OwnedDesktop } from '../../src/eval/desktop.js';
 
 import { tempDir } from './fixture.js';
 
 export { readSlideTexts } from './slide-texts.js';
-import { findWindows as findWindowsOn, QUIET_PROFILE } from '../../src/eval/impress.js';
+import { findWindows as findWindowsOn, startImpress as startImpressApp } from '../../src/eval/impress.js';
 
 export interface DisplayOptions {
   readonly width: number;
@@ -182,8 +172,6 @@ export interface ImpressOptions {
 export interface Impress {
   /** soffice.bin, the process that owns the windows. */
   readonly pid: number;
-  /** oosplash, the process this harness started (soffice.bin's parent). */
-  readonly launcherPid: number;
   /** X id of the main window. */
   readonly windowId: string;
   /** Milliseconds from launch until the main window had settled. */
@@ -193,112 +181,25 @@ export interface Impress {
   stop(): Promise<void>;
 }
 
-// The product's eval runner seeds Impress profiles the same way.
-/** Start-up dialogs that a profile the seed did not silence may still show. */
-const STARTUP_DIALOGS = ['^Select a Template$', '^Tip of the Day'];
-const MAIN_WINDOW = ' - LibreOffice Impress$';
-
-/** Pid of the direct child of `parentPid` running `program`, from /proc. */
-function childPid(parentPid: number, program: string): number | null {
-  const comm = program.slice(0, 15); // the kernel's command name is cut to 15 characters
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === parentPid && stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === comm) return Number(entry);
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return null;
-}
-
-/** Sends a signal; false when the process is gone. Signal 0 only asks whether it is alive. */
-function signal(pid: number, sig: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(pid, sig);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function dismissStartupDialogs(session: XSession): Promise<boolean> {
-  let dismissed = false;
-  for (const pattern of STARTUP_DIALOGS) {
-    for (const id of await findWindows(session, pattern)) {
-      // The window may close between search and key; the next poll looks again.
-      // XTEST keys go to the focused window (`key --window` would send synthetic events,
-      // which GTK ignores), so focus the dialog first.
-      await xdo(session, 'windowfocus', '--sync', id).catch(() => undefined);
-      await xdo(session, 'key', 'Escape').catch(() => undefined);
-      dismissed = true;
-    }
-  }
-  return dismissed;
-}
-
 /**
- * Launches `soffice --impress` on the session (gtk3 VCL plugin, so that AT-SPI sees it),
- * dismisses start-up dialogs if any appear, and waits until the main window is mapped and
- * active and the screen has stopped changing. A fresh profile is ready in about 5 s on an
- * idle 2-core machine.
+ * Launches Impress on the session through the product's own launcher (src/eval/impress.ts:
+ * gtk3 VCL plugin so that AT-SPI sees it, a quiet profile, start-up dialogs dismissed) and
+ * waits until the main window is active and the screen has stopped changing. A fresh profile
+ * is ready in about 5 s on an idle 2-core machine. soffice's output goes to the session folder.
  */
 export async function startImpress(session: XSession, options: ImpressOptions): Promise<Impress> {
   const { profileDir, file, timeoutMs = 90_000 } = options;
-  const seed = join(profileDir, 'user', 'registrymodifications.xcu');
-  if (!existsSync(seed)) {
-    mkdirSync(join(profileDir, 'user'), { recursive: true });
-    writeFileSync(seed, QUIET_PROFILE);
-  }
-  const profileUrl = pathToFileURL(profileDir).href;
-  const env = { ...session.env, SAL_USE_VCLPLUGIN: 'gtk3' };
-  const logFile = join(session.dir, `soffice-${basename(profileDir)}.log`);
-  const started = Date.now();
-  const launcher = spawnDaemon(
-    'soffice',
-    'soffice',
-    ['--impress', '--norestore', '--nologo', `-env:UserInstallation=${profileUrl}`, ...(file ? [file] : [])],
-    env,
-    logFile,
-  );
-  const launcherPid = launcher.child.pid;
-  if (launcherPid === undefined) throw new Error('soffice could not be started (Debian package libreoffice-impress)');
-
-  let pid: number | null = null;
-  const stop = async (): Promise<void> => {
-    const bin = pid ?? childPid(launcherPid, 'soffice.bin');
-    if (bin !== null && signal(bin, 'SIGTERM')) {
-      await waitFor('soffice.bin to exit', async () => !signal(bin, 0), 10_000, 50).catch(() => signal(bin, 'SIGKILL'));
-    }
-    await stopDaemon(launcher, 5000); // oosplash exits by itself once soffice.bin has
-  };
-
-  try {
-    const deadline = started + timeoutMs;
-    const main = await waitFor(
-      'the Impress main window',
-      async () => {
-        if (launcher.done) throw new Error(`soffice exited; log:\n${logTail(logFile)}`);
-        if (await dismissStartupDialogs(session)) return null;
-        const geometry = await windowGeometry(session, MAIN_WINDOW);
-        const active = await xdo(session, 'getactivewindow').catch(() => '');
-        return geometry !== null && active === geometry.id && geometry;
-      },
-      timeoutMs,
-      250,
-    );
+  const app = await startImpressApp({
+    profileDir,
+    file,
+    env: session.env,
+    timeoutMs,
+    logFile: join(session.dir, `soffice-${basename(profileDir)}.log`),
     // The window is up before its contents are: the slide pane, the zoom and the sidebar's
-    // fields arrive over the next second or so. Wait for the screen itself to stop changing.
-    await waitForStillScreen(session, Math.max(1000, deadline - Date.now()));
-    pid = childPid(launcherPid, 'soffice.bin');
-    if (pid === null) throw new Error('soffice.bin not found under oosplash');
-    return { pid, launcherPid, windowId: main.id, startupMs: Date.now() - started, profileUrl, stop };
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+    // fields arrive over the next second or so.
+    settle: (deadline) => waitForStillScreen(session, Math.max(1000, deadline - Date.now())),
+  });
+  return { ...app, profileUrl: pathToFileURL(profileDir).href };
 }
 
 /**
