@@ -1,13 +1,14 @@
 /**
- * The C allocator's tuning for long-running commands (record, run, replay, eval, the app).
+ * The C allocator's tuning for the agents' long-running commands (run, replay, eval, the app).
  *
  * glibc serves allocations above its mmap threshold (128 KiB) with their own mappings, but the
  * first time such a mapping is freed it raises the threshold to that size (up to 32 MiB). Every
- * step of the agent loop and every frame of the recorder allocates and frees multi-MiB pixel
- * buffers (grabs, packed RGB, PNG encoding in libvips): once the threshold has risen they come
- * from the heap arenas instead, which fragment, so RSS kept creeping up step after step and sat
- * 80 MB higher (bench/soak.bench.ts: 291 MB after 990 agent steps, 2–7 KB more each step; with
- * the threshold pinned 215 MB and flat). Pinning the threshold (mallopt(M_MMAP_THRESHOLD), which
+ * step of the agent loop allocates and frees large buffers (grabs, packed RGB, PNG encoding in
+ * libvips): once the threshold has risen they come from the heap arenas instead, which
+ * fragment, so RSS kept creeping up step after step and sat 60–80 MB higher (bench/soak.bench.ts:
+ * 291 MB after 990 agent steps, 2–7 KB more each step; with the threshold pinned 215 MB and
+ * flat). A threshold of 1 or 2 MiB still crept (24–53 KB a step over 400 steps): buffers of a
+ * few hundred KiB fragment the heap too. Pinning the threshold (mallopt(M_MMAP_THRESHOLD), which
  * also turns the dynamic rule off) gives every large buffer back to the system when it is freed.
  *
  * Done in-process through koffi (a maintained FFI library that ships prebuilt binaries) because
