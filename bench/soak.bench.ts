@@ -258,9 +258,7 @@ async function agentSoak(): Promise<void> {
   }
   report('soak-agent', {
     ...figures,
-    mean_floor_ratio_vs_baseline: round(
-      Number(tuned.rss_floor_last_window_mb) / Number(system.rss_floor_last_window_mb),
-    ),
+    floor_ratio_vs_baseline: round(Number(tuned.rss_floor_last_window_mb) / Number(system.rss_floor_last_window_mb)),
   });
 }
 

@@ -25,7 +25,7 @@ export const VERSION = (
  * goal without, while the tuning cost it a point of a core (bench/soak.bench.ts, recorder part:
  * 6.3 % vs 5.2 % CPU in the same 5 minutes); nor the batch commands, which end soon.
  */
-const PIXEL_HEAVY = new Set(['run', 'replay', 'eval', 'ui']);
+const TUNED_ALLOCATOR_COMMANDS = new Set(['run', 'replay', 'eval', 'ui']);
 
 /** The `pcagent` command tree (SPEC §3). Each command module registers its own sub-commands. */
 export function buildProgram(): Command {
@@ -51,7 +51,7 @@ export function buildProgram(): Command {
   registerEvalCommands(program);
   registerUiCommands(program);
   program.hook('preAction', async (_root, action) => {
-    if (!PIXEL_HEAVY.has(action.name())) return;
+    if (!TUNED_ALLOCATOR_COMMANDS.has(action.name())) return;
     const { tuneAllocator } = await import('../platform/allocator.js');
     tuneAllocator();
   });

@@ -53,7 +53,7 @@ const AT_SPI_LAUNCHERS = ['/usr/libexec/at-spi-bus-launcher', '/usr/lib/at-spi2-
 // ---------------------------------------------------------------------------------------
 // daemons
 
-export interface Daemon {
+interface Daemon {
   readonly name: string;
   readonly child: ChildProcess;
   readonly exited: Promise<void>;
@@ -77,7 +77,7 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
  * Spawns `cmd` in its own process group, stdout and stderr appended to `logFile`.
  * `reports`: the daemon writes its address on stdout (dbus-daemon) or fd 3 (Xvfb), piped.
  */
-export function spawnDaemon(
+function spawnDaemon(
   name: string,
   cmd: string,
   args: string[],
@@ -117,7 +117,7 @@ export function spawnDaemon(
 }
 
 /** SIGTERM to the daemon's whole group, SIGKILL after `graceMs`. */
-export async function stopDaemon(d: Daemon, graceMs = 3000): Promise<void> {
+async function stopDaemon(d: Daemon, graceMs = 3000): Promise<void> {
   const pid = d.child.pid;
   if (pid === undefined) return;
   if (!d.done) {
@@ -208,7 +208,7 @@ function busCall(env: NodeJS.ProcessEnv, dest: string, objectPath: string, metho
 }
 
 /** The end of a log file, or '(no log)'. */
-export function logTail(file: string, chars = 2000): string {
+function logTail(file: string, chars = 2000): string {
   try {
     return fs.readFileSync(file, 'utf8').slice(-chars);
   } catch {

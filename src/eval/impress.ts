@@ -15,6 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { waitFor } from './desktop.js';
 
 const run = promisify(execFile);
 
@@ -137,16 +139,6 @@ function alive(pid: number): boolean {
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-async function waitUntil(what: string, deadline: number, probe: () => Promise<boolean>, everyMs = 250): Promise<void> {
-  for (;;) {
-    if (await probe()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
-
 /** Names, sizes and times of a folder's files: changes while something writes there. */
 function folderState(dir: string): string {
   try {
@@ -252,26 +244,28 @@ export async function startImpress(o: StartImpressOptions): Promise<ImpressApp> 
   };
 
   try {
-    let windowId = '';
-    await waitUntil('the Impress main window', deadline, async () => {
-      if (spawnError)
-        throw new Error(
-          (spawnError as NodeJS.ErrnoException).code === 'ENOENT'
-            ? 'soffice is not installed (Debian package libreoffice-impress)'
-            : `soffice could not start: ${(spawnError as Error).message}`,
-        );
-      if (exited) throw new Error(`soffice exited during start-up${o.logFile ? ` (its output: ${o.logFile})` : ''}`);
-      for (const pattern of STARTUP_DIALOGS) {
-        for (const id of await findWindows(env, pattern)) {
-          await xdotool(env, 'windowfocus', '--sync', id);
-          await xdotool(env, 'key', 'Escape');
+    const windowId = await waitFor(
+      'the Impress main window',
+      async () => {
+        if (spawnError)
+          throw new Error(
+            (spawnError as NodeJS.ErrnoException).code === 'ENOENT'
+              ? 'soffice is not installed (Debian package libreoffice-impress)'
+              : `soffice could not start: ${(spawnError as Error).message}`,
+          );
+        if (exited) throw new Error(`soffice exited during start-up${o.logFile ? ` (its output: ${o.logFile})` : ''}`);
+        for (const pattern of STARTUP_DIALOGS) {
+          for (const id of await findWindows(env, pattern)) {
+            await xdotool(env, 'windowfocus', '--sync', id);
+            await xdotool(env, 'key', 'Escape');
+          }
         }
-      }
-      const [main] = await findWindows(env, MAIN_WINDOW);
-      if (!main) return false;
-      windowId = main;
-      return (await activeWindow(env)) === main;
-    });
+        const [main] = await findWindows(env, MAIN_WINDOW);
+        return main !== undefined && (await activeWindow(env)) === main && main;
+      },
+      deadline - Date.now(),
+      250,
+    );
     await o.settle?.(deadline);
     binPid = launcherPid !== undefined ? childPid(launcherPid, 'soffice.bin') : null;
     if (binPid === null) throw new Error('soffice.bin not found under its launcher');

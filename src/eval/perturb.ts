@@ -7,8 +7,10 @@
  * on a fresh screen of that size, which it can only do on a display it owns (`--display auto`).
  */
 import { execFile } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { X11Client } from '../platform/x11/client.js';
+import { waitFor } from './desktop.js';
 
 const run = promisify(execFile);
 
@@ -70,8 +72,6 @@ export function perturbationProblem(
   return null;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 async function xdotool(env: NodeJS.ProcessEnv, ...args: string[]): Promise<void> {
   await run('xdotool', args, { env, timeout: 10_000 });
 }
@@ -85,11 +85,7 @@ async function activeWindowName(env: NodeJS.ProcessEnv): Promise<string> {
 }
 
 async function waitForActive(env: NodeJS.ProcessEnv, want: (name: string) => boolean, what: string): Promise<void> {
-  const end = Date.now() + 10_000;
-  while (!want(await activeWindowName(env))) {
-    if (Date.now() > end) throw new Error(`zoom: timed out waiting for ${what}`);
-    await sleep(200);
-  }
+  await waitFor(`zoom: ${what}`, async () => want(await activeWindowName(env)), 10_000, 200);
 }
 
 const ZOOM_DIALOG = 'Zoom & View Layout';
